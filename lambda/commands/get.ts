@@ -1,0 +1,12 @@
+import { bulk, NIL, type Command } from './types';
+
+/** GET key: the value, or nil when the key is absent. */
+export const get: Command = {
+  name: 'get',
+  arity: 2,
+  write: false,
+  run([key], db) {
+    const v = db.get(key);
+    return v === undefined ? NIL : bulk(v);
+  },
+};

@@ -1,0 +1,12 @@
+import { bulk, type Command } from './types';
+
+/** PING [message]. The proxy answers PING itself; this keeps the engine complete. */
+export const ping: Command = {
+  name: 'ping',
+  arity: -1,
+  write: false,
+  run(args) {
+    if (args.length > 1) return { t: 'error', v: "ERR wrong number of arguments for 'ping' command" };
+    return args.length === 1 ? bulk(args[0]) : { t: 'simple', v: 'PONG' };
+  },
+};

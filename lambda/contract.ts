@@ -1,0 +1,104 @@
+/**
+ * The one contract between the proxy and the handler (Lambda or in-process).
+ *
+ * Dependency direction: proxy → contract ← lambda. Nothing here does I/O.
+ *
+ * A batch carries one or more per-connection command lists ("sessions"). The
+ * handler executes all of them on one snapshot of db.json and, if any command
+ * wrote, commits them with a single conditional write. Bytes travel as base64
+ * so that keys and values stay binary-safe inside Lambda's JSON payloads.
+ */
+
+export const CONTRACT_VERSION = 1;
+
+/** Lambda's synchronous Invoke limit, for both request and response payloads. */
+export const LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024;
+
+/** Room kept for the JSON envelope around the encoded values. */
+export const PAYLOAD_ENVELOPE_RESERVE = 256 * 1024;
+
+/**
+ * Largest value (raw bytes) one command may carry. base64 costs 4/3, so this
+ * keeps a SET's request and a GET's response under the 6 MB payload limit.
+ */
+export const MAX_VALUE_BYTES = Math.floor(((LAMBDA_PAYLOAD_LIMIT - PAYLOAD_ENVELOPE_RESERVE) * 3) / 4);
+
+/** A reply as it crosses the wire: a tagged union with base64 bulk strings. */
+export type WireReply =
+  | { t: 'simple'; v: string }
+  | { t: 'error'; v: string }
+  | { t: 'int'; v: number }
+  | { t: 'bulk'; v: string }
+  | { t: 'null' }
+  | { t: 'array'; v: WireReply[] };
+
+export interface SessionCommands {
+  /** Opaque to the handler; the proxy uses it to route replies back. */
+  id: string;
+  /** Each command is its argument list, base64-encoded. */
+  commands: string[][];
+}
+
+export interface BatchRequest {
+  v: typeof CONTRACT_VERSION;
+  /**
+   * Unique per batch, and reused when the same batch is re-sent after an
+   * ambiguous invoke: the commit records it in db.json, so a re-sent batch
+   * that already committed is recognised and answered, never applied twice.
+   */
+  batchId: string;
+  sessions: SessionCommands[];
+}
+
+export interface SessionReplies {
+  id: string;
+  /**
+   * One reply per executed command, in order. It may be shorter than the
+   * request: the handler stops when the replies would not fit in one response,
+   * and the proxy sends the rest in a later batch.
+   */
+  replies: WireReply[];
+}
+
+/**
+ * Why a whole batch failed. The two kinds are what a user can act on:
+ *  - not-applied: nothing took effect; retrying is safe.
+ *  - unknown: the commit may or may not have taken effect.
+ */
+export type FailureKind = 'not-applied' | 'unknown';
+
+export interface BatchFailure {
+  kind: FailureKind;
+  message: string;
+}
+
+export interface BatchStats {
+  /** S3 requests this batch made (for INFO and the benchmark). */
+  s3Gets: number;
+  s3Puts: number;
+  /** Conditional writes that lost to another writer and were retried. */
+  conflicts: number;
+  /** Number of keys after the batch, for INFO keyspace. */
+  keys: number;
+  /** True when the batch was recognised as already committed. */
+  replayed: boolean;
+}
+
+export type BatchResponse =
+  | { v: typeof CONTRACT_VERSION; batchId: string; ok: true; sessions: SessionReplies[]; stats: BatchStats }
+  | { v: typeof CONTRACT_VERSION; batchId: string; ok: false; failure: BatchFailure; stats?: BatchStats };
+
+/** Error texts for the two failure kinds, as clients see them. */
+export function failureReply(failure: BatchFailure): WireReply {
+  return failure.kind === 'not-applied'
+    ? { t: 'error', v: `TRYAGAIN not applied: ${failure.message}; safe to retry` }
+    : { t: 'error', v: `UNKNOWN outcome unknown: ${failure.message}; the command may or may not have taken effect` };
+}
+
+export function encodeArg(b: Buffer): string {
+  return b.toString('base64');
+}
+
+export function decodeArg(s: string): Buffer {
+  return Buffer.from(s, 'base64');
+}

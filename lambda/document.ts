@@ -1,0 +1,277 @@
+/**
+ * db.json: the whole database as one JSON document.
+ *
+ *   {"format":1,
+ *    "commits":[{"id":"<batch id>","at":<ms>,"r":[...]}, ...],
+ *    "data":{"<utf-8 key>":"<utf-8 value>" | {"b64":"<base64 value>"}},
+ *    "data64":{"<base64 key>": <value as above>}}
+ *
+ * - Keys and values are byte strings. Valid UTF-8 is stored as a JSON string
+ *   so that the document stays readable; anything else is base64 (`{"b64"}` for
+ *   values, the `data64` map for keys). Every byte string round-trips exactly.
+ * - `commits` is a bounded window of recent batch ids (with the replies of the
+ *   batch's writes): after an ambiguous write, a re-read tells whether the
+ *   batch already landed, and the ids make every committed document distinct,
+ *   which rules out ABA on the ETag.
+ * - A document whose `format` is not one this code knows is never rewritten:
+ *   decoding throws UnknownFormatError and the handler refuses the batch.
+ *
+ * Encoding caches each entry's JSON fragment, so a commit re-encodes only the
+ * keys it changed; the rest is a join of cached strings.
+ */
+import { isUtf8 } from 'node:buffer';
+
+export const FORMAT_VERSION = 1;
+
+/** Default cap on db.json (VALTHREE_MAXMEMORY): it is read, parsed and rewritten whole. */
+export const DEFAULT_MAX_DOCUMENT_BYTES = 32 * 1024 * 1024;
+
+/** Replies of one committed batch, per session: write replies kept, reads null. */
+export type StoredReplies = (string | number | null)[][];
+
+export interface CommitRecord {
+  /** The batch id. */
+  id: string;
+  /** Commit time (ms since epoch), for trimming the window. */
+  at: number;
+  /** The attempt that wrote it: tells the writer which of its replies landed. */
+  a?: string;
+  /** Replies of the batch's write commands, per session. */
+  r: StoredReplies;
+}
+
+export class UnknownFormatError extends Error {
+  constructor(found: unknown) {
+    super(`db.json has format ${JSON.stringify(found)}, this version understands ${FORMAT_VERSION} only; refusing to touch it`);
+  }
+}
+
+export class CorruptDocumentError extends Error {}
+
+/** Thrown by a write that would grow the document past its size cap. */
+export class OutOfMemoryError extends Error {}
+
+type Undo =
+  | { op: 'entry'; key: string; prev: Entry | undefined }
+  | { op: 'clear'; prev: Map<string, Entry> }
+  | { op: 'commit' };
+
+interface Entry {
+  value: Buffer;
+  /** Cached `"key":value` fragment, built on first encode. */
+  json?: string;
+  /** Whether the key is stored in data64 (not valid UTF-8). */
+  binaryKey?: boolean;
+}
+
+/** Keys are held as latin1 strings: a bijection with byte strings. */
+const keyOf = (b: Buffer): string => b.toString('latin1');
+
+export interface WindowPolicy {
+  /** Keep commit ids at least this long (must exceed every retry horizon). */
+  retainMs: number;
+  /** Hard cap on the number of ids kept, to bound the document's size. */
+  maxEntries: number;
+}
+
+export const DEFAULT_WINDOW: WindowPolicy = { retainMs: 120_000, maxEntries: 8192 };
+
+export class Document {
+  private entries = new Map<string, Entry>();
+  private commitList: CommitRecord[] = [];
+  private commitIds = new Set<string>();
+  private commitsJson: string[] = [];
+  /** Encoded size of the last encode/decode: what a commit costs in bytes. */
+  encodedBytes = 0;
+  /** Running estimate of the encoded size, kept exact for changed entries. */
+  approxBytes = 64;
+  /** Refuse writes that would grow the document past this many bytes. */
+  maxBytes = Infinity;
+  /** Open transaction's undo log (null: no transaction). */
+  private undo: { log: Undo[]; approxBytes: number } | null = null;
+
+  static empty(): Document {
+    return new Document();
+  }
+
+  static decode(body: Buffer): Document {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(body.toString('utf8'));
+    } catch (e) {
+      throw new CorruptDocumentError(`db.json is not valid JSON: ${(e as Error).message}`);
+    }
+    if (typeof raw !== 'object' || raw === null) throw new CorruptDocumentError('db.json is not a JSON object');
+    const obj = raw as Record<string, unknown>;
+    if (obj.format !== FORMAT_VERSION) throw new UnknownFormatError(obj.format);
+    const doc = new Document();
+    for (const [k, v] of Object.entries(asObject(obj.data, 'data'))) doc.entries.set(keyOf(Buffer.from(k, 'utf8')), { value: decodeValue(v) });
+    for (const [k, v] of Object.entries(asObject(obj.data64 ?? {}, 'data64'))) doc.entries.set(keyOf(Buffer.from(k, 'base64')), { value: decodeValue(v) });
+    if (!Array.isArray(obj.commits)) throw new CorruptDocumentError('db.json: commits is not an array');
+    for (const c of obj.commits as CommitRecord[]) {
+      if (typeof c?.id !== 'string' || typeof c.at !== 'number') throw new CorruptDocumentError('db.json: malformed commit record');
+      doc.commitList.push(c);
+      doc.commitIds.add(c.id);
+      doc.commitsJson.push(JSON.stringify(c));
+    }
+    doc.encodedBytes = doc.approxBytes = body.length;
+    return doc;
+  }
+
+  /**
+   * Transactions let a batch run on the cached document in place: if the
+   * commit fails, rollback() restores exactly the state S3 holds, without the
+   * cost of copying a large document for every batch.
+   */
+  begin(): void {
+    this.undo = { log: [], approxBytes: this.approxBytes };
+  }
+
+  /** A point to roll back to within the open transaction. */
+  mark(): number {
+    return this.undo ? this.undo.log.length : 0;
+  }
+
+  rollback(to = 0): void {
+    if (!this.undo) return;
+    const log = this.undo.log;
+    while (log.length > to) {
+      const u = log.pop() as Undo;
+      if (u.op === 'entry') {
+        if (u.prev) this.entries.set(u.key, u.prev);
+        else this.entries.delete(u.key);
+      } else if (u.op === 'clear') {
+        this.entries = u.prev;
+      } else {
+        const c = this.commitList.pop() as CommitRecord;
+        this.commitsJson.pop();
+        this.commitIds.delete(c.id);
+      }
+    }
+    if (to === 0) {
+      this.approxBytes = this.undo.approxBytes;
+      this.undo = null;
+    }
+  }
+
+  /** Keep the transaction's changes. */
+  release(): void {
+    this.undo = null;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  get(key: Buffer): Buffer | undefined {
+    return this.entries.get(keyOf(key))?.value;
+  }
+
+  has(key: Buffer): boolean {
+    return this.entries.has(keyOf(key));
+  }
+
+  set(key: Buffer, value: Buffer): void {
+    const k = keyOf(key);
+    const prev = this.entries.get(k);
+    // Copy: the caller's buffer may be a view into a larger request buffer.
+    const entry: Entry = { value: Buffer.from(value) };
+    const grow = entryBytes(k, entry) - (prev ? entryBytes(k, prev) : 0);
+    if (grow > 0 && this.approxBytes + grow > this.maxBytes) throw new OutOfMemoryError();
+    this.approxBytes += grow;
+    this.undo?.log.push({ op: 'entry', key: k, prev });
+    this.entries.set(k, entry);
+  }
+
+  delete(key: Buffer): boolean {
+    const k = keyOf(key);
+    const prev = this.entries.get(k);
+    if (!prev) return false;
+    this.approxBytes -= entryBytes(k, prev);
+    this.undo?.log.push({ op: 'entry', key: k, prev });
+    return this.entries.delete(k);
+  }
+
+  clear(): void {
+    // An empty keyspace stays untouched, so FLUSHALL on it needs no commit.
+    if (this.entries.size === 0) return;
+    this.undo?.log.push({ op: 'clear', prev: this.entries });
+    this.entries = new Map();
+    this.approxBytes = 64 + this.commitsJson.reduce((n, c) => n + c.length + 1, 0);
+  }
+
+  hasCommit(id: string): CommitRecord | undefined {
+    return this.commitIds.has(id) ? this.commitList.find((c) => c.id === id) : undefined;
+  }
+
+  /**
+   * Adds a batch id to the window. Old ids are trimmed only outside a
+   * transaction's undo scope, i.e. at encode time of a released document.
+   */
+  recordCommit(rec: CommitRecord): void {
+    this.commitList.push(rec);
+    this.commitIds.add(rec.id);
+    const json = JSON.stringify(rec);
+    this.commitsJson.push(json);
+    this.approxBytes += json.length + 1;
+    this.undo?.log.push({ op: 'commit' });
+  }
+
+  /** Drops ids older than the policy allows; the newest one always stays. */
+  trimCommits(now: number, policy: WindowPolicy = DEFAULT_WINDOW): void {
+    let drop = 0;
+    const n = this.commitList.length;
+    while (n - drop > policy.maxEntries || (n - drop > 1 && now - this.commitList[drop].at > policy.retainMs)) drop++;
+    if (drop > 0) {
+      for (const c of this.commitList.slice(0, drop)) this.commitIds.delete(c.id);
+      for (const j of this.commitsJson.slice(0, drop)) this.approxBytes -= j.length + 1;
+      this.commitList = this.commitList.slice(drop);
+      this.commitsJson = this.commitsJson.slice(drop);
+    }
+  }
+
+  get commits(): readonly CommitRecord[] {
+    return this.commitList;
+  }
+
+  encode(): Buffer {
+    const utf: string[] = [];
+    const bin: string[] = [];
+    for (const [k, e] of this.entries) {
+      entryBytes(k, e);
+      (e.binaryKey ? bin : utf).push(e.json as string);
+    }
+    const text =
+      `{"format":${FORMAT_VERSION},"commits":[${this.commitsJson.join(',')}],` +
+      `"data":{${utf.join(',')}},"data64":{${bin.join(',')}}}`;
+    const body = Buffer.from(text, 'utf8');
+    this.encodedBytes = this.approxBytes = body.length;
+    return body;
+  }
+}
+
+function entryBytes(k: string, e: Entry): number {
+  if (e.json === undefined) {
+    const key = Buffer.from(k, 'latin1');
+    e.binaryKey = !isUtf8(key);
+    e.json = encodeEntry(key, e.binaryKey, e.value);
+  }
+  // UTF-16 length is close enough for a cap (exact for ASCII, base64 and escapes).
+  return e.json.length + 1;
+}
+
+function encodeEntry(key: Buffer, binaryKey: boolean, value: Buffer): string {
+  const v = isUtf8(value) ? JSON.stringify(value.toString('utf8')) : `{"b64":"${value.toString('base64')}"}`;
+  return binaryKey ? `"${key.toString('base64')}":${v}` : `${JSON.stringify(key.toString('utf8'))}:${v}`;
+}
+
+function decodeValue(v: unknown): Buffer {
+  if (typeof v === 'string') return Buffer.from(v, 'utf8');
+  if (typeof v === 'object' && v !== null && typeof (v as { b64?: unknown }).b64 === 'string') return Buffer.from((v as { b64: string }).b64, 'base64');
+  throw new CorruptDocumentError('db.json: a value is neither a string nor {"b64": ...}');
+}
+
+function asObject(v: unknown, name: string): Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new CorruptDocumentError(`db.json: ${name} is not an object`);
+  return v as Record<string, unknown>;
+}

@@ -1,0 +1,136 @@
+/**
+ * The document in S3 (or an S3-compatible store), with @aws-sdk/client-s3.
+ *
+ * The SDK retries 5xx, throttling and timeouts by itself. That is fine for a
+ * read and dangerous for a conditional write: a PUT that landed but answered
+ * 500 would be retried, fail with 412 against its own write, and look like a
+ * conflict. So writes go through a client with maxAttempts 1, and every 5xx,
+ * timeout or network error on a write is reported as "unknown", never as
+ * "someone else wrote"; the handler then re-reads and checks its commit id.
+ */
+import { S3Client, GetObjectCommand, PutObjectCommand, DeleteObjectCommand, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { StoreError, type GetResult, type ObjectStore, type PutCondition, type PutResult } from './types';
+
+export interface S3StoreOptions {
+  bucket: string;
+  region?: string;
+  /** Custom endpoint (MinIO, Ceph, LocalStack, the test emulator). AWS_ENDPOINT_URL is honoured too. */
+  endpoint?: string;
+  /** Path-style addressing; on by default whenever a custom endpoint is used. */
+  forcePathStyle?: boolean;
+  /** Per-request socket timeout, in ms (must stay below the Lambda timeout). */
+  requestTimeoutMs?: number;
+  connectTimeoutMs?: number;
+  /** How If-Match carries the ETag: AWS wants it quoted, Ceph RGW 16 unquoted. */
+  etagForm?: 'quoted' | 'unquoted';
+  maxSockets?: number;
+  credentials?: S3ClientConfig['credentials'];
+}
+
+interface SdkError {
+  name?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number; attempts?: number };
+}
+
+export class S3Store implements ObjectStore {
+  readonly description: string;
+  etagForm: 'quoted' | 'unquoted';
+  private readonly reader: S3Client;
+  private readonly writer: S3Client;
+
+  constructor(private readonly opts: S3StoreOptions) {
+    const endpoint = opts.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+    const base: S3ClientConfig = {
+      region: opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+      endpoint,
+      forcePathStyle: opts.forcePathStyle ?? endpoint !== undefined,
+      credentials: opts.credentials,
+      // Checksums on every request cost CPU on a large document and break some
+      // S3-compatible stores (aws-chunked); TLS and S3's own MD5 suffice.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      requestHandler: new NodeHttpHandler({
+        requestTimeout: opts.requestTimeoutMs ?? 3000,
+        connectionTimeout: opts.connectTimeoutMs ?? 1000,
+        throwOnRequestTimeout: true,
+        httpAgent: { keepAlive: true, maxSockets: opts.maxSockets ?? 256 },
+        httpsAgent: { keepAlive: true, maxSockets: opts.maxSockets ?? 256 },
+      }),
+    };
+    // Reads are idempotent: let the SDK retry them. Writes are not: never.
+    this.reader = new S3Client({ ...base, maxAttempts: 3 });
+    this.writer = new S3Client({ ...base, maxAttempts: 1 });
+    this.etagForm = opts.etagForm ?? 'quoted';
+    this.description = `s3://${opts.bucket}${endpoint ? ` at ${endpoint}` : ''}`;
+  }
+
+  async get(key: string, o?: { ifNoneMatch?: string }): Promise<GetResult> {
+    try {
+      const res = await this.reader.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key: key, IfNoneMatch: o?.ifNoneMatch }));
+      const body = Buffer.from(await (res.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+      if (!res.ETag) throw new StoreError(`GetObject ${key}: no ETag in the response`);
+      return { status: 'found', body, etag: res.ETag };
+    } catch (e) {
+      const err = e as SdkError;
+      const status = err.$metadata?.httpStatusCode;
+      if (status === 304) return { status: 'not-modified' };
+      if (err.name === 'NoSuchKey' || err.name === 'NotFound' || status === 404) return { status: 'absent' };
+      if (e instanceof StoreError) throw e;
+      throw new StoreError(`GetObject ${key} failed: ${describe(err)}`, err.name);
+    }
+  }
+
+  async put(key: string, body: Buffer, cond: PutCondition): Promise<PutResult> {
+    const condition = 'ifMatch' in cond ? { IfMatch: this.ifMatchValue(cond.ifMatch) } : { IfNoneMatch: '*' };
+    try {
+      const res = await this.writer.send(new PutObjectCommand({ Bucket: this.opts.bucket, Key: key, Body: body, ContentType: 'application/json', ...condition }));
+      if (!res.ETag) return { status: 'unknown', detail: 'PutObject answered without an ETag' };
+      return { status: 'ok', etag: res.ETag };
+    } catch (e) {
+      return classifyPutError(e as SdkError);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.writer.send(new DeleteObjectCommand({ Bucket: this.opts.bucket, Key: key }));
+    } catch (e) {
+      throw new StoreError(`DeleteObject ${key} failed: ${describe(e as SdkError)}`, (e as SdkError).name);
+    }
+  }
+
+  close(): void {
+    this.reader.destroy();
+    this.writer.destroy();
+  }
+
+  private ifMatchValue(etag: string): string {
+    const bare = etag.replace(/^"(.*)"$/, '$1');
+    return this.etagForm === 'quoted' ? `"${bare}"` : bare;
+  }
+}
+
+/**
+ * 412, 409 and 404 are definite: the condition failed, nothing was written.
+ * 5xx, timeouts and network errors are not: the write may have landed.
+ * Other 4xx (403, 400 ...) are refusals: nothing was written, retrying won't help.
+ */
+export function classifyPutError(err: SdkError): PutResult {
+  const status = err.$metadata?.httpStatusCode;
+  const detail = describe(err);
+  if ((err.$metadata?.attempts ?? 1) > 1) return { status: 'unknown', detail: `${detail} (after an SDK retry)` };
+  if (status === 412 || err.name === 'PreconditionFailed') return { status: 'conflict', detail };
+  if (status === 409 || err.name === 'ConditionalRequestConflict') return { status: 'conflict', detail };
+  if (status === 404 || err.name === 'NoSuchKey') return { status: 'conflict', detail };
+  if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
+    throw new StoreError(`PutObject refused: ${detail}`, err.name);
+  }
+  return { status: 'unknown', detail };
+}
+
+function describe(err: SdkError): string {
+  const status = err.$metadata?.httpStatusCode;
+  return `${err.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}${err.message && err.message !== err.name ? `: ${err.message}` : ''}`;
+}

@@ -1,0 +1,36 @@
+/**
+ * The storage interface: one object, read with its ETag, written only
+ * conditionally. Implementations: S3 (AWS SDK) and a local file store.
+ */
+
+export type GetResult =
+  | { status: 'absent' }
+  | { status: 'found'; body: Buffer; etag: string }
+  /** Answer to a conditional read whose ETag still matches (S3's 304). */
+  | { status: 'not-modified' };
+
+/** Exactly one of the two conditions; an unconditional write is never made. */
+export type PutCondition = { ifMatch: string } | { ifNoneMatch: '*' };
+
+export type PutResult =
+  | { status: 'ok'; etag: string }
+  /** The condition failed: someone else wrote (412, 409, 404 on If-Match). */
+  | { status: 'conflict'; detail: string }
+  /** The write may or may not have landed (5xx, timeout, SDK retry, reset). */
+  | { status: 'unknown'; detail: string };
+
+export interface ObjectStore {
+  /** For logs and INFO: "s3://bucket/prefix" or "file:///dir". */
+  readonly description: string;
+  get(key: string, opts?: { ifNoneMatch?: string }): Promise<GetResult>;
+  put(key: string, body: Buffer, cond: PutCondition): Promise<PutResult>;
+  delete(key: string): Promise<void>;
+  close?(): void;
+}
+
+/** A definite refusal by the store (access denied, bad bucket ...): nothing was written. */
+export class StoreError extends Error {
+  constructor(message: string, readonly code?: string) {
+    super(message);
+  }
+}
