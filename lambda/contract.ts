@@ -21,7 +21,7 @@ export const PAYLOAD_ENVELOPE_RESERVE = 256 * 1024;
  * Largest value (raw bytes) one command may carry. base64 costs 4/3, so this
  * keeps a SET's request and a GET's response under the 6 MB payload limit.
  */
-export const MAX_VALUE_BYTES = Math.floor(((LAMBDA_PAYLOAD_LIMIT - PAYLOAD_ENVELOPE_RESERVE) * 3) / 4);
+export const MAX_VALUE_BYTES = Math.floor(((LAMBDA_PAYLOAD_LIMIT - 2 * PAYLOAD_ENVELOPE_RESERVE) * 3) / 4);
 
 /** A reply as it crosses the wire: a tagged union with base64 bulk strings. */
 export type WireReply =

@@ -72,9 +72,15 @@ export interface WindowPolicy {
   retainMs: number;
   /** Hard cap on the number of ids kept, to bound the document's size. */
   maxEntries: number;
+  /** Only the newest this many commits keep their replies (ids are what matter). */
+  withReplies: number;
 }
 
-export const DEFAULT_WINDOW: WindowPolicy = { retainMs: 120_000, maxEntries: 8192 };
+/**
+ * A batch is re-checked at most one proxy invoke timeout (12 s) plus one
+ * retry after its commit; 60 s is a wide margin over that horizon.
+ */
+export const DEFAULT_WINDOW: WindowPolicy = { retainMs: 60_000, maxEntries: 8192, withReplies: 64 };
 
 export class Document {
   private entries = new Map<string, Entry>();
@@ -227,6 +233,13 @@ export class Document {
       for (const j of this.commitsJson.slice(0, drop)) this.approxBytes -= j.length + 1;
       this.commitList = this.commitList.slice(drop);
       this.commitsJson = this.commitsJson.slice(drop);
+    }
+    // Older commits keep only their id: replies are small but add up at high rates.
+    for (let i = this.commitList.length - policy.withReplies - 1; i >= 0 && this.commitList[i].r.length > 0; i--) {
+      const old = this.commitsJson[i];
+      this.commitList[i] = { ...this.commitList[i], r: [] };
+      this.commitsJson[i] = JSON.stringify(this.commitList[i]);
+      this.approxBytes += this.commitsJson[i].length - old.length;
     }
   }
 

@@ -5,6 +5,7 @@ export const del: Command = {
   name: 'del',
   arity: -2,
   write: true,
+  keys: [1, -1, 1],
   run(keys, db) {
     let n = 0;
     for (const k of keys) if (db.delete(k)) n++;

@@ -10,6 +10,7 @@ export const flushall: Command = {
   name: 'flushall',
   arity: -1,
   write: true,
+  keys: [0, 0, 0],
   run(args, db) {
     if (args.length > 1) return SYNTAX_ERROR;
     if (args.length === 1 && !/^(a?sync)$/i.test(args[0].toString('latin1'))) return SYNTAX_ERROR;

@@ -5,6 +5,7 @@ export const set: Command = {
   name: 'set',
   arity: -3,
   write: true,
+  keys: [1, 1, 1],
   run([key, value, ...options], db) {
     if (options.length > 0) return SYNTAX_ERROR;
     db.set(key, value);

@@ -12,6 +12,8 @@ export interface Command {
   arity: number;
   /** Whether it may change the document (a batch with writes must commit). */
   write: boolean;
+  /** Key positions for COMMAND: first, last (-1: to the end), step; 0s for none. */
+  keys: [number, number, number];
   run(args: Buffer[], db: Document): WireReply;
 }
 

@@ -1,0 +1,32 @@
+/**
+ * The zero-set-up executor: the handler runs in this process, over the file
+ * store or S3, through the same contract as the Lambda.
+ */
+import { createHandler, type HandlerOptions } from '../../lambda/handler';
+import { LocalLambda } from '../../lambda/local-runtime';
+import type { BatchRequest, BatchResponse } from '../../lambda/contract';
+import type { ObjectStore } from '../../lambda/store/types';
+import { failed, type Executor } from './types';
+
+export class InProcessExecutor implements Executor {
+  readonly description: string;
+  private readonly runtime: LocalLambda;
+
+  constructor(private readonly store: ObjectStore, options: HandlerOptions) {
+    this.description = `in-process handler over ${store.description}`;
+    this.runtime = new LocalLambda(() => createHandler(options));
+  }
+
+  async execute(req: BatchRequest): Promise<BatchResponse> {
+    try {
+      return await this.runtime.invoke(req);
+    } catch (e) {
+      // A handler bug: it may have thrown after its write landed.
+      return failed(req, 'unknown', `handler error: ${(e as Error).message}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.store.close?.();
+  }
+}

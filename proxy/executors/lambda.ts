@@ -1,0 +1,115 @@
+/**
+ * Invokes the valthree Lambda with @aws-sdk/client-lambda.
+ *
+ * The SDK would retry a timed-out or 5xx Invoke by itself, running a batch
+ * twice with no one the wiser. So the client has maxAttempts 1 and this file
+ * decides: throttling (429: the function did not run) is retried with
+ * backoff; an ambiguous failure (timeout, 5xx, reset, a function crash) is
+ * re-sent once with the same batch id, which the handler recognises in the
+ * commit window, so it still takes effect at most once. What stays ambiguous
+ * is answered as "outcome unknown".
+ */
+import { LambdaClient, InvokeCommand } from '@aws-sdk/client-lambda';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { BatchRequest, BatchResponse } from '../../lambda/contract';
+import { failed, type Executor } from './types';
+
+export interface LambdaExecutorOptions {
+  functionName: string;
+  region?: string;
+  endpoint?: string;
+  /** Must exceed the function's own timeout, so a live invocation is never cut short. */
+  invokeTimeoutMs: number;
+  /** Re-sends of an ambiguous invoke (same batch id). */
+  ambiguousRetries?: number;
+  /** Attempts while throttled. */
+  throttleRetries?: number;
+  maxSockets?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+interface SdkError {
+  name?: string;
+  message?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+export class LambdaExecutor implements Executor {
+  readonly description: string;
+  private readonly client: LambdaClient;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(private readonly opts: LambdaExecutorOptions) {
+    this.client = new LambdaClient({
+      region: opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+      endpoint: opts.endpoint,
+      maxAttempts: 1,
+      requestHandler: new NodeHttpHandler({
+        requestTimeout: opts.invokeTimeoutMs,
+        connectionTimeout: 2000,
+        throwOnRequestTimeout: true,
+        httpAgent: { keepAlive: true, maxSockets: opts.maxSockets ?? 512 },
+        httpsAgent: { keepAlive: true, maxSockets: opts.maxSockets ?? 512 },
+      }),
+    });
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.description = `Lambda ${opts.functionName}`;
+  }
+
+  async execute(req: BatchRequest): Promise<BatchResponse> {
+    const payload = Buffer.from(JSON.stringify(req));
+    let ambiguousLeft = this.opts.ambiguousRetries ?? 1;
+    let throttledLeft = this.opts.throttleRetries ?? 5;
+    for (let attempt = 0; ; attempt++) {
+      const r = await this.invokeOnce(req, payload);
+      if (r.kind === 'done') return r.response;
+      if (r.kind === 'throttled' && throttledLeft-- > 0) {
+        await this.sleep(Math.min(1000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2));
+        continue;
+      }
+      if (r.kind === 'ambiguous' && ambiguousLeft-- > 0) continue;
+      if (r.kind === 'throttled') return failed(req, 'not-applied', `Lambda is throttling (${r.detail})`);
+      if (r.kind === 'refused') return failed(req, 'not-applied', r.detail);
+      return failed(req, 'unknown', r.detail);
+    }
+  }
+
+  private async invokeOnce(
+    req: BatchRequest,
+    payload: Buffer,
+  ): Promise<{ kind: 'done'; response: BatchResponse } | { kind: 'throttled' | 'ambiguous' | 'refused'; detail: string }> {
+    try {
+      const res = await this.client.send(new InvokeCommand({ FunctionName: this.opts.functionName, Payload: payload }));
+      const body = res.Payload ? Buffer.from(res.Payload).toString('utf8') : '';
+      if (res.FunctionError) {
+        // The function crashed or timed out: it may have committed before that.
+        return { kind: 'ambiguous', detail: `Lambda function error: ${summarise(body)}` };
+      }
+      const response = JSON.parse(body) as BatchResponse;
+      if (response?.batchId !== req.batchId) return { kind: 'ambiguous', detail: 'Lambda answered for another batch' };
+      return { kind: 'done', response };
+    } catch (e) {
+      const err = e as SdkError;
+      const status = err.$metadata?.httpStatusCode;
+      const detail = `Invoke failed: ${err.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}${err.message && err.message !== err.name ? `: ${err.message}` : ''}`;
+      if (status === 429 || err.name === 'TooManyRequestsException') return { kind: 'throttled', detail };
+      // Other 4xx: the request was refused before the function ran.
+      if (status !== undefined && status >= 400 && status < 500 && status !== 408) return { kind: 'refused', detail };
+      if (e instanceof SyntaxError) return { kind: 'ambiguous', detail: 'Lambda returned a malformed response' };
+      return { kind: 'ambiguous', detail };
+    }
+  }
+
+  async close(): Promise<void> {
+    this.client.destroy();
+  }
+}
+
+function summarise(body: string): string {
+  try {
+    const p = JSON.parse(body) as { errorType?: string; errorMessage?: string };
+    return `${p.errorType ?? 'Error'}: ${p.errorMessage ?? ''}`.slice(0, 300);
+  } catch {
+    return body.slice(0, 300);
+  }
+}

@@ -1,0 +1,16 @@
+import type { BatchRequest, BatchResponse } from '../../lambda/contract';
+
+/**
+ * Runs a batch somewhere: in a Lambda, or in this process. An executor never
+ * throws: every failure comes back as a BatchResponse with ok=false and the
+ * failure kind that tells the client whether the batch may have taken effect.
+ */
+export interface Executor {
+  readonly description: string;
+  execute(req: BatchRequest): Promise<BatchResponse>;
+  close(): Promise<void>;
+}
+
+export function failed(req: BatchRequest, kind: 'not-applied' | 'unknown', message: string): BatchResponse {
+  return { v: req.v, batchId: req.batchId, ok: false, failure: { kind, message } };
+}

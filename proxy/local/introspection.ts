@@ -1,0 +1,129 @@
+/** INFO and CONFIG GET: what clients ask while connecting, and what operators read. */
+import { array, bulk, error, map, OK, type Reply } from '../resp/reply';
+import type { LocalCommand, ServerInfo, SessionState } from './types';
+
+const SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'commandstats', 'errorstats', 'keyspace'] as const;
+type Section = (typeof SECTIONS)[number];
+const DEFAULT_SECTIONS: Section[] = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'keyspace'];
+
+function section(name: Section, server: ServerInfo): string[] {
+  const m = server.metrics;
+  const uptime = Math.floor((Date.now() - m.startedAt) / 1000);
+  switch (name) {
+    case 'server':
+      return [
+        `redis_version:${server.version}`,
+        'redis_mode:standalone',
+        'valthree:1',
+        `valthree_executor:${server.executor}`,
+        `os:${process.platform} ${process.arch}`,
+        `process_id:${process.pid}`,
+        `tcp_port:${server.port}`,
+        `uptime_in_seconds:${uptime}`,
+        `uptime_in_days:${Math.floor(uptime / 86400)}`,
+      ];
+    case 'clients':
+      return [`connected_clients:${m.connectedClients}`, `maxclients:${server.maxclients}`];
+    case 'memory': {
+      const mem = process.memoryUsage();
+      return [`used_memory:${mem.heapUsed}`, `used_memory_rss:${mem.rss}`, `maxmemory:${server.maxDocumentBytes}`, 'maxmemory_policy:noeviction'];
+    }
+    case 'persistence':
+      // ioredis waits for loading:0 before it reports ready.
+      return ['loading:0', 'async_loading:0', 'rdb_bgsave_in_progress:0', 'aof_enabled:0'];
+    case 'stats':
+      return [
+        `total_connections_received:${m.connectionsReceived}`,
+        `rejected_connections:${m.connectionsRejected}`,
+        `total_commands_processed:${m.commandsProcessed}`,
+        `total_error_replies:${[...m.errors.values()].reduce((a, b) => a + b, 0)}`,
+        `protocol_errors:${m.protocolErrors}`,
+        `valthree_batches:${m.batches}`,
+        `valthree_batch_commands:${m.batchCommands}`,
+        `valthree_avg_batch_size:${m.batches ? (m.batchCommands / m.batches).toFixed(2) : '0.00'}`,
+        `valthree_invoke_avg_ms:${m.batches ? (m.invokeMsTotal / m.batches).toFixed(2) : '0.00'}`,
+        `valthree_invoke_max_ms:${m.invokeMsMax.toFixed(2)}`,
+        `valthree_s3_gets:${m.s3Gets}`,
+        `valthree_s3_puts:${m.s3Puts}`,
+        `valthree_s3_conflicts:${m.conflicts}`,
+        `valthree_batches_replayed:${m.batchesReplayed}`,
+        `valthree_failed_not_applied:${m.batchFailuresNotApplied}`,
+        `valthree_failed_outcome_unknown:${m.batchFailuresUnknown}`,
+      ];
+    case 'replication':
+      return ['role:master', 'connected_slaves:0'];
+    case 'cpu': {
+      const u = process.cpuUsage();
+      return [`used_cpu_sys:${(u.system / 1e6).toFixed(6)}`, `used_cpu_user:${(u.user / 1e6).toFixed(6)}`];
+    }
+    case 'commandstats':
+      return [...m.commands].map(
+        ([cmd, s]) => `cmdstat_${cmd}:calls=${s.calls},usec=${Math.round(s.usec)},usec_per_call=${s.calls ? (s.usec / s.calls).toFixed(2) : '0.00'},rejected_calls=0,failed_calls=${s.failed}`,
+      );
+    case 'errorstats':
+      return [...m.errors].map(([e, n]) => `errorstat_${e}:count=${n}`);
+    case 'keyspace':
+      return m.keys ? [`db0:keys=${m.keys},expires=0,avg_ttl=0`] : [];
+  }
+}
+
+export const info: LocalCommand = {
+  name: 'info',
+  arity: -1,
+  flags: ['loading', 'stale'],
+  run(args, _s: SessionState, server) {
+    const asked = args.map((a) => a.toString('latin1').toLowerCase());
+    let chosen: Section[];
+    if (asked.length === 0 || asked.includes('default')) chosen = DEFAULT_SECTIONS;
+    else if (asked.includes('all') || asked.includes('everything')) chosen = [...SECTIONS];
+    else chosen = SECTIONS.filter((s) => asked.includes(s));
+    const text = chosen.map((s) => [`# ${s[0].toUpperCase()}${s.slice(1)}`, ...section(s, server)].join('\r\n')).join('\r\n\r\n');
+    return bulk(`${text}\r\n`);
+  },
+};
+
+function configValues(server: ServerInfo): [string, string][] {
+  return [
+    ['save', ''],
+    ['appendonly', 'no'],
+    ['databases', '1'],
+    ['maxmemory', String(server.maxDocumentBytes)],
+    ['maxmemory-policy', 'noeviction'],
+    ['maxclients', String(server.maxclients)],
+    ['timeout', String(server.timeoutSeconds)],
+    ['port', String(server.port)],
+  ];
+}
+
+/** Redis-style glob (`*`, `?`, `[...]`), case-insensitive as CONFIG GET is. */
+function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (const c of glob) re += c === '*' ? '.*' : c === '?' ? '.' : c === '[' || c === ']' ? c : c.replace(/[.+^${}()|\\]/g, '\\$&');
+  try {
+    return new RegExp(`^${re}$`, 'i');
+  } catch {
+    return /^$/;
+  }
+}
+
+export const config: LocalCommand = {
+  name: 'config',
+  arity: -2,
+  flags: ['admin', 'noscript', 'loading', 'stale'],
+  run([sub, ...rest], s, server) {
+    const name = sub.toString('latin1').toLowerCase();
+    if (name === 'get') {
+      if (rest.length === 0) return error("ERR wrong number of arguments for 'config|get' command");
+      const patterns = rest.map((p) => globToRegExp(p.toString('latin1')));
+      const pairs = configValues(server).filter(([k]) => patterns.some((p) => p.test(k)));
+      const entries: [Reply, Reply][] = pairs.map(([k, v]) => [bulk(k), bulk(v)]);
+      return s.protocol === 3 ? map(entries) : array(entries.flat());
+    }
+    if (name === 'resetstat') {
+      server.metrics.reset();
+      return OK;
+    }
+    if (name === 'set') return error('ERR CONFIG SET is not supported by valthree; use its command-line flags');
+    return error(`ERR unknown subcommand '${sub.toString('latin1').slice(0, 128)}'. Try CONFIG HELP.`);
+  },
+};

@@ -1,0 +1,45 @@
+import type { Reply } from '../resp/reply';
+import type { Metrics } from '../metrics';
+
+/** What a connection carries between commands. */
+export interface SessionState {
+  readonly id: number;
+  readonly addr: string;
+  readonly createdAt: number;
+  protocol: 2 | 3;
+  authenticated: boolean;
+  name: Buffer | null;
+  libName: string | null;
+  libVer: string | null;
+  lastCommandAt: number;
+  lastCommand: string;
+}
+
+/** What local commands may read about the server. */
+export interface ServerInfo {
+  readonly version: string;
+  readonly port: number;
+  readonly requirepass: string | null;
+  readonly maxclients: number;
+  readonly timeoutSeconds: number;
+  readonly maxDocumentBytes: number;
+  readonly executor: string;
+  readonly metrics: Metrics;
+  clients(): readonly SessionState[];
+}
+
+export interface LocalResult {
+  reply: Reply;
+  /** QUIT: reply, then close; nothing after it runs. */
+  close?: boolean;
+}
+
+/** A command the proxy answers itself, without invoking the handler. */
+export interface LocalCommand {
+  name: string;
+  arity: number;
+  /** Allowed before AUTH when a password is set. */
+  noauth?: boolean;
+  flags: string[];
+  run(args: Buffer[], s: SessionState, server: ServerInfo): Reply | LocalResult;
+}

@@ -1,0 +1,46 @@
+/**
+ * valthree's entry point: `npm start -- [flags]` (or `node proxy.js` in the
+ * container). `--help` lists every flag and its environment variable.
+ */
+import { parseArgs, help, UsageError, type Settings } from './config';
+import { buildExecutor, buildServer } from './app';
+import { createLogger } from './log';
+
+async function main(): Promise<void> {
+  let settings: Settings;
+  try {
+    settings = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`valthree: ${e.message}\n\n${help()}`);
+    process.exit(2);
+  }
+  if (settings.help === 'true') {
+    process.stdout.write(help());
+    return;
+  }
+  const log = createLogger(settings['log-level']);
+  let server;
+  try {
+    server = buildServer(settings, buildExecutor(settings), log);
+    await server.listen();
+  } catch (e) {
+    // A clear one-line reason (port in use, data dir locked, bad flag) and exit 1.
+    log.fatal({ err: (e as Error).message }, 'valthree cannot start');
+    process.stderr.write(`valthree: ${(e as Error).message}\n`);
+    process.exit(1);
+  }
+  let signals = 0;
+  const stop = (signal: string) => {
+    if (++signals > 1) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    log.info({ signal }, 'draining');
+    void server.shutdown().then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+void main();

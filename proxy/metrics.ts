@@ -1,0 +1,72 @@
+/**
+ * What an operator needs to see, in the shape Redis shows it (INFO stats,
+ * INFO commandstats). Counters only; nothing here holds keys or values.
+ */
+import type { BatchRequest, BatchResponse } from '../lambda/contract';
+
+interface CommandStat {
+  calls: number;
+  usec: number;
+  failed: number;
+}
+
+export class Metrics {
+  readonly startedAt = Date.now();
+  connectionsReceived = 0;
+  connectionsRejected = 0;
+  connectedClients = 0;
+  commandsProcessed = 0;
+  protocolErrors = 0;
+  batches = 0;
+  batchCommands = 0;
+  batchFailuresNotApplied = 0;
+  batchFailuresUnknown = 0;
+  batchesReplayed = 0;
+  invokeMsTotal = 0;
+  invokeMsMax = 0;
+  s3Gets = 0;
+  s3Puts = 0;
+  conflicts = 0;
+  /** Key count after the most recent batch (for INFO keyspace). */
+  keys: number | null = null;
+  readonly commands = new Map<string, CommandStat>();
+  readonly errors = new Map<string, number>();
+
+  recordCommand(name: string, usec: number, errorPrefix: string | null): void {
+    this.commandsProcessed++;
+    let s = this.commands.get(name);
+    if (!s) this.commands.set(name, (s = { calls: 0, usec: 0, failed: 0 }));
+    s.calls++;
+    s.usec += usec;
+    if (errorPrefix !== null) {
+      s.failed++;
+      this.errors.set(errorPrefix, (this.errors.get(errorPrefix) ?? 0) + 1);
+    }
+  }
+
+  recordBatch(req: BatchRequest, res: BatchResponse, ms: number): void {
+    this.batches++;
+    this.batchCommands += req.sessions.reduce((n, s) => n + s.commands.length, 0);
+    this.invokeMsTotal += ms;
+    this.invokeMsMax = Math.max(this.invokeMsMax, ms);
+    if (res.stats) {
+      this.s3Gets += res.stats.s3Gets;
+      this.s3Puts += res.stats.s3Puts;
+      this.conflicts += res.stats.conflicts;
+      if (res.stats.replayed) this.batchesReplayed++;
+      if (res.ok) this.keys = res.stats.keys;
+    }
+    if (!res.ok) {
+      if (res.failure.kind === 'unknown') this.batchFailuresUnknown++;
+      else this.batchFailuresNotApplied++;
+    }
+  }
+
+  reset(): void {
+    this.commands.clear();
+    this.errors.clear();
+    this.batches = this.batchCommands = this.invokeMsTotal = this.invokeMsMax = 0;
+    this.s3Gets = this.s3Puts = this.conflicts = this.batchesReplayed = 0;
+    this.batchFailuresNotApplied = this.batchFailuresUnknown = this.protocolErrors = 0;
+  }
+}

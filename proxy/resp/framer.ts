@@ -1,0 +1,269 @@
+/**
+ * Cuts a client's byte stream into requests, enforcing the protocol limits
+ * before any byte reaches redis-parser.
+ *
+ * redis-parser trusts the lengths it reads: `$99999999999` makes it buffer
+ * without bound, `*99999999999` throws, `$abc` is read as a number and the
+ * CRLF after a bulk is skipped blindly. So this framer validates each request's
+ * headers and framing itself and hands redis-parser only complete, well-formed
+ * arrays of bulk strings, which it decodes into Buffers. Inline commands
+ * (`PING\r\n` from nc or telnet) are not RESP at all; they are split here.
+ *
+ * The framer does not scan bulk bodies: it skips them by length, and while a
+ * large body is still arriving it only collects chunks (no re-concatenation).
+ */
+import RedisParser from 'redis-parser';
+
+export interface ProtocolLimits {
+  /** Largest bulk string accepted at all (bytes). */
+  maxBulkBytes: number;
+  /** Most elements in one request array. */
+  maxArrayLength: number;
+  /** Longest inline command line (bytes). */
+  maxInlineBytes: number;
+}
+
+export const DEFAULT_PROTOCOL_LIMITS: ProtocolLimits = {
+  maxBulkBytes: 8 * 1024 * 1024,
+  maxArrayLength: 1024 * 1024,
+  maxInlineBytes: 64 * 1024,
+};
+
+/** A request's words, and the bytes it took on the wire (for backpressure). */
+export interface Request {
+  argv: Buffer[];
+  bytes: number;
+}
+
+/** The connection must be closed after replying `-ERR Protocol error: ...`. */
+export class ProtocolError extends Error {}
+
+const CR = 13;
+const LF = 10;
+/** `*1048576\r\n` and `$8388608\r\n` fit easily; a longer header is garbage. */
+const MAX_HEADER = 24;
+
+export class RequestFramer {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+  /** Don't rescan until this many bytes are buffered (a body is arriving). */
+  private need = 0;
+  private readonly parser: RedisParser;
+  private parsed: Buffer[][] = [];
+
+  constructor(private readonly limits: ProtocolLimits = DEFAULT_PROTOCOL_LIMITS) {
+    this.parser = new RedisParser({
+      returnBuffers: true,
+      returnReply: (reply: unknown) => this.parsed.push(reply as Buffer[]),
+      // Unreachable for validated input; kept loud in case it ever is not.
+      returnError: (err: Error) => {
+        throw new ProtocolError(`Protocol error: ${err.message}`);
+      },
+      returnFatalError: (err: Error) => {
+        throw new ProtocolError(`Protocol error: ${err.message}`);
+      },
+    });
+  }
+
+  /** Bytes held for a request that is not complete yet. */
+  get pendingBytes(): number {
+    return this.buffered;
+  }
+
+  /**
+   * Adds bytes; returns the requests they complete, in order. On a protocol
+   * error it still returns the well-formed requests before it (Redis runs
+   * those, then replies the error and closes); the framer is then unusable.
+   */
+  push(chunk: Buffer): { requests: Request[]; error?: ProtocolError } {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    if (this.buffered < this.need) return { requests: [] };
+    const buf = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.buffered);
+    const out: Request[] = [];
+    // Consecutive validated multibulk requests go to redis-parser in one call.
+    let run = { start: -1, sizes: [] as number[] };
+    const flushRun = (end: number) => {
+      if (run.start < 0) return;
+      this.parser.execute(buf.subarray(run.start, end));
+      this.parsed.forEach((argv, i) => out.push({ argv, bytes: run.sizes[i] }));
+      this.parsed = [];
+      run = { start: -1, sizes: [] };
+    };
+    let pos = 0;
+    this.need = 0;
+    try {
+      while (pos < buf.length) {
+        if (buf[pos] === 0x2a /* '*' */) {
+          const end = this.scanMultibulk(buf, pos);
+          if (end < 0) break; // incomplete: wait for more bytes
+          if (end === pos) {
+            // An empty array (`*0`, `*-1`): Redis ignores it.
+            flushRun(pos);
+            pos = buf.indexOf(LF, pos) + 1;
+            continue;
+          }
+          if (run.start < 0) run.start = pos;
+          run.sizes.push(end - pos);
+          pos = end;
+        } else {
+          flushRun(pos);
+          const end = this.scanInline(buf, pos, out);
+          if (end < 0) break;
+          pos = end;
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof ProtocolError)) throw e;
+      flushRun(pos);
+      this.chunks = [];
+      this.buffered = 0;
+      return { requests: out, error: e };
+    }
+    flushRun(pos);
+    const rest = buf.length - pos;
+    this.chunks = rest > 0 ? [buf.subarray(pos)] : [];
+    this.buffered = rest;
+    if (this.need > 0) this.need -= pos;
+    return { requests: out };
+  }
+
+  /**
+   * Validates one `*N\r\n($L\r\n<L bytes>\r\n){N}` request at `start`.
+   * Returns its end, -1 if incomplete, or `start` for an empty array.
+   */
+  private scanMultibulk(buf: Buffer, start: number): number {
+    const header = readLine(buf, start + 1, 'multibulk');
+    if (header === null) return -1;
+    const n = parseLength(buf, start + 1, header.end, 'invalid multibulk length');
+    if (n > this.limits.maxArrayLength) throw new ProtocolError('Protocol error: invalid multibulk length');
+    if (n <= 0) return start;
+    let pos = header.next;
+    for (let i = 0; i < n; i++) {
+      if (pos >= buf.length) return -1;
+      if (buf[pos] !== 0x24 /* '$' */) {
+        throw new ProtocolError(`Protocol error: expected '$', got '${printable(buf[pos])}'`);
+      }
+      const line = readLine(buf, pos + 1, 'bulk');
+      if (line === null) return -1;
+      const len = parseLength(buf, pos + 1, line.end, 'invalid bulk length');
+      if (len < 0 || len > this.limits.maxBulkBytes) throw new ProtocolError('Protocol error: invalid bulk length');
+      const bodyEnd = line.next + len;
+      if (bodyEnd + 2 > buf.length) {
+        this.need = bodyEnd + 2;
+        return -1;
+      }
+      if (buf[bodyEnd] !== CR || buf[bodyEnd + 1] !== LF) throw new ProtocolError('Protocol error: bulk string not terminated by CRLF');
+      pos = bodyEnd + 2;
+    }
+    return pos;
+  }
+
+  /** One inline command line; empty lines are skipped. Returns the next position or -1. */
+  private scanInline(buf: Buffer, start: number, out: Request[]): number {
+    const lf = buf.indexOf(LF, start);
+    if (lf < 0 || lf - start > this.limits.maxInlineBytes) {
+      if (buf.length - start > this.limits.maxInlineBytes) throw new ProtocolError('Protocol error: too big inline request');
+      return -1;
+    }
+    const lineEnd = lf > start && buf[lf - 1] === CR ? lf - 1 : lf;
+    const argv = splitInline(buf.subarray(start, lineEnd));
+    if (argv === null) throw new ProtocolError('Protocol error: unbalanced quotes in request');
+    if (argv.length > 0) out.push({ argv, bytes: lf + 1 - start });
+    return lf + 1;
+  }
+}
+
+function readLine(buf: Buffer, from: number, what: string): { end: number; next: number } | null {
+  const limit = Math.min(buf.length, from + MAX_HEADER);
+  for (let i = from; i < limit; i++) {
+    if (buf[i] === CR) {
+      if (i + 1 >= buf.length) return null;
+      if (buf[i + 1] !== LF) throw new ProtocolError(`Protocol error: ${what} length not terminated by CRLF`);
+      return { end: i, next: i + 2 };
+    }
+  }
+  if (limit - from >= MAX_HEADER) throw new ProtocolError(`Protocol error: invalid ${what} length`);
+  return null;
+}
+
+/** Strict decimal (an optional '-', then digits); redis-parser would accept `$abc`. */
+function parseLength(buf: Buffer, from: number, end: number, error: string): number {
+  let i = from;
+  let sign = 1;
+  if (buf[i] === 0x2d /* '-' */) {
+    sign = -1;
+    i++;
+  }
+  if (i === end) throw new ProtocolError(`Protocol error: ${error}`);
+  let n = 0;
+  for (; i < end; i++) {
+    const d = buf[i] - 0x30;
+    if (d < 0 || d > 9) throw new ProtocolError(`Protocol error: ${error}`);
+    n = n * 10 + d;
+  }
+  if (!Number.isSafeInteger(n)) throw new ProtocolError(`Protocol error: ${error}`);
+  return sign * n;
+}
+
+function printable(byte: number): string {
+  return byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
+}
+
+/**
+ * Splits an inline line like Redis's sdssplitargs: words separated by blanks,
+ * "double quotes" with \n \r \t \b \a \\ \" \xHH escapes, 'single quotes' with \'.
+ * A closing quote must be followed by a blank or the end. Returns null if unbalanced.
+ */
+export function splitInline(line: Buffer): Buffer[] | null {
+  const out: Buffer[] = [];
+  let i = 0;
+  const n = line.length;
+  const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === CR || c === LF || c === 0x0b || c === 0x0c;
+  while (true) {
+    while (i < n && isSpace(line[i])) i++;
+    if (i >= n) return out;
+    const word: number[] = [];
+    let inDq = false;
+    let inSq = false;
+    for (;;) {
+      if (inDq) {
+        if (i >= n) return null;
+        const c = line[i];
+        if (c === 0x5c /* \ */ && i + 3 < n && line[i + 1] === 0x78 /* x */ && isHex(line[i + 2]) && isHex(line[i + 3])) {
+          word.push(parseInt(String.fromCharCode(line[i + 2], line[i + 3]), 16));
+          i += 3;
+        } else if (c === 0x5c && i + 1 < n) {
+          i++;
+          const e = line[i];
+          word.push(e === 0x6e ? LF : e === 0x72 ? CR : e === 0x74 ? 0x09 : e === 0x62 ? 0x08 : e === 0x61 ? 0x07 : e);
+        } else if (c === 0x22 /* " */) {
+          if (i + 1 < n && !isSpace(line[i + 1])) return null;
+          inDq = false;
+        } else word.push(c);
+      } else if (inSq) {
+        if (i >= n) return null;
+        const c = line[i];
+        if (c === 0x5c && i + 1 < n && line[i + 1] === 0x27) {
+          i++;
+          word.push(0x27);
+        } else if (c === 0x27 /* ' */) {
+          if (i + 1 < n && !isSpace(line[i + 1])) return null;
+          inSq = false;
+        } else word.push(c);
+      } else {
+        if (i >= n || isSpace(line[i])) break;
+        const c = line[i];
+        if (c === 0x22) inDq = true;
+        else if (c === 0x27) inSq = true;
+        else word.push(c);
+      }
+      i++;
+    }
+    out.push(Buffer.from(word));
+  }
+}
+
+function isHex(c: number): boolean {
+  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
+}

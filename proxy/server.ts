@@ -1,0 +1,131 @@
+/**
+ * The TCP (or TLS) server: accepts connections up to maxclients, gives each a
+ * Session, and shuts down gracefully: stop accepting, let every session finish
+ * and answer what it already received, then close the executor.
+ */
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { Batcher, type BatchLimits } from './batcher';
+import type { Executor } from './executors/types';
+import type { ServerInfo, SessionState } from './local';
+import type { Logger } from './log';
+import { Metrics } from './metrics';
+import { Session, type SessionLimits } from './session';
+
+export const REDIS_VERSION = '7.2.0';
+
+export interface ServerOptions {
+  host: string;
+  port: number;
+  tls?: { cert: Buffer; key: Buffer };
+  requirepass: string | null;
+  maxclients: number;
+  /** Close connections idle this long (0: never), as Redis's `timeout`. */
+  idleTimeoutSeconds: number;
+  /** How long shutdown waits for sessions to finish before cutting them. */
+  drainMs: number;
+  maxDocumentBytes: number;
+  limits: SessionLimits;
+  batch: BatchLimits;
+  executor: Executor;
+  log: Logger;
+}
+
+export class ValthreeServer {
+  readonly metrics = new Metrics();
+  private readonly server: net.Server;
+  private readonly sessions = new Set<Session>();
+  private readonly batcher: Batcher;
+  private readonly info: ServerInfo;
+  private boundPort = 0;
+  private stopping: Promise<void> | null = null;
+
+  constructor(private readonly opts: ServerOptions) {
+    this.batcher = new Batcher(opts.executor, opts.batch, this.metrics);
+    const sessions = this.sessions;
+    const self = this;
+    this.info = {
+      version: REDIS_VERSION,
+      get port() {
+        return self.boundPort;
+      },
+      requirepass: opts.requirepass,
+      maxclients: opts.maxclients,
+      timeoutSeconds: opts.idleTimeoutSeconds,
+      maxDocumentBytes: opts.maxDocumentBytes,
+      executor: opts.executor.description,
+      metrics: this.metrics,
+      clients: (): SessionState[] => [...sessions].map((s) => s.state),
+    };
+    const onConnection = (socket: net.Socket) => this.accept(socket);
+    this.server = opts.tls ? tls.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onConnection) : net.createServer(onConnection);
+    this.server.on('error', (e) => opts.log.error({ err: e.message }, 'server error'));
+    if (opts.tls) this.server.on('tlsClientError', (e) => opts.log.info({ err: e.message }, 'TLS handshake failed'));
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.opts.port, this.opts.host, () => {
+        this.server.off('error', reject);
+        this.boundPort = (this.server.address() as net.AddressInfo).port;
+        this.opts.log.info({ host: this.opts.host, port: this.boundPort, executor: this.opts.executor.description, tls: !!this.opts.tls, auth: this.opts.requirepass !== null }, 'valthree listening');
+        resolve(this.boundPort);
+      });
+    });
+  }
+
+  private accept(socket: net.Socket): void {
+    const m = this.metrics;
+    m.connectionsReceived++;
+    if (this.stopping) {
+      socket.destroy();
+      return;
+    }
+    if (this.sessions.size >= this.opts.maxclients) {
+      m.connectionsRejected++;
+      socket.on('error', () => undefined);
+      socket.end('-ERR max number of clients reached\r\n');
+      return;
+    }
+    const session = new Session(socket, {
+      server: this.info,
+      batcher: this.batcher,
+      limits: this.opts.limits,
+      log: this.opts.log,
+      idleTimeoutMs: this.opts.idleTimeoutSeconds * 1000,
+    });
+    this.sessions.add(session);
+    m.connectedClients = this.sessions.size;
+    this.opts.log.info({ client: session.state.id, addr: session.state.addr }, 'connection opened');
+    void session.closedSignal.then(() => {
+      this.sessions.delete(session);
+      m.connectedClients = this.sessions.size;
+      this.opts.log.info({ client: session.state.id }, 'connection closed');
+    });
+  }
+
+  /** Stops accepting, drains sessions (bounded by drainMs), closes the executor. */
+  shutdown(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.opts.log.info({ sessions: this.sessions.size, drainMs: this.opts.drainMs }, 'shutting down');
+      const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+      const drained = Promise.all([...this.sessions].map((s) => s.drain()));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.opts.drainMs)));
+      if ((await Promise.race([drained, timeout])) === 'timeout') {
+        this.opts.log.warn({ sessions: this.sessions.size }, 'drain timed out, closing remaining connections');
+        for (const s of this.sessions) s.destroy();
+      }
+      clearTimeout(timer);
+      await closed;
+      await this.opts.executor.close();
+      this.opts.log.info('shutdown complete');
+    })();
+    return this.stopping;
+  }
+}
