@@ -202,9 +202,16 @@ function storedReplies(sessions: Buffer[][][], replies: WireReply[][]): StoredRe
   );
 }
 
-/** Replies of a batch that an earlier invocation committed. */
+/**
+ * Replies of a batch that an earlier invocation committed. Write replies come
+ * from the commit record; reads were not kept. Once a record is old enough to
+ * have lost its replies, even how many commands it covered is unknown, so
+ * every command is answered "outcome unknown" (never re-run: that would apply
+ * the batch twice).
+ */
 function replayStored(rec: CommitRecord, sessions: Buffer[][][]): WireReply[][] {
-  const lost = failureReply({ kind: 'unknown', message: 'the batch was committed by an earlier attempt and this read reply was not kept' });
+  const lost = failureReply({ kind: 'unknown', message: 'the batch was committed by an earlier attempt whose replies were not kept' });
+  if (rec.r.length === 0) return sessions.map((cmds) => cmds.map(() => lost));
   return sessions.map((_, i) =>
     (rec.r[i] ?? []).map((x): WireReply => {
       if (typeof x === 'number') return { t: 'int', v: x };

@@ -94,7 +94,10 @@ export class FileStore implements ObjectStore {
     return path.join(this.dir, key);
   }
 
-  /** One process per directory; a lock left by a dead process is taken over. */
+  /**
+   * One writer per directory (also within one process: each store trusts its
+   * own memory of the ETag). A lock left by a dead process is taken over.
+   */
   private lock(): void {
     for (let tries = 0; tries < 2; tries++) {
       try {
@@ -105,7 +108,7 @@ export class FileStore implements ObjectStore {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
       const holder = Number(fs.readFileSync(this.lockPath, 'utf8').trim());
-      if (holder && holder !== process.pid && isAlive(holder)) {
+      if (holder && isAlive(holder)) {
         throw new DataDirLockedError(
           `data directory ${path.resolve(this.dir)} is in use by another valthree process (pid ${holder}); ` +
             'two processes on one directory could lose writes, so this one refuses to start. Stop the other one or use --data-dir.',
