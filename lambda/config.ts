@@ -39,8 +39,12 @@ export function storageSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): St
   };
 }
 
-/** The store and the handler options that go with it. */
-export function openStorage(s: StorageSettings): { store: ObjectStore; options: HandlerOptions } {
+/**
+ * The store and the handler options that go with it. `checkStorage` runs the
+ * safety check once (shared by every handler built from these options); a
+ * failed check is retried next time, an unsafe store keeps failing.
+ */
+export function openStorage(s: StorageSettings): { store: ObjectStore; options: HandlerOptions; checkStorage: () => Promise<void> } {
   let store: ObjectStore;
   if (s.bucket) {
     store = new S3Store({
@@ -54,16 +58,20 @@ export function openStorage(s: StorageSettings): { store: ObjectStore; options: 
     store = new FileStore(s.dataDir ?? './.valthree');
   }
   const probeKey = `${s.key}.probe`;
-  const beforeFirstWrite = s.unsafeStorage
-    ? undefined
-    : async () => {
-        const report = await checkStorageSafety(store as S3Store, probeKey);
-        // An explicit form wins over what the probe found.
-        if (store instanceof S3Store && s.etagForm === 'auto') store.etagForm = report.etagForm;
-      };
+  let checking: Promise<void> | null = null;
+  const checkStorage = (): Promise<void> =>
+    (checking ??= (async () => {
+      // An explicit ETag form wins: the probe then only checks it works.
+      const report = await checkStorageSafety(store, probeKey, { detectEtagForm: s.etagForm === 'auto' });
+      if (store instanceof S3Store) store.etagForm = report.etagForm;
+    })().catch((e: Error) => {
+      checking = null;
+      throw e;
+    }));
   return {
     store,
-    options: { store, key: s.key, maxDocumentBytes: s.maxDocumentBytes, cache: s.cache, beforeFirstWrite },
+    options: { store, key: s.key, maxDocumentBytes: s.maxDocumentBytes, cache: s.cache, beforeFirstWrite: s.unsafeStorage ? undefined : checkStorage },
+    checkStorage: s.unsafeStorage ? async () => undefined : checkStorage,
   };
 }
 

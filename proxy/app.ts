@@ -27,8 +27,8 @@ export function buildExecutor(s: Settings, env: NodeJS.ProcessEnv = process.env)
     VALTHREE_CACHE: naive ? '0' : env.VALTHREE_CACHE,
     AWS_REGION: s.region ?? env.AWS_REGION,
   });
-  const { store, options } = openStorage(storage);
-  return new InProcessExecutor(store, options);
+  const { store, options, checkStorage } = openStorage(storage);
+  return new InProcessExecutor(store, options, checkStorage);
 }
 
 export function buildServer(s: Settings, executor: Executor, log: Logger = createLogger(s['log-level'])): ValthreeServer {

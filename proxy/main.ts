@@ -22,7 +22,9 @@ async function main(): Promise<void> {
   const log = createLogger(settings['log-level']);
   let server;
   try {
-    server = buildServer(settings, buildExecutor(settings), log);
+    const executor = buildExecutor(settings);
+    await executor.ready();
+    server = buildServer(settings, executor, log);
     await server.listen();
   } catch (e) {
     // A clear one-line reason (port in use, data dir locked, bad flag) and exit 1.

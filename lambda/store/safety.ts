@@ -19,7 +19,8 @@ export interface SafetyReport {
 
 type Probeable = ObjectStore & { etagForm?: 'quoted' | 'unquoted' };
 
-export async function checkStorageSafety(store: Probeable, probeKey: string): Promise<SafetyReport> {
+export async function checkStorageSafety(store: Probeable, probeKey: string, opts: { detectEtagForm?: boolean } = {}): Promise<SafetyReport> {
+  const detect = opts.detectEtagForm ?? true;
   const body = () => Buffer.from(JSON.stringify({ probe: 'valthree storage safety check', nonce: randomBytes(8).toString('hex') }));
   for (let round = 0; round < 5; round++) {
     // 1. An object to work on, and its current ETag.
@@ -32,7 +33,8 @@ export async function checkStorageSafety(store: Probeable, probeKey: string): Pr
     const stale = got.etag;
 
     // 2. A matching If-Match must succeed: in one of the two ETag forms.
-    const forms: ('quoted' | 'unquoted')[] = store.etagForm === 'unquoted' ? ['unquoted', 'quoted'] : ['quoted', 'unquoted'];
+    const current = store.etagForm ?? 'quoted';
+    const forms: ('quoted' | 'unquoted')[] = !detect ? [current] : current === 'unquoted' ? ['unquoted', 'quoted'] : ['quoted', 'unquoted'];
     let form: 'quoted' | 'unquoted' | null = null;
     for (const f of forms) {
       if (store.etagForm !== undefined) store.etagForm = f;
@@ -62,6 +64,7 @@ export async function checkStorageSafety(store: Probeable, probeKey: string): Pr
           'valthree refuses to serve on it; pass --unsafe-storage (VALTHREE_UNSAFE_STORAGE=1) to override.',
       );
     }
+    if (store.etagForm !== undefined) store.etagForm = form;
     return { etagForm: form };
   }
   throw new UnsafeStorageError(`${store.description}: a write with a matching If-Match never succeeded, in either ETag form`);

@@ -12,9 +12,14 @@ export class InProcessExecutor implements Executor {
   readonly description: string;
   private readonly runtime: LocalLambda;
 
-  constructor(private readonly store: ObjectStore, options: HandlerOptions) {
+  constructor(private readonly store: ObjectStore, options: HandlerOptions, private readonly checkStorage: () => Promise<void> = async () => undefined) {
     this.description = `in-process handler over ${store.description}`;
     this.runtime = new LocalLambda(() => createHandler(options));
+  }
+
+  /** Refuse to serve on storage that ignores conditional writes (before any client connects). */
+  ready(): Promise<void> {
+    return this.checkStorage();
   }
 
   async execute(req: BatchRequest): Promise<BatchResponse> {

@@ -56,6 +56,9 @@ export class LambdaExecutor implements Executor {
     this.description = `Lambda ${opts.functionName}`;
   }
 
+  /** The Lambda runs its own storage check at cold start. */
+  async ready(): Promise<void> {}
+
   async execute(req: BatchRequest): Promise<BatchResponse> {
     const payload = Buffer.from(JSON.stringify(req));
     let ambiguousLeft = this.opts.ambiguousRetries ?? 1;

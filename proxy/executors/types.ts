@@ -7,6 +7,8 @@ import type { BatchRequest, BatchResponse } from '../../lambda/contract';
  */
 export interface Executor {
   readonly description: string;
+  /** Checks before serving (the storage safety check, in-process); throws to refuse. */
+  ready(): Promise<void>;
   execute(req: BatchRequest): Promise<BatchResponse>;
   close(): Promise<void>;
 }

@@ -22,6 +22,7 @@ export interface RunningProxy {
 export async function startProxy(args: string[], opts: { executor?: Executor; env?: NodeJS.ProcessEnv } = {}): Promise<RunningProxy> {
   const settings: Settings = parseArgs(['--port', '0', ...args], opts.env ?? {});
   const executor = opts.executor ?? buildExecutor(settings, opts.env ?? process.env);
+  await executor.ready();
   const server = buildServer(settings, executor, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   const port = await server.listen();
   return { port, server, close: () => server.shutdown() };
