@@ -62,6 +62,8 @@ interface Entry {
   json?: string;
   /** Whether the key is stored in data64 (not valid UTF-8). */
   binaryKey?: boolean;
+  /** UTF-8 size of `json` plus its separator: what the entry costs in db.json. */
+  bytes?: number;
 }
 
 /** Keys are held as latin1 strings: a bijection with byte strings. */
@@ -101,6 +103,8 @@ export class Document {
   }
 
   static decode(body: Buffer): Document {
+    // toString would silently replace bad bytes with U+FFFD, and the next commit would write that back.
+    if (!isUtf8(body)) throw new CorruptDocumentError('db.json is not valid UTF-8');
     let raw: unknown;
     try {
       raw = JSON.parse(body.toString('utf8'));
@@ -115,7 +119,7 @@ export class Document {
     for (const [k, v] of Object.entries(asObject(obj.data64 ?? {}, 'data64'))) doc.entries.set(keyOf(Buffer.from(k, 'base64')), { value: decodeValue(v) });
     if (!Array.isArray(obj.commits)) throw new CorruptDocumentError('db.json: commits is not an array');
     for (const c of obj.commits as CommitRecord[]) {
-      if (typeof c?.id !== 'string' || typeof c.at !== 'number') throw new CorruptDocumentError('db.json: malformed commit record');
+      if (typeof c?.id !== 'string' || typeof c.at !== 'number' || !Array.isArray(c.r)) throw new CorruptDocumentError('db.json: malformed commit record');
       doc.commitList.push(c);
       doc.commitIds.add(c.id);
       doc.commitsJson.push(JSON.stringify(c));
@@ -203,7 +207,7 @@ export class Document {
     if (this.entries.size === 0) return;
     this.undo?.log.push({ op: 'clear', prev: this.entries });
     this.entries = new Map();
-    this.approxBytes = 64 + this.commitsJson.reduce((n, c) => n + c.length + 1, 0);
+    this.approxBytes = 64 + this.commitsJson.reduce((n, c) => n + Buffer.byteLength(c) + 1, 0);
   }
 
   hasCommit(id: string): CommitRecord | undefined {
@@ -219,7 +223,7 @@ export class Document {
     this.commitIds.add(rec.id);
     const json = JSON.stringify(rec);
     this.commitsJson.push(json);
-    this.approxBytes += json.length + 1;
+    this.approxBytes += Buffer.byteLength(json) + 1;
     this.undo?.log.push({ op: 'commit' });
   }
 
@@ -230,7 +234,7 @@ export class Document {
     while (n - drop > policy.maxEntries || (n - drop > 1 && now - this.commitList[drop].at > policy.retainMs)) drop++;
     if (drop > 0) {
       for (const c of this.commitList.slice(0, drop)) this.commitIds.delete(c.id);
-      for (const j of this.commitsJson.slice(0, drop)) this.approxBytes -= j.length + 1;
+      for (const j of this.commitsJson.slice(0, drop)) this.approxBytes -= Buffer.byteLength(j) + 1;
       this.commitList = this.commitList.slice(drop);
       this.commitsJson = this.commitsJson.slice(drop);
     }
@@ -239,7 +243,7 @@ export class Document {
       const old = this.commitsJson[i];
       this.commitList[i] = { ...this.commitList[i], r: [] };
       this.commitsJson[i] = JSON.stringify(this.commitList[i]);
-      this.approxBytes += this.commitsJson[i].length - old.length;
+      this.approxBytes += Buffer.byteLength(this.commitsJson[i]) - Buffer.byteLength(old);
     }
   }
 
@@ -268,9 +272,10 @@ function entryBytes(k: string, e: Entry): number {
     const key = Buffer.from(k, 'latin1');
     e.binaryKey = !isUtf8(key);
     e.json = encodeEntry(key, e.binaryKey, e.value);
+    // UTF-8 bytes, not UTF-16 length: text outside ASCII takes up to 3 bytes per unit.
+    e.bytes = Buffer.byteLength(e.json) + 1;
   }
-  // UTF-16 length is close enough for a cap (exact for ASCII, base64 and escapes).
-  return e.json.length + 1;
+  return e.bytes as number;
 }
 
 function encodeEntry(key: Buffer, binaryKey: boolean, value: Buffer): string {

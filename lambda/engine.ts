@@ -57,15 +57,19 @@ export function executeOne(doc: Document, argv: Buffer[]): WireReply {
   }
 }
 
-/** Bytes a reply takes in the JSON response (close upper bound). */
+/** Bytes a reply takes in the JSON response, separator included (close upper bound). */
 export function replySize(r: WireReply): number {
   switch (r.t) {
     case 'bulk':
+      return r.v.length + 24; // base64: nothing to escape
     case 'simple':
     case 'error':
-      return r.v.length + 24;
+      // Error texts echo client bytes: quotes and control characters grow when escaped.
+      return Buffer.byteLength(JSON.stringify(r.v)) + 24;
+    case 'int':
+      return String(r.v).length + 24;
     case 'array':
-      return r.v.reduce((n, x) => n + replySize(x), 16);
+      return r.v.reduce((n, x) => n + replySize(x), 24);
     default:
       return 24;
   }

@@ -24,7 +24,12 @@ export const NIL: WireReply = { t: 'null' };
 
 /** Redis 7's texts, which clients and users recognise. */
 export function unknownCommandError(name: Buffer, args: Buffer[]): WireReply {
-  const shown = args.slice(0, 16).map((a) => `'${printable(a, 128)}' `).join('');
+  // As Redis does: arguments are listed while the list is under 128 bytes, the last one cut to fit.
+  let shown = '';
+  for (const a of args) {
+    if (shown.length >= 128) break;
+    shown += `'${printable(a, 128 - shown.length)}' `;
+  }
   return { t: 'error', v: `ERR unknown command '${printable(name, 128)}', with args beginning with: ${shown}` };
 }
 
