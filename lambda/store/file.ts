@@ -15,6 +15,13 @@ import { StoreError, type GetResult, type ObjectStore, type PutCondition, type P
 
 export class DataDirLockedError extends Error {}
 
+/**
+ * Directories locked by stores of this process. A lock file naming our own pid
+ * is ours only if listed here; otherwise an earlier process with the same pid
+ * left it (a container's proxy is PID 1 after every restart).
+ */
+const lockedHere = new Set<string>();
+
 export class FileStore implements ObjectStore {
   readonly description: string;
   private readonly lockPath: string;
@@ -70,6 +77,7 @@ export class FileStore implements ObjectStore {
   close(): void {
     if (!this.locked) return;
     this.locked = false;
+    lockedHere.delete(path.resolve(this.dir));
     fs.rmSync(this.lockPath, { force: true });
   }
 
@@ -103,12 +111,13 @@ export class FileStore implements ObjectStore {
       try {
         fs.writeFileSync(this.lockPath, String(process.pid), { flag: 'wx' });
         this.locked = true;
+        lockedHere.add(path.resolve(this.dir));
         return;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
       }
       const holder = Number(fs.readFileSync(this.lockPath, 'utf8').trim());
-      if (holder && isAlive(holder)) {
+      if (holder === process.pid ? lockedHere.has(path.resolve(this.dir)) : holder > 0 && isAlive(holder)) {
         throw new DataDirLockedError(
           `data directory ${path.resolve(this.dir)} is in use by another valthree process (pid ${holder}); ` +
             'two processes on one directory could lose writes, so this one refuses to start. Stop the other one or use --data-dir.',
