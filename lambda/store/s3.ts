@@ -76,6 +76,8 @@ export class S3Store implements ObjectStore {
       const err = e as SdkError;
       const status = err.$metadata?.httpStatusCode;
       if (status === 304) return { status: 'not-modified' };
+      // A missing bucket is a 404 too, but it is a misconfiguration, not "no document yet".
+      if (err.name === 'NoSuchBucket') throw new StoreError(`GetObject ${key} failed: ${describe(err)}`, err.name);
       if (err.name === 'NoSuchKey' || err.name === 'NotFound' || status === 404) return { status: 'absent' };
       if (e instanceof StoreError) throw e;
       throw new StoreError(`GetObject ${key} failed: ${describe(err)}`, err.name);
@@ -123,7 +125,7 @@ export function classifyPutError(err: SdkError): PutResult {
   if ((err.$metadata?.attempts ?? 1) > 1) return { status: 'unknown', detail: `${detail} (after an SDK retry)` };
   if (status === 412 || err.name === 'PreconditionFailed') return { status: 'conflict', detail };
   if (status === 409 || err.name === 'ConditionalRequestConflict') return { status: 'conflict', detail };
-  if (status === 404 || err.name === 'NoSuchKey') return { status: 'conflict', detail };
+  if ((status === 404 && err.name !== 'NoSuchBucket') || err.name === 'NoSuchKey') return { status: 'conflict', detail };
   if (status !== undefined && status >= 400 && status < 500 && status !== 408 && status !== 429) {
     throw new StoreError(`PutObject refused: ${detail}`, err.name);
   }
