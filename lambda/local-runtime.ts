@@ -7,9 +7,17 @@
 import type { BatchRequest, BatchResponse } from './contract';
 import type { BatchHandler } from './handler';
 
+interface Environment {
+  run: BatchHandler;
+  /** Batches running or queued here; the environment is idle at 0. */
+  load: number;
+  /** Tail of this environment's queue: one batch at a time, whatever `run` does. */
+  tail: Promise<unknown>;
+}
+
 export class LocalLambda {
-  private readonly idle: BatchHandler[] = [];
-  private readonly all: BatchHandler[] = [];
+  private readonly idle: Environment[] = [];
+  private readonly all: Environment[] = [];
 
   /** `create` builds one execution environment (handler with its own cache). */
   constructor(private readonly create: () => BatchHandler, private readonly maxEnvironments = 64) {}
@@ -20,17 +28,21 @@ export class LocalLambda {
 
   async invoke(req: BatchRequest): Promise<BatchResponse> {
     const env = this.idle.pop() ?? this.spawn();
+    env.load++;
+    const result = env.tail.then(() => env.run(req));
+    env.tail = result.catch(() => undefined);
     try {
-      return await env(req);
+      return await result;
     } finally {
-      if (!this.idle.includes(env)) this.idle.push(env);
+      // Idle again only when nothing else is queued on it.
+      if (--env.load === 0) this.idle.push(env);
     }
   }
 
-  private spawn(): BatchHandler {
-    // Past the cap, share a busy environment: its handler queues the batch.
-    if (this.all.length >= this.maxEnvironments) return this.all[Math.floor(Math.random() * this.all.length)];
-    const env = this.create();
+  private spawn(): Environment {
+    // Past the cap, queue behind the least busy environment (Lambda would throttle instead).
+    if (this.all.length >= this.maxEnvironments) return this.all.reduce((a, b) => (b.load < a.load ? b : a));
+    const env: Environment = { run: this.create(), load: 0, tail: Promise.resolve() };
     this.all.push(env);
     return env;
   }
