@@ -4,6 +4,8 @@
  */
 import type { BatchRequest, BatchResponse } from '../lambda/contract';
 
+const MAX_ERROR_KINDS = 128;
+
 interface CommandStat {
   calls: number;
   usec: number;
@@ -17,6 +19,9 @@ export class Metrics {
   connectedClients = 0;
   commandsProcessed = 0;
   protocolErrors = 0;
+  /** Times a connection hit its pipeline limit and reading was paused; connections paused now. */
+  readPauses = 0;
+  pausedClients = 0;
   batches = 0;
   batchCommands = 0;
   batchFailuresNotApplied = 0;
@@ -40,7 +45,9 @@ export class Metrics {
     s.usec += usec;
     if (errorPrefix !== null) {
       s.failed++;
-      this.errors.set(errorPrefix, (this.errors.get(errorPrefix) ?? 0) + 1);
+      // Bounded like Redis's errorstats: a flood of odd errors can't grow the map.
+      const kind = this.errors.has(errorPrefix) || this.errors.size < MAX_ERROR_KINDS ? errorPrefix : 'OTHER';
+      this.errors.set(kind, (this.errors.get(kind) ?? 0) + 1);
     }
   }
 
@@ -67,6 +74,6 @@ export class Metrics {
     this.errors.clear();
     this.batches = this.batchCommands = this.invokeMsTotal = this.invokeMsMax = 0;
     this.s3Gets = this.s3Puts = this.conflicts = this.batchesReplayed = 0;
-    this.batchFailuresNotApplied = this.batchFailuresUnknown = this.protocolErrors = 0;
+    this.batchFailuresNotApplied = this.batchFailuresUnknown = this.protocolErrors = this.readPauses = 0;
   }
 }

@@ -14,6 +14,10 @@ import { Session, type SessionLimits } from './session';
 
 export const REDIS_VERSION = '7.2.0';
 
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** How long a refused connection may stay half-closed before it is cut. */
+const REFUSED_LINGER_MS = 2000;
+
 export interface ServerOptions {
   host: string;
   port: number;
@@ -58,7 +62,11 @@ export class ValthreeServer {
       clients: (): SessionState[] => [...sessions].map((s) => s.state),
     };
     const onConnection = (socket: net.Socket) => this.accept(socket);
-    this.server = opts.tls ? tls.createServer({ cert: opts.tls.cert, key: opts.tls.key }, onConnection) : net.createServer(onConnection);
+    // A TLS connection becomes a session only after its handshake; until then
+    // it is bounded by the handshake timeout (Node's default is 120 s).
+    this.server = opts.tls
+      ? tls.createServer({ cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS }, onConnection)
+      : net.createServer(onConnection);
     this.server.on('error', (e) => opts.log.error({ err: e.message }, 'server error'));
     if (opts.tls) this.server.on('tlsClientError', (e) => opts.log.info({ err: e.message }, 'TLS handshake failed'));
   }
@@ -88,8 +96,13 @@ export class ValthreeServer {
     }
     if (this.sessions.size >= this.opts.maxclients) {
       m.connectionsRejected++;
+      this.opts.log.info({ addr: `${socket.remoteAddress}:${socket.remotePort}`, maxclients: this.opts.maxclients }, 'connection refused: max number of clients reached');
       socket.on('error', () => undefined);
       socket.end('-ERR max number of clients reached\r\n');
+      // Read and drop its input: a socket nobody reads never sees the client's
+      // FIN, so it would never close (one leaked descriptor per refusal).
+      socket.resume();
+      setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
       return;
     }
     const session = new Session(socket, {

@@ -11,7 +11,12 @@
  *
  * Memory is bounded: past `maxPendingBytes` of unexecuted requests the socket
  * is paused, and while the client does not read its replies no further
- * commands run, so neither side grows without bound.
+ * commands run, so neither side grows without bound. Per connection the proxy
+ * holds at most: the queued requests (maxPendingBytes, plus the one request
+ * completed by the chunk that crossed it), one incomplete request
+ * (maxRequestBytes), one submission in flight (one Lambda payload) and the
+ * replies of one step (one Lambda response, or 64 KiB of local replies)
+ * waiting in the socket.
  */
 import type { Socket } from 'node:net';
 import { lookupCommand, arityError, arityOk, unknownCommandError } from '../lambda/commands';
@@ -22,6 +27,16 @@ import { NOAUTH } from './local/auth';
 import type { Batcher } from './batcher';
 import { encodedSize } from './batcher';
 import type { Logger } from './log';
+
+/** Local replies are flushed (and the client's reading awaited) every this many bytes. */
+const LOCAL_FLUSH_BYTES = 64 * 1024;
+/**
+ * After the last reply (QUIT, protocol error, shutdown) the socket is half-closed
+ * and its input read and dropped for this long: closing with unread input makes
+ * the kernel send RST, which can destroy the reply before the client reads it,
+ * and a paused socket would never see the client's FIN and never close.
+ */
+const LINGER_MS = 2000;
 
 export interface SessionLimits {
   protocol: ProtocolLimits;
@@ -43,7 +58,7 @@ export interface SessionContext {
 }
 
 /** The next request, classified; a local command runs only when consumed. */
-type Step = { kind: 'local'; name: string; run: () => LocalResult } | { kind: 'remote'; argv: Buffer[]; name: string; write: boolean };
+type Step = { kind: 'local'; argv: Buffer[]; name: string; run: () => LocalResult } | { kind: 'remote'; argv: Buffer[]; name: string; write: boolean };
 
 let nextId = 1;
 
@@ -58,6 +73,8 @@ export class Session {
   private closed = false;
   private draining = false;
   private paused = false;
+  /** Commands of the submission waiting for the executor. */
+  private inFlight = 0;
   private readonly closedPromise: Promise<void>;
 
   constructor(private readonly socket: Socket, private readonly ctx: SessionContext) {
@@ -73,21 +90,43 @@ export class Session {
       libVer: null,
       lastCommandAt: now,
       lastCommand: 'NULL',
+      netIn: 0,
+      netOut: 0,
+      commands: 0,
+      io: () => ({
+        queryBuffer: this.framer.pendingBytes + this.queuedBytes,
+        outputBuffer: socket.writableLength,
+        pipeline: this.pendingCount() + this.inFlight,
+        paused: this.paused,
+      }),
     };
-    this.framer = new RequestFramer(ctx.limits.protocol);
+    const protocol = ctx.limits.protocol;
+    this.framer = new RequestFramer({
+      ...protocol,
+      // One request may not exceed what the pipeline may hold (but always fits the largest bulk).
+      maxRequestBytes: protocol.maxRequestBytes ?? Math.max(ctx.limits.maxPendingBytes, protocol.maxBulkBytes + 64 * 1024),
+    });
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (e) => ctx.log.debug({ client: this.state.id, err: e.message }, 'socket error'));
-    this.closedPromise = new Promise((resolve) => socket.once('close', () => {
-      this.closed = true;
-      resolve();
-    }));
+    this.closedPromise = new Promise((resolve) =>
+      socket.once('close', () => {
+        this.closed = true;
+        this.setPaused(false);
+        resolve();
+      }),
+    );
     if (ctx.idleTimeoutMs > 0) {
-      socket.setTimeout(ctx.idleTimeoutMs, () => {
-        if (!this.pumping && this.pendingCount() === 0) {
-          ctx.log.info({ client: this.state.id }, 'closing idle connection');
-          socket.destroy();
+      socket.setTimeout(ctx.idleTimeoutMs);
+      socket.on('timeout', () => {
+        // As in Redis, a client waiting for the server (here: the handler) is
+        // not idle; one that neither sends nor reads its replies is.
+        if (this.inFlight > 0) {
+          socket.setTimeout(ctx.idleTimeoutMs);
+          return;
         }
+        ctx.log.info({ client: this.state.id }, 'closing idle connection');
+        socket.destroy();
       });
     }
   }
@@ -113,6 +152,7 @@ export class Session {
   }
 
   private onData(chunk: Buffer): void {
+    this.state.netIn += chunk.length;
     if (this.protocolError || this.closed) return;
     const { requests, error: err } = this.framer.push(chunk);
     for (const r of requests) {
@@ -123,10 +163,25 @@ export class Session {
       this.protocolError = err;
       this.socket.pause();
     } else if (this.queuedBytes > this.ctx.limits.maxPendingBytes && !this.paused) {
-      this.paused = true;
+      // Backpressure: the client's bytes wait in its socket and the kernel
+      // buffers (TCP flow control), not in this process.
+      this.setPaused(true);
       this.socket.pause();
     }
     void this.pump();
+  }
+
+  private setPaused(paused: boolean): void {
+    if (paused === this.paused) return;
+    this.paused = paused;
+    const m = this.ctx.server.metrics;
+    if (paused) {
+      m.readPauses++;
+      m.pausedClients++;
+      this.ctx.log.debug({ client: this.state.id, queued: this.queuedBytes }, 'pipeline limit reached, not reading');
+    } else {
+      m.pausedClients--;
+    }
   }
 
   private async pump(): Promise<void> {
@@ -134,19 +189,32 @@ export class Session {
     this.pumping = true;
     try {
       while (!this.closed && this.pendingCount() > 0) {
-        const out: (string | Buffer)[] = [];
+        let out: (string | Buffer)[] = [];
+        let outBytes = 0;
         // Local commands: answered in place, in order.
         let step = this.peek();
         while (step && step.kind === 'local') {
           this.consume();
           const result = step.run();
-          this.account(step.name, 0, result.reply);
+          this.account(step.name, 0, result.reply, step.argv);
+          const before = out.length;
           encode(result.reply, this.state.protocol, out);
+          // Reply strings are latin1, one byte per char (see toBuffer).
+          for (let k = before; k < out.length; k++) outBytes += out[k].length;
           if (result.close) {
             this.write(out);
-            this.socket.end();
-            this.closed = true;
+            this.closeAfterReply();
             return;
+          }
+          // A small request can have a big reply (COMMAND, INFO, CLIENT LIST):
+          // a pipeline of them must not pile replies up for a client that
+          // does not read.
+          if (outBytes >= LOCAL_FLUSH_BYTES) {
+            this.write(out);
+            out = [];
+            outBytes = 0;
+            if (this.socket.writableNeedDrain) await this.waitForDrain();
+            if (this.closed) return;
           }
           step = this.peek();
         }
@@ -154,7 +222,7 @@ export class Session {
         if (step && step.kind === 'remote') await this.runRemote();
         if (this.socket.writableNeedDrain && !this.closed) await this.waitForDrain();
         if (this.paused && this.queuedBytes <= this.ctx.limits.maxPendingBytes / 2) {
-          this.paused = false;
+          this.setPaused(false);
           if (!this.draining && !this.protocolError) this.socket.resume();
         }
       }
@@ -170,12 +238,18 @@ export class Session {
       this.ctx.server.metrics.protocolErrors++;
       this.ctx.log.info({ client: this.state.id, err: this.protocolError.message }, 'protocol error, closing connection');
       this.write([`-ERR ${this.protocolError.message.replace(/[\r\n]+/g, ' ')}\r\n`]);
-      this.socket.end();
-      this.closed = true;
+      this.closeAfterReply();
     } else if (this.draining) {
-      this.socket.end();
-      this.closed = true;
+      this.closeAfterReply();
     }
+  }
+
+  /** Nothing more is read or run: send what is written, half-close, linger, close. */
+  private closeAfterReply(): void {
+    this.closed = true;
+    this.socket.end();
+    this.socket.resume();
+    setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
   }
 
   /** Sends one run of consecutive engine commands as one submission. */
@@ -194,10 +268,16 @@ export class Session {
       step = this.peek();
     }
     const started = process.hrtime.bigint();
-    let replies = await this.ctx.batcher.submit(
-      run.map((r) => r.argv),
-      write,
-    );
+    this.inFlight = run.length;
+    let replies: Reply[];
+    try {
+      replies = await this.ctx.batcher.submit(
+        run.map((r) => r.argv),
+        write,
+      );
+    } finally {
+      this.inFlight = 0;
+    }
     if (replies.length === 0) {
       // The handler could not fit even one reply: never loop on it.
       replies = [error('ERR reply too large for one Lambda response')];
@@ -212,7 +292,7 @@ export class Session {
     if (this.closed) return;
     const out: (string | Buffer)[] = [];
     for (let i = 0; i < executed; i++) {
-      this.account(run[i].name, usec / executed, replies[i]);
+      this.account(run[i].name, usec / executed, replies[i], run[i].argv);
       encode(replies[i], this.state.protocol, out);
     }
     this.write(out);
@@ -223,13 +303,16 @@ export class Session {
     if (this.head >= this.queue.length) return null;
     const { argv } = this.queue[this.head];
     const name = argv[0].toString('latin1').toLowerCase();
-    const answer = (reply: Reply, label = name): Step => ({ kind: 'local', name: label, run: () => ({ reply }) });
+    const answer = (reply: Reply, label = name): Step => ({ kind: 'local', argv, name: label, run: () => ({ reply }) });
     const local = LOCAL_COMMANDS.get(name);
-    if (!this.state.authenticated && !local?.noauth) return answer(NOAUTH);
+    // The label is what metrics and logs see: never an unknown word, which
+    // may be anything (a password typed in the wrong place) and is unbounded.
+    if (!this.state.authenticated && !local?.noauth) return answer(NOAUTH, local || lookupCommand(name) ? name : 'unknown');
     if (local) {
       if (!arityOk(local.arity, argv.length)) return answer(fromWire(arityError(local.name)));
       return {
         kind: 'local',
+        argv,
         name,
         run: () => {
           const r = local.run(argv.slice(1), this.state, this.ctx.server);
@@ -245,6 +328,11 @@ export class Session {
         return answer(error(`ERR value too large: ${a.length} bytes, the limit is ${this.ctx.limits.maxValueBytes} (one Lambda payload)`));
       }
     }
+    // Many arguments can add up past one Lambda payload even if each fits.
+    const size = encodedSize(argv);
+    if (size > this.ctx.limits.maxSubmitBytes) {
+      return answer(error(`ERR command too large: ${size} bytes encoded, the limit is ${this.ctx.limits.maxSubmitBytes} (one Lambda payload)`));
+    }
     return { kind: 'remote', argv, name, write: cmd.write };
   }
 
@@ -259,15 +347,27 @@ export class Session {
     }
   }
 
-  private account(name: string, usec: number, reply: Reply): void {
+  /**
+   * Counts a command, and logs it at debug: its name (known commands only),
+   * argument count and size, never the arguments themselves.
+   */
+  private account(name: string, usec: number, reply: Reply, argv?: Buffer[]): void {
     this.state.lastCommand = name;
+    this.state.commands++;
     const prefix = reply.t === 'error' ? reply.v.split(' ', 1)[0] : null;
     this.ctx.server.metrics.recordCommand(name, usec, prefix);
+    const log = this.ctx.log;
+    if (prefix === 'WRONGPASS') log.info({ client: this.state.id, addr: this.state.addr }, 'authentication failed');
+    if (log.isLevelEnabled('debug')) {
+      log.debug({ client: this.state.id, cmd: name, argc: argv?.length, bytes: argv ? argv.reduce((n, a) => n + a.length, 0) : undefined, usec: Math.round(usec), error: prefix ?? undefined }, 'command');
+    }
   }
 
   private write(parts: (string | Buffer)[]): void {
-    if (parts.length === 0 || this.socket.destroyed) return;
-    this.socket.write(parts.length === 1 && Buffer.isBuffer(parts[0]) ? parts[0] : toBuffer(parts));
+    if (parts.length === 0 || this.socket.destroyed || this.socket.writableEnded) return;
+    const bytes = parts.length === 1 && Buffer.isBuffer(parts[0]) ? parts[0] : toBuffer(parts);
+    this.state.netOut += bytes.length;
+    this.socket.write(bytes);
   }
 
   private waitForDrain(): Promise<void> {

@@ -151,6 +151,7 @@ export const client: LocalCommand = {
 
 function clientLine(s: SessionState): string {
   const now = Date.now();
+  const io = s.io();
   return [
     `id=${s.id}`,
     `addr=${s.addr}`,
@@ -159,6 +160,14 @@ function clientLine(s: SessionState): string {
     `idle=${Math.floor((now - s.lastCommandAt) / 1000)}`,
     'db=0',
     `cmd=${s.lastCommand}`,
+    `qbuf=${io.queryBuffer}`,
+    `omem=${io.outputBuffer}`,
+    `tot-net-in=${s.netIn}`,
+    `tot-net-out=${s.netOut}`,
+    `tot-cmds=${s.commands}`,
+    // valthree's own: unanswered commands, and whether reading is paused (backpressure).
+    `pipeline=${io.pipeline}`,
+    `paused=${io.paused ? 1 : 0}`,
     `resp=${s.protocol}`,
     `lib-name=${s.libName ?? ''}`,
     `lib-ver=${s.libVer ?? ''}`,

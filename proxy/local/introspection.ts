@@ -23,7 +23,7 @@ function section(name: Section, server: ServerInfo): string[] {
         `uptime_in_days:${Math.floor(uptime / 86400)}`,
       ];
     case 'clients':
-      return [`connected_clients:${m.connectedClients}`, `maxclients:${server.maxclients}`];
+      return [`connected_clients:${m.connectedClients}`, `maxclients:${server.maxclients}`, `valthree_paused_clients:${m.pausedClients}`];
     case 'memory': {
       const mem = process.memoryUsage();
       return [`used_memory:${mem.heapUsed}`, `used_memory_rss:${mem.rss}`, `maxmemory:${server.maxDocumentBytes}`, 'maxmemory_policy:noeviction'];
@@ -38,6 +38,7 @@ function section(name: Section, server: ServerInfo): string[] {
         `total_commands_processed:${m.commandsProcessed}`,
         `total_error_replies:${[...m.errors.values()].reduce((a, b) => a + b, 0)}`,
         `protocol_errors:${m.protocolErrors}`,
+        `valthree_read_pauses:${m.readPauses}`,
         `valthree_batches:${m.batches}`,
         `valthree_batch_commands:${m.batchCommands}`,
         `valthree_avg_batch_size:${m.batches ? (m.batchCommands / m.batches).toFixed(2) : '0.00'}`,

@@ -13,6 +13,23 @@ export interface SessionState {
   libVer: string | null;
   lastCommandAt: number;
   lastCommand: string;
+  /** Bytes received and sent, commands answered (CLIENT LIST tot-net-in, tot-net-out, tot-cmds). */
+  netIn: number;
+  netOut: number;
+  commands: number;
+  /** Buffers right now, for CLIENT LIST (qbuf, omem) and tests of backpressure. */
+  io(): ClientIo;
+}
+
+export interface ClientIo {
+  /** Request bytes received but not yet executed (queued and partial). */
+  queryBuffer: number;
+  /** Reply bytes written but not yet taken by the client's socket. */
+  outputBuffer: number;
+  /** Commands received and not yet answered (queued and in flight). */
+  pipeline: number;
+  /** Not reading from the socket: the pipeline limit was reached. */
+  paused: boolean;
 }
 
 /** What local commands may read about the server. */

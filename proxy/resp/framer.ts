@@ -21,6 +21,12 @@ export interface ProtocolLimits {
   maxArrayLength: number;
   /** Longest inline command line (bytes). */
   maxInlineBytes: number;
+  /**
+   * Largest single request (all its bulks together), like Redis's
+   * client-query-buffer-limit: without it `*1000000` followed by a million
+   * large bulks would be buffered whole. Unset: no limit beyond the others.
+   */
+  maxRequestBytes?: number;
 }
 
 export const DEFAULT_PROTOCOL_LIMITS: ProtocolLimits = {
@@ -50,6 +56,12 @@ export class RequestFramer {
   private need = 0;
   private readonly parser: RedisParser;
   private parsed: Buffer[][] = [];
+  /**
+   * How far the scan of the incomplete request at the start of the buffer
+   * got, so that a request made of many small bulks arriving in many chunks is
+   * scanned once, not once per chunk (which would be quadratic CPU).
+   */
+  private resume: { n: number; done: number; offset: number } | null = null;
 
   constructor(private readonly limits: ProtocolLimits = DEFAULT_PROTOCOL_LIMITS) {
     this.parser = new RedisParser({
@@ -133,25 +145,41 @@ export class RequestFramer {
    * Returns its end, -1 if incomplete, or `start` for an empty array.
    */
   private scanMultibulk(buf: Buffer, start: number): number {
-    const header = readLine(buf, start + 1, 'multibulk');
-    if (header === null) return -1;
-    const n = parseLength(buf, start + 1, header.end, 'invalid multibulk length');
-    if (n > this.limits.maxArrayLength) throw new ProtocolError('Protocol error: invalid multibulk length');
-    if (n <= 0) return start;
-    let pos = header.next;
-    for (let i = 0; i < n; i++) {
-      if (pos >= buf.length) return -1;
+    let n: number;
+    let i = 0;
+    let pos: number;
+    if (start === 0 && this.resume) {
+      // The incomplete request kept from the last push starts the buffer.
+      ({ n, done: i } = this.resume);
+      pos = this.resume.offset;
+      this.resume = null;
+    } else {
+      const header = readLine(buf, start + 1, 'multibulk');
+      if (header === null) return -1;
+      n = parseLength(buf, start + 1, header.end, 'invalid multibulk length');
+      if (n > this.limits.maxArrayLength) throw new ProtocolError('Protocol error: invalid multibulk length');
+      if (n <= 0) return start;
+      pos = header.next;
+    }
+    const maxRequest = this.limits.maxRequestBytes ?? Infinity;
+    const incomplete = () => {
+      this.resume = { n, done: i, offset: pos - start };
+      return -1;
+    };
+    for (; i < n; i++) {
+      if (pos >= buf.length) return incomplete();
       if (buf[pos] !== 0x24 /* '$' */) {
         throw new ProtocolError(`Protocol error: expected '$', got '${printable(buf[pos])}'`);
       }
       const line = readLine(buf, pos + 1, 'bulk');
-      if (line === null) return -1;
+      if (line === null) return incomplete();
       const len = parseLength(buf, pos + 1, line.end, 'invalid bulk length');
       if (len < 0 || len > this.limits.maxBulkBytes) throw new ProtocolError('Protocol error: invalid bulk length');
       const bodyEnd = line.next + len;
+      if (bodyEnd + 2 - start > maxRequest) throw new ProtocolError(`Protocol error: request larger than ${maxRequest} bytes`);
       if (bodyEnd + 2 > buf.length) {
         this.need = bodyEnd + 2;
-        return -1;
+        return incomplete();
       }
       if (buf[bodyEnd] !== CR || buf[bodyEnd + 1] !== LF) throw new ProtocolError('Protocol error: bulk string not terminated by CRLF');
       pos = bodyEnd + 2;
