@@ -155,7 +155,8 @@ export class Document {
       } else {
         const c = this.commitList.pop() as CommitRecord;
         this.commitsJson.pop();
-        this.commitIds.delete(c.id);
+        // An id recorded twice stays known while an older record still holds it.
+        if (!this.commitList.some((x) => x.id === c.id)) this.commitIds.delete(c.id);
       }
     }
     if (to === 0) {
@@ -233,10 +234,10 @@ export class Document {
     const n = this.commitList.length;
     while (n - drop > policy.maxEntries || (n - drop > 1 && now - this.commitList[drop].at > policy.retainMs)) drop++;
     if (drop > 0) {
-      for (const c of this.commitList.slice(0, drop)) this.commitIds.delete(c.id);
       for (const j of this.commitsJson.slice(0, drop)) this.approxBytes -= Buffer.byteLength(j) + 1;
       this.commitList = this.commitList.slice(drop);
       this.commitsJson = this.commitsJson.slice(drop);
+      this.commitIds = new Set(this.commitList.map((c) => c.id));
     }
     // Older commits keep only their id: replies are small but add up at high rates.
     for (let i = this.commitList.length - policy.withReplies - 1; i >= 0 && this.commitList[i].r.length > 0; i--) {
