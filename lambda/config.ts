@@ -22,6 +22,14 @@ export interface StorageSettings {
   maxDocumentBytes: number;
   unsafeStorage: boolean;
   cache: boolean;
+  /** Keys from this environment; otherwise the SDK's default chain (task or function role). */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
+/** AWS_ACCESS_KEY_ID/SECRET from the given environment (which may not be process.env). */
+export function staticCredentials(env: NodeJS.ProcessEnv): StorageSettings['credentials'] {
+  if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) return undefined;
+  return { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN || undefined };
 }
 
 export function storageSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): StorageSettings {
@@ -30,7 +38,8 @@ export function storageSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): St
     dataDir: env.VALTHREE_DATA_DIR || './.valthree',
     key: env.VALTHREE_KEY || 'db.json',
     region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
-    endpoint: env.VALTHREE_S3_ENDPOINT || undefined,
+    endpoint: env.VALTHREE_S3_ENDPOINT || env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined,
+    credentials: staticCredentials(env),
     s3TimeoutMs: positive(env.VALTHREE_S3_TIMEOUT_MS, 3000, 'VALTHREE_S3_TIMEOUT_MS'),
     etagForm: oneOf(env.VALTHREE_ETAG_FORM, ['auto', 'quoted', 'unquoted'] as const, 'auto', 'VALTHREE_ETAG_FORM'),
     maxDocumentBytes: positive(env.VALTHREE_MAXMEMORY, DEFAULT_MAX_DOCUMENT_BYTES, 'VALTHREE_MAXMEMORY'),
@@ -52,6 +61,7 @@ export function openStorage(s: StorageSettings): { store: ObjectStore; options: 
       region: s.region,
       endpoint: s.endpoint,
       requestTimeoutMs: s.s3TimeoutMs,
+      credentials: s.credentials,
       etagForm: s.etagForm === 'auto' ? undefined : s.etagForm,
     });
   } else {

@@ -3,7 +3,7 @@
  * in-process over S3 or the file store), the limits, and the server.
  */
 import * as fs from 'node:fs';
-import { openStorage, storageSettingsFromEnv } from '../lambda/config';
+import { openStorage, staticCredentials, storageSettingsFromEnv } from '../lambda/config';
 import { DEFAULT_BATCH_LIMITS } from './batcher';
 import { bool, int, UsageError, type Settings } from './config';
 import { InProcessExecutor } from './executors/in-process';
@@ -15,7 +15,13 @@ import { ValthreeServer } from './server';
 export function buildExecutor(s: Settings, env: NodeJS.ProcessEnv = process.env): Executor {
   const naive = bool(s, 'naive');
   if (s.function) {
-    return new LambdaExecutor({ functionName: s.function, region: s.region, invokeTimeoutMs: int(s, 'invoke-timeout-ms', 1) });
+    return new LambdaExecutor({
+      functionName: s.function,
+      region: s.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
+      endpoint: env.AWS_ENDPOINT_URL_LAMBDA || env.AWS_ENDPOINT_URL || undefined,
+      credentials: staticCredentials(env),
+      invokeTimeoutMs: int(s, 'invoke-timeout-ms', 1),
+    });
   }
   const storage = storageSettingsFromEnv({
     ...env,

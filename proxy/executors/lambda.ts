@@ -18,6 +18,8 @@ export interface LambdaExecutorOptions {
   functionName: string;
   region?: string;
   endpoint?: string;
+  /** Static keys; otherwise the SDK's default chain (the ECS task role). */
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
   /** Must exceed the function's own timeout, so a live invocation is never cut short. */
   invokeTimeoutMs: number;
   /** Re-sends of an ambiguous invoke (same batch id). */
@@ -43,6 +45,7 @@ export class LambdaExecutor implements Executor {
     this.client = new LambdaClient({
       region: opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
       endpoint: opts.endpoint,
+      credentials: opts.credentials,
       maxAttempts: 1,
       requestHandler: new NodeHttpHandler({
         requestTimeout: opts.invokeTimeoutMs,
