@@ -55,7 +55,7 @@ export interface Rgw {
 
 /** Names of the Ceph binaries that are not on PATH (empty when all are). */
 export function missingCephBinaries(): string[] {
-  const dirs = [...(process.env.PATH ?? '').split(delimiter), '/usr/bin', '/usr/sbin', '/bin', '/sbin'];
+  const dirs = (process.env.PATH ?? '').split(delimiter);
   return BINARIES.filter((b) => !dirs.some((d) => d && existsSync(join(d, b))));
 }
 
@@ -231,7 +231,8 @@ function randomUUIDv4(): string {
 function startWatchdog(pidFile: string, dir: string | null): ChildProcess {
   const script = `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; ` +
     `for p in $(cat '${pidFile}' 2>/dev/null); do kill -9 "$p" 2>/dev/null; done; ` +
-    (dir ? `sleep 3; rm -rf '${dir}'` : 'true');
+    // SIGKILLed daemons take a moment (memstore frees its memory): remove the dir once they are gone.
+    (dir ? `for p in $(cat '${pidFile}' 2>/dev/null); do n=0; while kill -0 "$p" 2>/dev/null && [ $n -lt 100 ]; do sleep 0.1; n=$((n+1)); done; done; rm -rf '${dir}'` : 'true');
   const w = spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' });
   w.unref();
   return w;
@@ -306,7 +307,7 @@ async function main(argv: string[]): Promise<void> {
   };
   const rgw = await startRgw({ port: flag('--port') ? Number(flag('--port')) : undefined, bucket: flag('--bucket'), keepDir: argv.includes('--keep-dir') });
   process.stdout.write(
-    `# Ceph RGW up in ${rgw.bootMs} ms (logs: ${rgw.dir}); Ctrl-C stops it\n` +
+    `# Ceph RGW up in ${rgw.bootMs} ms (logs: ${rgw.dir}; pids ${rgw.pids.join(' ')}); Ctrl-C stops it\n` +
       `export AWS_ENDPOINT_URL=${rgw.endpoint}\nexport AWS_ACCESS_KEY_ID=${rgw.accessKeyId}\n` +
       `export AWS_SECRET_ACCESS_KEY=${rgw.secretAccessKey}\nexport AWS_REGION=${rgw.region}\nexport VALTHREE_BUCKET=${rgw.bucket}\n`,
   );
