@@ -1,0 +1,236 @@
+/**
+ * The benchmark: valthree against the S3/Lambda emulator with realistic
+ * latency, K proxies (child processes) and C closed-loop clients.
+ *
+ *   npm run bench -- --workload set --clients 64 --seconds 10 --json
+ *   npm run bench -- --workload set --clients 64 --seconds 10 --naive --json
+ *   npm run bench -- --workload ping        (proxy vs redis-server, redis-benchmark -P 16)
+ *
+ * The emulator charges a fixed latency per S3 GET/PUT and Lambda invoke plus a
+ * per-MB part, so a large document costs what it would on S3. `--naive`
+ * reproduces the original valthree: one command per invocation, GET + PUT per
+ * write, no cache, no group commit. Costs use us-east-1 list prices.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { S3Client, PutObjectCommand } from '@aws-sdk/client-s3';
+import { Document } from '../../lambda/document';
+import { startEmulator, type Emulator } from '../support/emulator';
+import { spawnProxy, type ChildProxy } from '../support/proxy-harness';
+import { RawClient } from '../support/resp-client';
+import { lambdaEnv } from '../e2e/backends';
+import { parseBenchArgs, BENCH_HELP, type BenchOptions } from './options';
+
+/** us-east-1 list prices (shared/design-notes.md). */
+const PRICE = { s3Put: 0.005 / 1000, s3Get: 0.0004 / 1000, lambdaRequest: 0.2 / 1e6, lambdaGbSecond: 0.0000133334 };
+/** The deployed function's memory (lib/ default), for the GB-second cost. */
+const LAMBDA_GB = 1;
+
+export interface BenchResult {
+  mode: 'group-commit' | 'naive';
+  workload: string;
+  clients: number;
+  proxies: number;
+  keys: number;
+  prefill: number;
+  value_size: number;
+  seconds: number;
+  ops: number;
+  errors: number;
+  ops_per_s: number;
+  p50_ms: number;
+  p95_ms: number;
+  p99_ms: number;
+  s3_get_per_cmd: number;
+  s3_put_per_cmd: number;
+  invocations_per_cmd: number;
+  conflicts_per_commit: number;
+  mean_batch_size: number;
+  physical_limit_ops_per_s: number;
+  document_bytes: number;
+  usd_per_million_cmds: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+const round = (n: number, d = 3) => Number(n.toFixed(d));
+
+async function prefill(emu: Emulator, n: number, valueSize: number): Promise<void> {
+  if (n <= 0) return;
+  const doc = Document.empty();
+  const value = Buffer.alloc(valueSize, 0x61);
+  for (let i = 0; i < n; i++) doc.set(Buffer.from(`key:${i}`), value);
+  const s3 = new S3Client({ ...emu.clientConfig(), maxAttempts: 1 });
+  await s3.send(new PutObjectCommand({ Bucket: emu.bucket, Key: 'db.json', Body: doc.encode(), IfNoneMatch: '*' }));
+  s3.destroy();
+}
+
+async function infoStats(port: number): Promise<Record<string, number>> {
+  const c = await RawClient.connect(port);
+  const r = await c.call('INFO', 'stats');
+  c.socket.destroy();
+  const text = r.t === 'bulk' && r.v ? r.v.toString() : '';
+  return Object.fromEntries(
+    text
+      .split('\r\n')
+      .filter((l) => l.includes(':'))
+      .map((l) => [l.slice(0, l.indexOf(':')), Number(l.slice(l.indexOf(':') + 1))]),
+  );
+}
+
+export async function runBench(o: BenchOptions): Promise<BenchResult> {
+  const emu = await startEmulator({
+    latency: { s3GetMs: o.s3GetMs, s3PutMs: o.s3PutMs, invokeMs: o.invokeMs, perMbMs: o.perMbMs, jitterMs: 0 },
+    function: { cache: !o.naive, maxEnvironments: 256 },
+  });
+  const proxies: ChildProxy[] = [];
+  try {
+    const keySpace = Math.max(o.keys, 1);
+    await prefill(emu, Math.max(o.prefill, o.workload === 'set' ? 0 : keySpace), o.valueSize);
+    for (let i = 0; i < o.proxies; i++) {
+      proxies.push(await spawnProxy(['--function', emu.functionName, ...(o.naive ? ['--naive'] : [])], lambdaEnv(emu)));
+    }
+    const clients = await Promise.all(Array.from({ length: o.clients }, (_, i) => RawClient.connect(proxies[i % proxies.length].port)));
+    const value = Buffer.alloc(o.valueSize, 0x62);
+    let rng = 12345;
+    const rand = () => ((rng = (rng * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+    const pick = () => {
+      const isGet = o.workload === 'get' || (o.workload === 'mixed' && rand() < 0.8);
+      const key = `key:${Math.floor(rand() * keySpace)}`;
+      return isGet ? ['GET', key] : ['SET', key, value];
+    };
+
+    // Warm up (connections, Lambda environments, caches), then measure.
+    const warmUntil = performance.now() + Math.min(2000, o.seconds * 200);
+    await Promise.all(clients.map(async (c) => {
+      while (performance.now() < warmUntil) await c.call(...pick());
+    }));
+    const before = emu.stats.snapshot();
+    const infoBefore = await Promise.all(proxies.map((p) => infoStats(p.port)));
+    const latencies: number[] = [];
+    let errors = 0;
+    const start = performance.now();
+    const end = start + o.seconds * 1000;
+    await Promise.all(clients.map(async (c) => {
+      while (performance.now() < end) {
+        const t0 = performance.now();
+        const r = await c.call(...pick());
+        latencies.push(performance.now() - t0);
+        if (r.t === 'error') errors++;
+      }
+    }));
+    const elapsed = (performance.now() - start) / 1000;
+    const after = emu.stats.snapshot();
+    const infoAfter = await Promise.all(proxies.map((p) => infoStats(p.port)));
+    for (const c of clients) c.socket.destroy();
+
+    const ops = latencies.length;
+    latencies.sort((a, b) => a - b);
+    const d = (k: keyof typeof before) => (after[k] as number) - (before[k] as number);
+    const sum = (k: string) => infoAfter.reduce((n, s, i) => n + (s[k] ?? 0) - (infoBefore[i][k] ?? 0), 0);
+    const batches = sum('valthree_batches');
+    const batchCommands = sum('valthree_batch_commands');
+    const meanBatch = batches ? batchCommands / batches : 0;
+    const invokeAvgMs = batches ? infoAfter.reduce((n, s) => n + (s.valthree_invoke_avg_ms ?? 0), 0) / infoAfter.length : 0;
+    const perCmd = (n: number) => (ops ? n / ops : 0);
+    const gets = perCmd(d('s3Gets'));
+    const puts = perCmd(d('s3Puts'));
+    const invocations = perCmd(d('invocations'));
+    const usd = 1e6 * (puts * PRICE.s3Put + gets * PRICE.s3Get + invocations * (PRICE.lambdaRequest + (invokeAvgMs / 1000) * LAMBDA_GB * PRICE.lambdaGbSecond));
+    const docBytes = emu.s3.buckets.get(emu.bucket)?.get('db.json')?.body.length ?? 0;
+    return {
+      mode: o.naive ? 'naive' : 'group-commit',
+      workload: o.workload,
+      clients: o.clients,
+      proxies: o.proxies,
+      keys: keySpace,
+      prefill: o.prefill,
+      value_size: o.valueSize,
+      seconds: round(elapsed, 2),
+      ops,
+      errors,
+      ops_per_s: round(ops / elapsed, 1),
+      p50_ms: round(percentile(latencies, 50), 2),
+      p95_ms: round(percentile(latencies, 95), 2),
+      p99_ms: round(percentile(latencies, 99), 2),
+      s3_get_per_cmd: round(gets, 4),
+      s3_put_per_cmd: round(puts, 4),
+      invocations_per_cmd: round(invocations, 4),
+      conflicts_per_commit: round(d('s3PutsApplied') ? d('s3Conflicts') / d('s3PutsApplied') : 0, 4),
+      mean_batch_size: round(meanBatch, 2),
+      physical_limit_ops_per_s: round((o.proxies * meanBatch * 1000) / (o.invokeMs + o.s3PutMs), 1),
+      document_bytes: docBytes,
+      usd_per_million_cmds: round(usd, 4),
+    };
+  } finally {
+    for (const p of proxies) p.child.kill('SIGKILL');
+    await emu.close();
+  }
+}
+
+/** redis-benchmark PING -P 16 against a proxy and against redis-server on this machine. */
+async function pingBench(o: BenchOptions): Promise<void> {
+  const n = String(o.pingRequests);
+  const rps = (port: number) => {
+    const out = execFileSync('redis-benchmark', ['-p', String(port), '-t', 'ping', '-P', '16', '-n', n, '-c', '50', '-q'], { encoding: 'utf8' });
+    return [...out.matchAll(/(PING_\w+): ([\d.]+) requests per second/g)].map((m) => [m[1], Number(m[2])] as const);
+  };
+  const proxy = await spawnProxy(['--data-dir', `/tmp/valthree-bench-${process.pid}`]);
+  const redisPort = 16379 + (process.pid % 1000);
+  const redis = spawn('redis-server', ['--port', String(redisPort), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  try {
+    await new Promise((r) => setTimeout(r, 500));
+    const ours = rps(proxy.port);
+    const theirs = rps(redisPort);
+    console.log('workload   valthree-proxy rps   redis-server rps   ratio');
+    for (const [name, v] of ours) {
+      const r = theirs.find(([t]) => t === name)?.[1] ?? 0;
+      console.log(`${name.padEnd(11)}${v.toFixed(0).padStart(18)}${r.toFixed(0).padStart(19)}${(v / r).toFixed(2).padStart(8)}`);
+    }
+    if (o.json) console.log(JSON.stringify({ workload: 'ping', pipeline: 16, results: ours.map(([name, v]) => ({ name, proxy_rps: v, redis_rps: theirs.find(([t]) => t === name)?.[1] ?? 0 })) }));
+  } finally {
+    proxy.child.kill('SIGKILL');
+    redis.kill('SIGKILL');
+  }
+}
+
+export function printTable(r: BenchResult): void {
+  const rows: [string, string][] = [
+    ['mode', r.mode],
+    ['workload', `${r.workload}, ${r.clients} clients, ${r.proxies} proxies, ${r.keys} keys, prefill ${r.prefill}, ${r.value_size} B values`],
+    ['throughput', `${r.ops_per_s} ops/s (${r.ops} ops in ${r.seconds} s, ${r.errors} errors)`],
+    ['latency', `p50 ${r.p50_ms} ms, p95 ${r.p95_ms} ms, p99 ${r.p99_ms} ms`],
+    ['S3 per command', `${r.s3_get_per_cmd} GET, ${r.s3_put_per_cmd} PUT`],
+    ['invocations/cmd', String(r.invocations_per_cmd)],
+    ['conflicts/commit', String(r.conflicts_per_commit)],
+    ['mean batch', `${r.mean_batch_size} commands (physical limit ${r.physical_limit_ops_per_s} ops/s)`],
+    ['db.json', `${r.document_bytes} bytes`],
+    ['cost', `$${r.usd_per_million_cmds} per million commands (S3 + Lambda list prices)`],
+  ];
+  for (const [k, v] of rows) console.log(`${k.padEnd(18)}${v}`);
+}
+
+async function main(): Promise<void> {
+  const o = parseBenchArgs(process.argv.slice(2));
+  if (o.help) {
+    process.stdout.write(BENCH_HELP);
+    return;
+  }
+  if (o.workload === 'ping') return pingBench(o);
+  const r = await runBench(o);
+  printTable(r);
+  if (o.json) console.log(JSON.stringify(r));
+}
+
+if (require.main === module) {
+  main().then(
+    () => process.exit(0),
+    (e: Error) => {
+      console.error(`bench: ${e.message}`);
+      process.exit(1);
+    },
+  );
+}

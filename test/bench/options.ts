@@ -1,0 +1,91 @@
+/** Flags of `npm run bench` (kept apart so a test can check them without running anything). */
+
+export interface BenchOptions {
+  workload: 'set' | 'get' | 'mixed' | 'ping';
+  clients: number;
+  proxies: number;
+  seconds: number;
+  keys: number;
+  prefill: number;
+  valueSize: number;
+  naive: boolean;
+  json: boolean;
+  s3GetMs: number;
+  s3PutMs: number;
+  invokeMs: number;
+  perMbMs: number;
+  pingRequests: number;
+  help: boolean;
+}
+
+export const BENCH_DEFAULTS: BenchOptions = {
+  workload: 'set',
+  clients: 64,
+  proxies: 1,
+  seconds: 10,
+  keys: 1000,
+  prefill: 0,
+  valueSize: 64,
+  naive: false,
+  json: false,
+  s3GetMs: 10,
+  s3PutMs: 25,
+  invokeMs: 5,
+  perMbMs: 10,
+  pingRequests: 2_000_000,
+  help: false,
+};
+
+export const BENCH_HELP = `usage: npm run bench -- [flags]
+
+  --workload set|get|mixed|ping   mixed = 80% GET / 20% SET; ping = redis-benchmark -P 16 vs redis-server (default set)
+  --clients C                     concurrent closed-loop clients (default 64)
+  --proxies K                     proxy processes (default 1)
+  --seconds T                     measured seconds, after a short warm-up (default 10)
+  --keys N                        key space the workload draws from (default 1000)
+  --prefill N                     write N keys first, to show how cost grows with the document (default 0)
+  --value-size B                  bytes per SET value (default 64)
+  --naive                         the original design: one command per invocation, GET+PUT per write, no cache
+  --json                          print one JSON object as the last line
+  --s3-get-ms MS                  emulator S3 GET fixed latency (default 10)
+  --s3-put-ms MS                  emulator S3 PUT fixed latency (default 25)
+  --invoke-ms MS                  emulator Lambda invoke latency (default 5)
+  --per-mb-ms MS                  emulator latency per MiB moved (default 10)
+  --ping-requests N               requests per redis-benchmark run (default 2000000)
+`;
+
+export function parseBenchArgs(argv: string[]): BenchOptions {
+  const o: BenchOptions = { ...BENCH_DEFAULTS };
+  const num = (name: string, v: string | undefined): number => {
+    const n = Number(v);
+    if (v === undefined || !Number.isFinite(n) || n < 0) throw new Error(`--${name} needs a non-negative number`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i].replace(/^--/, '');
+    switch (flag) {
+      case 'workload': {
+        const w = argv[++i];
+        if (w !== 'set' && w !== 'get' && w !== 'mixed' && w !== 'ping') throw new Error('--workload must be set, get, mixed or ping');
+        o.workload = w;
+        break;
+      }
+      case 'clients': o.clients = Math.max(1, num(flag, argv[++i])); break;
+      case 'proxies': o.proxies = Math.max(1, num(flag, argv[++i])); break;
+      case 'seconds': o.seconds = num(flag, argv[++i]); break;
+      case 'keys': o.keys = num(flag, argv[++i]); break;
+      case 'prefill': o.prefill = num(flag, argv[++i]); break;
+      case 'value-size': o.valueSize = num(flag, argv[++i]); break;
+      case 's3-get-ms': o.s3GetMs = num(flag, argv[++i]); break;
+      case 's3-put-ms': o.s3PutMs = num(flag, argv[++i]); break;
+      case 'invoke-ms': o.invokeMs = num(flag, argv[++i]); break;
+      case 'per-mb-ms': o.perMbMs = num(flag, argv[++i]); break;
+      case 'ping-requests': o.pingRequests = num(flag, argv[++i]); break;
+      case 'naive': o.naive = true; break;
+      case 'json': o.json = true; break;
+      case 'help': o.help = true; break;
+      default: throw new Error(`unknown flag ${argv[i]} (see --help)`);
+    }
+  }
+  return o;
+}
