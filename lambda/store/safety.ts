@@ -22,7 +22,13 @@ type Probeable = ObjectStore & { etagForm?: 'quoted' | 'unquoted' };
 export async function checkStorageSafety(store: Probeable, probeKey: string, opts: { detectEtagForm?: boolean } = {}): Promise<SafetyReport> {
   const detect = opts.detectEtagForm ?? true;
   const body = () => Buffer.from(JSON.stringify({ probe: 'valthree storage safety check', nonce: randomBytes(8).toString('hex') }));
-  for (let round = 0; round < 5; round++) {
+  // Many execution environments may cold-start at once and probe the same
+  // object: a failed If-Match is only evidence against a form if the probe's
+  // ETag did not change meanwhile. Races are retried (with jitter) and do not
+  // count against the forms.
+  const rejected = new Set<'quoted' | 'unquoted'>();
+  for (let round = 0; round < 20; round++) {
+    if (round > 0) await new Promise((r) => setTimeout(r, Math.random() * 20 * Math.min(round, 5)));
     // 1. An object to work on, and its current ETag.
     let got = await store.get(probeKey);
     if (got.status === 'absent') {
@@ -34,7 +40,9 @@ export async function checkStorageSafety(store: Probeable, probeKey: string, opt
 
     // 2. A matching If-Match must succeed: in one of the two ETag forms.
     const current = store.etagForm ?? 'quoted';
-    const forms: ('quoted' | 'unquoted')[] = !detect ? [current] : current === 'unquoted' ? ['unquoted', 'quoted'] : ['quoted', 'unquoted'];
+    const candidates: ('quoted' | 'unquoted')[] = !detect ? [current] : current === 'unquoted' ? ['unquoted', 'quoted'] : ['quoted', 'unquoted'];
+    const forms = candidates.filter((f) => !rejected.has(f));
+    if (forms.length === 0) break;
     let form: 'quoted' | 'unquoted' | null = null;
     for (const f of forms) {
       if (store.etagForm !== undefined) store.etagForm = f;
@@ -43,9 +51,12 @@ export async function checkStorageSafety(store: Probeable, probeKey: string, opt
         form = f;
         break;
       }
+      const now = await store.get(probeKey);
+      if (now.status !== 'found' || now.etag !== stale) break; // raced: start over
+      if (put.status === 'conflict') rejected.add(f);
       if (store.etagForm === undefined) break;
     }
-    if (form === null) continue; // another checker may have raced us: start over
+    if (form === null) continue;
 
     // 3. The ETag we just replaced is stale now: a write conditioned on it must fail.
     const staleWrite = await store.put(probeKey, body(), { ifMatch: stale });

@@ -29,6 +29,12 @@ describe('storage safety check on the emulator', () => {
     expect(store.etagForm).toBe('quoted');
   });
 
+  test('20 environments checking the same probe at once all pass (races are not evidence)', async () => {
+    const probe = freshKey('db.json.probe');
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => checkStorageSafety(target.store(), probe)));
+    expect(results.filter((r) => r.status === 'rejected').map((r) => String((r as PromiseRejectedResult).reason))).toEqual([]);
+  });
+
   test('throws UnsafeStorageError when the storage ignores If-Match / If-None-Match (ignore-preconditions)', async () => {
     emu.faults.set('ignore-preconditions');
     const store = target.store();
