@@ -52,9 +52,9 @@ export class CorruptDocumentError extends Error {}
 export class OutOfMemoryError extends Error {}
 
 type Undo =
-  | { op: 'entry'; key: string; prev: Entry | undefined }
-  | { op: 'clear'; prev: Map<string, Entry> }
-  | { op: 'commit' };
+  | { op: 'entry'; key: string; prev: Entry | undefined; bytes: number }
+  | { op: 'clear'; prev: Map<string, Entry>; bytes: number }
+  | { op: 'commit'; bytes: number };
 
 interface Entry {
   value: Buffer;
@@ -147,6 +147,7 @@ export class Document {
     const log = this.undo.log;
     while (log.length > to) {
       const u = log.pop() as Undo;
+      this.approxBytes = u.bytes;
       if (u.op === 'entry') {
         if (u.prev) this.entries.set(u.key, u.prev);
         else this.entries.delete(u.key);
@@ -189,8 +190,8 @@ export class Document {
     const entry: Entry = { value: Buffer.from(value) };
     const grow = entryBytes(k, entry) - (prev ? entryBytes(k, prev) : 0);
     if (grow > 0 && this.approxBytes + grow > this.maxBytes) throw new OutOfMemoryError();
+    this.undo?.log.push({ op: 'entry', key: k, prev, bytes: this.approxBytes });
     this.approxBytes += grow;
-    this.undo?.log.push({ op: 'entry', key: k, prev });
     this.entries.set(k, entry);
   }
 
@@ -198,15 +199,15 @@ export class Document {
     const k = keyOf(key);
     const prev = this.entries.get(k);
     if (!prev) return false;
+    this.undo?.log.push({ op: 'entry', key: k, prev, bytes: this.approxBytes });
     this.approxBytes -= entryBytes(k, prev);
-    this.undo?.log.push({ op: 'entry', key: k, prev });
     return this.entries.delete(k);
   }
 
   clear(): void {
     // An empty keyspace stays untouched, so FLUSHALL on it needs no commit.
     if (this.entries.size === 0) return;
-    this.undo?.log.push({ op: 'clear', prev: this.entries });
+    this.undo?.log.push({ op: 'clear', prev: this.entries, bytes: this.approxBytes });
     this.entries = new Map();
     this.approxBytes = 64 + this.commitsJson.reduce((n, c) => n + Buffer.byteLength(c) + 1, 0);
   }
@@ -224,8 +225,8 @@ export class Document {
     this.commitIds.add(rec.id);
     const json = JSON.stringify(rec);
     this.commitsJson.push(json);
+    this.undo?.log.push({ op: 'commit', bytes: this.approxBytes });
     this.approxBytes += Buffer.byteLength(json) + 1;
-    this.undo?.log.push({ op: 'commit' });
   }
 
   /** Drops ids older than the policy allows; the newest one always stays. */

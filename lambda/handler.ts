@@ -124,8 +124,11 @@ export function createHandler(opts: HandlerOptions): BatchHandler {
           stats.replayed = true;
           return done(attempts.get(landed.a ?? '') ?? replayStored(landed, sessions), doc);
         }
-        if (attempt > maxAttempts || remainingMs() < ATTEMPT_RESERVE_MS) {
+        if (attempt > maxAttempts) {
           throw new BatchFailed(ambiguous ? 'unknown' : 'not-applied', `db.json is contended; gave up after ${attempt - 1} attempts`);
+        }
+        if (remainingMs() < ATTEMPT_RESERVE_MS) {
+          throw new BatchFailed(ambiguous ? 'unknown' : 'not-applied', `the function is about to time out after ${attempt - 1} attempts`);
         }
         doc.trimCommits(now(), window);
         doc.begin();

@@ -78,5 +78,7 @@ export async function checkStorageSafety(store: Probeable, probeKey: string, opt
     if (store.etagForm !== undefined) store.etagForm = form;
     return { etagForm: form };
   }
-  throw new UnsafeStorageError(`${store.description}: a write with a matching If-Match never succeeded, in either ETag form`);
+  throw new UnsafeStorageError(
+    `${store.description}: a write with a matching If-Match never succeeded (${detect ? 'quoted or bare ETag' : `${store.etagForm ?? 'quoted'} ETag, as configured by VALTHREE_ETAG_FORM`})`,
+  );
 }
