@@ -17,7 +17,7 @@ import { S3Client, PutObjectCommand } from '@aws-sdk/client-s3';
 import { Document } from '../../lambda/document';
 import { startEmulator, type Emulator } from '../support/emulator';
 import { spawnProxy, type ChildProxy } from '../support/proxy-harness';
-import { RawClient } from '../support/resp-client';
+import { RawClient, encodeCommand, type Resp } from '../support/resp-client';
 import { lambdaEnv } from '../e2e/backends';
 import { parseBenchArgs, BENCH_HELP, type BenchOptions } from './options';
 
@@ -49,6 +49,14 @@ export interface BenchResult {
   physical_limit_ops_per_s: number;
   document_bytes: number;
   usd_per_million_cmds: number;
+}
+
+/** One command, waiting as long as it takes (the naive design can take seconds under contention). */
+async function call(c: RawClient, args: (string | Buffer)[]): Promise<Resp> {
+  const n = c.replies.length;
+  c.write(encodeCommand(args));
+  await c.waitForReplies(n + 1, 120_000);
+  return c.replies[n];
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -106,7 +114,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     // Warm up (connections, Lambda environments, caches), then measure.
     const warmUntil = performance.now() + Math.min(2000, o.seconds * 200);
     await Promise.all(clients.map(async (c) => {
-      while (performance.now() < warmUntil) await c.call(...pick());
+      while (performance.now() < warmUntil) await call(c, pick());
     }));
     const before = emu.stats.snapshot();
     const infoBefore = await Promise.all(proxies.map((p) => infoStats(p.port)));
@@ -117,7 +125,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     await Promise.all(clients.map(async (c) => {
       while (performance.now() < end) {
         const t0 = performance.now();
-        const r = await c.call(...pick());
+        const r = await call(c, pick());
         latencies.push(performance.now() - t0);
         if (r.t === 'error') errors++;
       }
