@@ -16,8 +16,10 @@
  * - A document whose `format` is not one this code knows is never rewritten:
  *   decoding throws UnknownFormatError and the handler refuses the batch.
  *
- * Encoding caches each entry's JSON fragment, so a commit re-encodes only the
- * keys it changed; the rest is a join of cached strings.
+ * Encoding is incremental: keys are spread over 256 pages by hash, and each
+ * page caches its encoded bytes. A commit re-encodes only the pages its
+ * writes touched and copies the rest, so a SET on a 100k-key document costs
+ * about what the bytes cost to send, not a re-serialisation of every key.
  */
 import { isUtf8 } from 'node:buffer';
 
@@ -53,8 +55,29 @@ export class OutOfMemoryError extends Error {}
 
 type Undo =
   | { op: 'entry'; key: string; prev: Entry | undefined; bytes: number }
-  | { op: 'clear'; prev: Map<string, Entry>; bytes: number }
+  | { op: 'clear'; prev: Page[]; count: number; bytes: number }
   | { op: 'commit'; bytes: number };
+
+const PAGE_COUNT = 256;
+
+/** A slice of the keyspace with its encoded form cached (undefined: stale). */
+interface Page {
+  entries: Map<string, Entry>;
+  utf?: Buffer;
+  bin?: Buffer;
+}
+
+const newPages = (): Page[] => Array.from({ length: PAGE_COUNT }, () => ({ entries: new Map<string, Entry>() }));
+
+/** FNV-1a over the key's bytes (as latin1 code units), folded to a page. */
+function pageOf(k: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
+  return (h >>> 0) % PAGE_COUNT;
+}
+
+const COMMA = Buffer.from(',');
+const ASCII = /^[\x00-\x7f]*$/;
 
 interface Entry {
   value: Buffer;
@@ -85,7 +108,8 @@ export interface WindowPolicy {
 export const DEFAULT_WINDOW: WindowPolicy = { retainMs: 60_000, maxEntries: 8192, withReplies: 64 };
 
 export class Document {
-  private entries = new Map<string, Entry>();
+  private pages: Page[] = newPages();
+  private count = 0;
   private commitList: CommitRecord[] = [];
   private commitIds = new Set<string>();
   private commitsJson: string[] = [];
@@ -115,8 +139,9 @@ export class Document {
     const obj = raw as Record<string, unknown>;
     if (obj.format !== FORMAT_VERSION) throw new UnknownFormatError(obj.format);
     const doc = new Document();
-    for (const [k, v] of Object.entries(asObject(obj.data, 'data'))) doc.entries.set(keyOf(Buffer.from(k, 'utf8')), { value: decodeValue(v) });
-    for (const [k, v] of Object.entries(asObject(obj.data64 ?? {}, 'data64'))) doc.entries.set(keyOf(Buffer.from(k, 'base64')), { value: decodeValue(v) });
+    // An ASCII key is its own latin1 form: skip the round trip through a Buffer.
+    for (const [k, v] of Object.entries(asObject(obj.data, 'data'))) doc.load(ASCII.test(k) ? k : keyOf(Buffer.from(k, 'utf8')), decodeValue(v));
+    for (const [k, v] of Object.entries(asObject(obj.data64 ?? {}, 'data64'))) doc.load(keyOf(Buffer.from(k, 'base64')), decodeValue(v));
     if (!Array.isArray(obj.commits)) throw new CorruptDocumentError('db.json: commits is not an array');
     for (const c of obj.commits as CommitRecord[]) {
       if (typeof c?.id !== 'string' || typeof c.at !== 'number' || !Array.isArray(c.r)) throw new CorruptDocumentError('db.json: malformed commit record');
@@ -149,10 +174,15 @@ export class Document {
       const u = log.pop() as Undo;
       this.approxBytes = u.bytes;
       if (u.op === 'entry') {
-        if (u.prev) this.entries.set(u.key, u.prev);
-        else this.entries.delete(u.key);
+        const page = this.page(u.key);
+        const had = page.entries.has(u.key);
+        if (u.prev) page.entries.set(u.key, u.prev);
+        else page.entries.delete(u.key);
+        this.count += (u.prev ? 1 : 0) - (had ? 1 : 0);
       } else if (u.op === 'clear') {
-        this.entries = u.prev;
+        // The pages before the clear were never touched since: their caches still hold.
+        this.pages = u.prev;
+        this.count = u.count;
       } else {
         const c = this.commitList.pop() as CommitRecord;
         this.commitsJson.pop();
@@ -172,43 +202,63 @@ export class Document {
   }
 
   get size(): number {
-    return this.entries.size;
+    return this.count;
   }
 
   get(key: Buffer): Buffer | undefined {
-    return this.entries.get(keyOf(key))?.value;
+    const k = keyOf(key);
+    return this.pages[pageOf(k)].entries.get(k)?.value;
   }
 
   has(key: Buffer): boolean {
-    return this.entries.has(keyOf(key));
+    const k = keyOf(key);
+    return this.pages[pageOf(k)].entries.has(k);
+  }
+
+  /** The page of `k`, marked stale: the caller is about to change it. */
+  private page(k: string): Page {
+    const page = this.pages[pageOf(k)];
+    page.utf = page.bin = undefined;
+    return page;
+  }
+
+  /** Adds an entry while decoding (no undo, no size check). */
+  private load(k: string, value: Buffer): void {
+    const entries = this.pages[pageOf(k)].entries;
+    if (!entries.has(k)) this.count++;
+    entries.set(k, { value });
   }
 
   set(key: Buffer, value: Buffer): void {
     const k = keyOf(key);
-    const prev = this.entries.get(k);
+    const entries = this.pages[pageOf(k)].entries;
+    const prev = entries.get(k);
     // Copy: the caller's buffer may be a view into a larger request buffer.
     const entry: Entry = { value: Buffer.from(value) };
     const grow = entryBytes(k, entry) - (prev ? entryBytes(k, prev) : 0);
     if (grow > 0 && this.approxBytes + grow > this.maxBytes) throw new OutOfMemoryError();
     this.undo?.log.push({ op: 'entry', key: k, prev, bytes: this.approxBytes });
     this.approxBytes += grow;
-    this.entries.set(k, entry);
+    this.page(k).entries.set(k, entry);
+    if (!prev) this.count++;
   }
 
   delete(key: Buffer): boolean {
     const k = keyOf(key);
-    const prev = this.entries.get(k);
+    const prev = this.pages[pageOf(k)].entries.get(k);
     if (!prev) return false;
     this.undo?.log.push({ op: 'entry', key: k, prev, bytes: this.approxBytes });
     this.approxBytes -= entryBytes(k, prev);
-    return this.entries.delete(k);
+    this.count--;
+    return this.page(k).entries.delete(k);
   }
 
   clear(): void {
     // An empty keyspace stays untouched, so FLUSHALL on it needs no commit.
-    if (this.entries.size === 0) return;
-    this.undo?.log.push({ op: 'clear', prev: this.entries, bytes: this.approxBytes });
-    this.entries = new Map();
+    if (this.count === 0) return;
+    this.undo?.log.push({ op: 'clear', prev: this.pages, count: this.count, bytes: this.approxBytes });
+    this.pages = newPages();
+    this.count = 0;
     this.approxBytes = 64 + this.commitsJson.reduce((n, c) => n + Buffer.byteLength(c) + 1, 0);
   }
 
@@ -253,20 +303,53 @@ export class Document {
     return this.commitList;
   }
 
+  /** Reused by encode(): see there. */
+  private arena: Buffer | null = null;
+
+  /**
+   * The document's bytes. They live in a buffer this document reuses, valid
+   * until its next encode(): a fresh multi-megabyte buffer per commit would
+   * make V8 run a full GC (walking every key) every few commits. Callers that
+   * keep the bytes beyond that (a store that remembers them) copy them.
+   */
   encode(): Buffer {
-    const utf: string[] = [];
-    const bin: string[] = [];
-    for (const [k, e] of this.entries) {
-      entryBytes(k, e);
-      (e.binaryKey ? bin : utf).push(e.json as string);
-    }
-    const text =
-      `{"format":${FORMAT_VERSION},"commits":[${this.commitsJson.join(',')}],` +
-      `"data":{${utf.join(',')}},"data64":{${bin.join(',')}}}`;
-    const body = Buffer.from(text, 'utf8');
-    this.encodedBytes = this.approxBytes = body.length;
-    return body;
+    const parts: Buffer[] = [Buffer.from(`{"format":${FORMAT_VERSION},"commits":[${this.commitsJson.join(',')}],"data":{`)];
+    for (const p of this.pages) encodePage(p);
+    const section = (which: 'utf' | 'bin') => {
+      let first = true;
+      for (const p of this.pages) {
+        const b = p[which] as Buffer;
+        if (b.length === 0) continue;
+        if (!first) parts.push(COMMA);
+        parts.push(b);
+        first = false;
+      }
+    };
+    section('utf');
+    parts.push(Buffer.from('},"data64":{'));
+    section('bin');
+    parts.push(Buffer.from('}}'));
+    let total = 0;
+    for (const p of parts) total += p.length;
+    if (!this.arena || this.arena.length < total) this.arena = Buffer.allocUnsafeSlow(Math.ceil(total * 1.25) + 1024);
+    let off = 0;
+    for (const p of parts) off += p.copy(this.arena, off);
+    this.encodedBytes = this.approxBytes = total;
+    return this.arena.subarray(0, total);
   }
+}
+
+/** Rebuilds a stale page's cached bytes (the `data` and `data64` parts). */
+function encodePage(p: Page): void {
+  if (p.utf !== undefined && p.bin !== undefined) return;
+  const utf: string[] = [];
+  const bin: string[] = [];
+  for (const [k, e] of p.entries) {
+    entryBytes(k, e);
+    (e.binaryKey ? bin : utf).push(e.json as string);
+  }
+  p.utf = Buffer.from(utf.join(','), 'utf8');
+  p.bin = Buffer.from(bin.join(','), 'utf8');
 }
 
 function entryBytes(k: string, e: Entry): number {

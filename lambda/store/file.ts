@@ -65,7 +65,8 @@ export class FileStore implements ObjectStore {
       throw new StoreError(`cannot write ${file}: ${(e as Error).message}`);
     }
     const etag = etagOf(body);
-    this.known.set(key, { body, etag });
+    // A copy: the caller may reuse its buffer (Document.encode does).
+    this.known.set(key, { body: Buffer.from(body), etag });
     return { status: 'ok', etag };
   }
 

@@ -20,6 +20,7 @@ import { spawnProxy, type ChildProxy } from '../support/proxy-harness';
 import { RawClient, encodeCommand, type Resp } from '../support/resp-client';
 import { lambdaEnv } from '../e2e/backends';
 import { parseBenchArgs, BENCH_HELP, type BenchOptions } from './options';
+import { measureCodec } from './codec';
 
 /** us-east-1 list prices (shared/design-notes.md). */
 const PRICE = { s3Put: 0.005 / 1000, s3Get: 0.0004 / 1000, lambdaRequest: 0.2 / 1e6, lambdaGbSecond: 0.0000133334 };
@@ -228,6 +229,13 @@ async function main(): Promise<void> {
     return;
   }
   if (o.workload === 'ping') return pingBench(o);
+  if (o.workload === 'codec') {
+    const rows = measureCodec([1000, 10_000, 100_000], o.valueSize);
+    console.log('keys      db.json bytes   decode ms   SET+encode ms (warm)');
+    for (const r of rows) console.log(`${String(r.keys).padEnd(10)}${String(r.bytes).padStart(13)}${String(r.decode_ms).padStart(12)}${String(r.set_encode_ms).padStart(15)}`);
+    if (o.json) console.log(JSON.stringify({ workload: 'codec', value_size: o.valueSize, rows }));
+    return;
+  }
   const r = await runBench(o);
   printTable(r);
   if (o.json) console.log(JSON.stringify(r));

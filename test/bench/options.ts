@@ -1,7 +1,7 @@
 /** Flags of `npm run bench` (kept apart so a test can check them without running anything). */
 
 export interface BenchOptions {
-  workload: 'set' | 'get' | 'mixed' | 'ping';
+  workload: 'set' | 'get' | 'mixed' | 'ping' | 'codec';
   clients: number;
   proxies: number;
   seconds: number;
@@ -38,7 +38,9 @@ export const BENCH_DEFAULTS: BenchOptions = {
 
 export const BENCH_HELP = `usage: npm run bench -- [flags]
 
-  --workload set|get|mixed|ping   mixed = 80% GET / 20% SET; ping = redis-benchmark -P 16 vs redis-server (default set)
+  --workload set|get|mixed|ping|codec
+                                  mixed = 80% GET / 20% SET; ping = redis-benchmark -P 16 vs redis-server;
+                                  codec = db.json decode/encode cost at 1k, 10k, 100k keys (default set)
   --clients C                     concurrent closed-loop clients (default 64)
   --proxies K                     proxy processes (default 1)
   --seconds T                     measured seconds, after a short warm-up (default 10)
@@ -66,7 +68,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     switch (flag) {
       case 'workload': {
         const w = argv[++i];
-        if (w !== 'set' && w !== 'get' && w !== 'mixed' && w !== 'ping') throw new Error('--workload must be set, get, mixed or ping');
+        if (w !== 'set' && w !== 'get' && w !== 'mixed' && w !== 'ping' && w !== 'codec') throw new Error('--workload must be set, get, mixed, ping or codec');
         o.workload = w;
         break;
       }
