@@ -42,6 +42,19 @@ export interface EmulatorOptions {
   seed?: number;
   /** Largest object accepted, in bytes (default 64 MiB). */
   maxObjectBytes?: number;
+  /**
+   * Where the functions' S3 requests go. Default: this emulator's own S3. An
+   * external store (e.g. a Ceph RGW) runs the real handler on real S3 while
+   * Invoke stays emulated; S3 faults then do not apply to the handler.
+   */
+  functionS3?: FunctionS3;
+}
+
+export interface FunctionS3 {
+  endpoint: string;
+  bucket: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
 }
 
 export interface Emulator {
@@ -111,7 +124,7 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
   });
   const port = (server.address() as AddressInfo).port;
   const endpoint = `http://${opts.host ?? '127.0.0.1'}:${port}`;
-  lambda = new LambdaBackend({ stats, faults, latency, timers, s3: { endpoint, bucket, region, credentials } });
+  lambda = new LambdaBackend({ stats, faults, latency, timers, s3: opts.functionS3 ?? { endpoint, bucket, region, credentials } });
   const functionName = opts.functionName ?? 'valthree';
   lambda.addFunction(functionName, opts.function);
   const backend = lambda;

@@ -1,0 +1,202 @@
+/**
+ * One workload client: one plain RESP connection, one command at a time, a
+ * seeded random sequence of GET/SET/DEL/FLUSHALL, every operation recorded.
+ *
+ * Unlike ioredis, it never re-sends a command after a reconnect: a command
+ * whose reply did not come (connection lost, client-side timeout) stays
+ * pending in the history — it may take effect at any later time — and the
+ * client reconnects and carries on with the next one.
+ */
+import type { ConnectionOptions } from 'node:tls';
+import type { HistoryRecorder, OpInput, OpOutput } from '../checker/history';
+import { RawClient, encodeCommand, type Resp } from '../support/resp-client';
+import type { Address } from './cluster';
+
+export interface ClientContext {
+  recorder: HistoryRecorder;
+  /** The keys to draw from now (they rotate). */
+  hotKeys(): string[];
+  /** True once the run is over: no new operation starts. */
+  stopped(): boolean;
+  opTimeoutMs: number;
+  flushallRate: number;
+  thinkMs: number;
+  password?: string;
+  tls?: ConnectionOptions;
+  /** Called with each operation's id and the proxy it went to. */
+  onOp?(opId: number, proxy: number): void;
+}
+
+export interface ClientStats {
+  connects: number;
+  /** Operations left pending because the connection dropped. */
+  connectionLost: number;
+  /** Operations left pending because the client-side timeout fired. */
+  timeouts: number;
+  /** Replies that were not valid RESP (a proxy bug): the connection is dropped. */
+  malformed: number;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The command for an input, as the client sends it. */
+export function commandOf(input: OpInput): string[] {
+  switch (input.op) {
+    case 'get':
+      return ['GET', input.key];
+    case 'set':
+      return ['SET', input.key, input.value];
+    case 'del':
+      return ['DEL', input.key];
+    case 'flushall':
+      return ['FLUSHALL'];
+  }
+}
+
+/**
+ * A reply as the checker sees it. A reply of the wrong type is recorded as it
+ * is (a SET answered with an integer, say), so the checker finds it illegal
+ * rather than this file hiding it.
+ */
+export function outputOf(r: Resp): OpOutput | { error: string } {
+  switch (r.t) {
+    case 'error':
+      return { error: r.v };
+    case 'null':
+      return { kind: 'value', value: null };
+    case 'bulk':
+      return { kind: 'value', value: r.v.toString('utf8') };
+    case 'int':
+      return { kind: 'int', n: Number(r.v) };
+    case 'simple':
+      return r.v === 'OK' ? { kind: 'ok' } : { kind: 'value', value: r.v };
+    default:
+      return { kind: 'value', value: `<unexpected ${r.t} reply>` };
+  }
+}
+
+export async function connectOnce(addr: Address, ctx: Pick<ClientContext, 'tls' | 'password' | 'opTimeoutMs'>, timeoutMs: number): Promise<RawClient> {
+  const attempt = RawClient.connect(addr.port, { host: addr.host, tls: ctx.tls });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`connect to ${addr.host}:${addr.port} timed out`)), timeoutMs);
+  });
+  try {
+    const c = await Promise.race([attempt, timeout]);
+    const s = c.socket;
+    if (s.localPort === s.remotePort && s.localAddress === s.remoteAddress) {
+      // A TCP self-connect to a port nobody listens on: not the proxy.
+      c.close();
+      throw new Error(`self-connect on ${addr.host}:${addr.port}`);
+    }
+    if (ctx.password !== undefined) {
+      const n = c.replies.length;
+      c.write(encodeCommand(['AUTH', ctx.password]));
+      await c.waitForReplies(n + 1, ctx.opTimeoutMs).catch((e: Error) => {
+        c.close();
+        throw e;
+      });
+      const r = c.replies[n];
+      if (r.t === 'error') {
+        c.close();
+        throw new FatalClientError(`AUTH refused by ${addr.host}:${addr.port}: ${r.v}`);
+      }
+    }
+    return c;
+  } catch (e) {
+    // A connect that completes after its timeout must not leak a socket.
+    void attempt.then((c) => c.close(), () => undefined);
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Wrong password and the like: retrying cannot help. */
+export class FatalClientError extends Error {}
+
+export class WorkloadClient {
+  readonly stats: ClientStats = { connects: 0, connectionLost: 0, timeouts: 0, malformed: 0 };
+  private conn: RawClient | null = null;
+  private seq = 0;
+
+  constructor(
+    readonly id: number,
+    private readonly proxy: number,
+    private readonly addr: Address,
+    private readonly rand: () => number,
+    private readonly ctx: ClientContext,
+  ) {}
+
+  /** Runs until the context says stop; the last operation may end after that. */
+  async run(): Promise<void> {
+    try {
+      while (!this.ctx.stopped()) {
+        const conn = await this.connection();
+        if (!conn) break;
+        await this.one(conn);
+        if (this.ctx.thinkMs > 0) await sleep(this.rand() * this.ctx.thinkMs);
+      }
+    } finally {
+      this.conn?.close();
+      this.conn = null;
+    }
+  }
+
+  private nextInput(): OpInput {
+    const x = this.rand();
+    const keys = this.ctx.hotKeys();
+    const key = keys[Math.floor(this.rand() * keys.length)];
+    if (x < this.ctx.flushallRate) return { op: 'flushall' };
+    if (x < 0.5) return { op: 'get', key };
+    // Unique per SET, so that a read names the one write it saw.
+    if (x < 0.85) return { op: 'set', key, value: `c${this.id}-${this.seq++}` };
+    return { op: 'del', key };
+  }
+
+  private async one(conn: RawClient): Promise<void> {
+    const input = this.nextInput();
+    const n = conn.replies.length;
+    const h = this.ctx.recorder.begin(this.id, input);
+    this.ctx.onOp?.(h.id, this.proxy);
+    conn.write(encodeCommand(commandOf(input)));
+    try {
+      await conn.waitForReplies(n + 1, this.ctx.opTimeoutMs);
+    } catch (e) {
+      // No reply: the operation stays pending (it may still take effect). A
+      // late reply on this connection would be taken for the next command's,
+      // so the connection goes too.
+      const msg = (e as Error).message;
+      if (msg.startsWith('timed out')) this.stats.timeouts++;
+      else if (msg.startsWith('malformed')) this.stats.malformed++;
+      else this.stats.connectionLost++;
+      conn.close();
+      this.conn = null;
+      return;
+    }
+    const out = outputOf(conn.replies[n]);
+    if ('error' in out) this.ctx.recorder.fail(h, out.error);
+    else this.ctx.recorder.end(h, out);
+  }
+
+  /** The open connection, or a new one (retrying while the proxy is down); null once stopped. */
+  private async connection(): Promise<RawClient | null> {
+    if (this.conn && !this.conn.isClosed) return this.conn;
+    this.conn?.close();
+    this.conn = null;
+    for (let attempt = 0; !this.ctx.stopped(); attempt++) {
+      try {
+        this.conn = await connectOnce(this.addr, this.ctx, Math.max(1000, Math.min(5000, this.ctx.opTimeoutMs)));
+        this.stats.connects++;
+        return this.conn;
+      } catch (e) {
+        if (e instanceof FatalClientError) throw e;
+        // The proxy is restarting (or the network is): back off, then retry.
+        // Jitter from Math.random: the seeded stream must not depend on how
+        // often a connect failed, or a seed would not give the same operations.
+        await sleep(Math.min(1000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2));
+      }
+    }
+    return null;
+  }
+}

@@ -1,0 +1,177 @@
+/**
+ * The cluster a workload runs against: the emulator (S3 + Lambda Invoke
+ * running the real handler), optionally with a Ceph RGW as the handler's S3,
+ * and K proxies using the Lambda executor. Or, with --addrs, someone else's
+ * cluster, which this file only names.
+ *
+ * Proxies run in this process, except the one that the proxy_kill fault
+ * SIGKILLs: it is a child process, restarted on the same port, so that its
+ * clients reconnect to the address they know (as behind an NLB).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { lambdaEnv } from '../e2e/backends';
+import { startEmulator, type Emulator, type FunctionS3 } from '../support/emulator';
+import type { FaultConfig } from '../support/faults';
+import { startProxy, type RunningProxy } from '../support/proxy-harness';
+import { startRgw } from '../support/rgw';
+import { spawnKillableProxy, stablePort, type KillableProxy } from './child-proxy';
+
+export interface Address {
+  host: string;
+  port: number;
+}
+
+export interface ClusterOptions {
+  proxies: number;
+  seed: number;
+  /** The emulator's fault spec (proxy_kill excluded). */
+  emulatorFaults: Pick<FaultConfig, 'rates' | 'ignorePreconditions'>;
+  /** Run proxy 0 as a child process that can be killed. */
+  killable: boolean;
+  s3: 'emulator' | 'rgw';
+  /** Object key of the document (unique per run: an RGW bucket may be shared). */
+  documentKey: string;
+  password?: string;
+  /** With s3 'rgw': use this RGW instead of finding or booting one. */
+  rgwTarget?: FunctionS3;
+  log: (line: string) => void;
+}
+
+export interface Cluster {
+  addresses: Address[];
+  emulator?: Emulator;
+  /** Where the handler's S3 is, for the summary. */
+  storage: string;
+  /** SIGKILL the killable proxy and start it again on its port; resolves when it listens. */
+  killAndRestart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Proxy flags: the Lambda executor over the emulator's Invoke API. */
+function proxyArgs(emu: Emulator, password?: string): string[] {
+  return ['--function', emu.functionName, ...(password ? ['--requirepass', password] : [])];
+}
+
+/** A Ceph RGW: the one jest's global setup booted (VALTHREE_TEST_RGW_*), else a private one. */
+async function openRgw(log: (l: string) => void): Promise<{ s3: FunctionS3; stop(): Promise<void> }> {
+  const env = process.env;
+  if (env.VALTHREE_TEST_RGW_ENDPOINT) {
+    return {
+      s3: {
+        endpoint: env.VALTHREE_TEST_RGW_ENDPOINT,
+        bucket: env.VALTHREE_TEST_RGW_BUCKET ?? 'valthree-test',
+        region: env.VALTHREE_TEST_RGW_REGION ?? 'us-east-1',
+        credentials: { accessKeyId: env.VALTHREE_TEST_RGW_ACCESS_KEY ?? '', secretAccessKey: env.VALTHREE_TEST_RGW_SECRET_KEY ?? '' },
+      },
+      stop: async () => undefined,
+    };
+  }
+  const rgw = await startRgw();
+  log(`Ceph RGW ${rgw.endpoint} up in ${rgw.bootMs} ms`);
+  return {
+    s3: { endpoint: rgw.endpoint, bucket: rgw.bucket, region: rgw.region, credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey } },
+    stop: () => rgw.stop(),
+  };
+}
+
+export function remoteCluster(addrs: string[]): Cluster {
+  return {
+    addresses: addrs.map((a) => {
+      const i = a.lastIndexOf(':');
+      return { host: a.slice(0, i).replace(/^\[(.*)\]$/, '$1'), port: Number(a.slice(i + 1)) };
+    }),
+    storage: 'the remote cluster\'s',
+    killAndRestart: () => Promise.reject(new Error('cannot kill the proxies of a remote cluster')),
+    close: async () => undefined,
+  };
+}
+
+export async function startCluster(o: ClusterOptions): Promise<Cluster> {
+  const closers: (() => Promise<void>)[] = [];
+  const close = async (): Promise<void> => {
+    for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
+  };
+  try {
+    let functionS3: FunctionS3 | undefined;
+    if (o.s3 === 'rgw') {
+      const rgw = o.rgwTarget ? { s3: o.rgwTarget, stop: async () => undefined } : await openRgw(o.log);
+      closers.push(() => rgw.stop());
+      functionS3 = rgw.s3;
+    }
+    const emu = await startEmulator({
+      seed: o.seed,
+      faults: { ...o.emulatorFaults, seed: o.seed },
+      functionS3,
+      // A little base latency and jitter so that concurrent requests overlap
+      // the way they do over a network (the s3_latency fault adds more).
+      latency: { s3GetMs: 2, s3PutMs: 4, invokeMs: 2, jitterMs: 3 },
+      function: {
+        key: o.documentKey,
+        // The broken mode exists to show the checker catches lost updates;
+        // the safety check would (rightly) refuse to write at all.
+        safetyCheck: !o.emulatorFaults.ignorePreconditions,
+      },
+    });
+    closers.push(() => emu.close());
+    const env = lambdaEnv(emu);
+    const addresses: Address[] = [];
+    let child: KillableProxy | undefined;
+    // A child outlives a parent that exits or is interrupted without
+    // cleanup: kill it then (as rgw.ts does for Ceph), and re-raise a signal.
+    const onExit = (): void => {
+      child?.child.kill('SIGKILL');
+    };
+    const onSignal = (sig: NodeJS.Signals): void => {
+      onExit();
+      unhook();
+      process.kill(process.pid, sig);
+    };
+    const unhook = (): void => {
+      process.off('exit', onExit);
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    };
+    process.on('exit', onExit);
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    closers.push(async () => {
+      unhook();
+      if (child) await stopChild(child.child, child.exited);
+    });
+    for (let i = 0; i < o.proxies; i++) {
+      if (i === 0 && o.killable) {
+        child = await spawnKillableProxy(['--port', String(await stablePort()), ...proxyArgs(emu, o.password)], env);
+        addresses.push({ host: '127.0.0.1', port: child.port });
+        continue;
+      }
+      const p: RunningProxy = await startProxy(proxyArgs(emu, o.password), { env });
+      closers.push(() => p.close());
+      addresses.push({ host: '127.0.0.1', port: p.port });
+    }
+    return {
+      addresses,
+      emulator: emu,
+      storage: functionS3 ? `Ceph RGW at ${functionS3.endpoint}` : `emulator S3 at ${emu.endpoint}`,
+      async killAndRestart() {
+        if (!child) throw new Error('no killable proxy (proxy_kill is off)');
+        const port = child.port;
+        child.child.kill('SIGKILL');
+        await child.exited;
+        // Same port, so clients find it where they left it.
+        child = await spawnKillableProxy(['--port', String(port), ...proxyArgs(emu, o.password)], env);
+      },
+      close,
+    };
+  } catch (e) {
+    await close();
+    throw e;
+  }
+}
+
+async function stopChild(c: ChildProcess, exited: Promise<unknown>): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return;
+  c.kill('SIGTERM');
+  const timer = setTimeout(() => c.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,198 @@
+/**
+ * The workload's options: defaults, the fault spec split into the emulator's
+ * part and the process fault, and the CLI parser with its --help.
+ */
+import type { Emulator, FunctionS3 } from '../support/emulator';
+import { FAULT_NAMES, parseFaultSpec, type FaultName } from '../support/faults';
+
+/** The process fault: SIGKILL a proxy mid-run and start it again on its port. */
+export const PROXY_KILL = 'proxy_kill';
+export type FaultClass = FaultName | typeof PROXY_KILL;
+export const FAULT_CLASSES: readonly FaultClass[] = [...FAULT_NAMES, PROXY_KILL];
+
+export interface WorkloadOptions {
+  seconds: number;
+  proxies: number;
+  clients: number;
+  /** Hot keys at a time (per rotation). */
+  keys: number;
+  seed: number;
+  /** none | all | ignore-preconditions | comma list (emulator faults, proxy_kill), rates as name=0.1 */
+  faults: string;
+  /** Drive an already running cluster (host:port each) instead of starting one. */
+  addrs?: string[];
+  password?: string;
+  tls?: boolean;
+  /** With --tls: accept any certificate (self-signed test clusters). */
+  tlsInsecure?: boolean;
+  /** Storage under the emulated Lambda: the emulator's S3 (faults) or a Ceph RGW (real S3). */
+  s3: 'emulator' | 'rgw';
+  /** Where a report goes (default: a new directory under the OS temp dir). */
+  reportDir?: string;
+  /** New hot keys every this many ms (Jepsen's independent keys). */
+  rotateMs: number;
+  /** Client-side timeout per operation; past it the operation stays pending. */
+  opTimeoutMs: number;
+  /** Share of operations that are FLUSHALL (0 disables it, e.g. on a shared cluster). */
+  flushallRate: number;
+  /** Pause between a client's operations: uniform in [0, thinkMs). */
+  thinkMs: number;
+  /** Budget for the checker (ms). */
+  checkTimeoutMs: number;
+  /** Progress and summary lines (default: stdout). */
+  log?: (line: string) => void;
+  /** With s3 'rgw': an RGW already running (else VALTHREE_TEST_RGW_* from the environment, else a new one). */
+  rgwTarget?: FunctionS3;
+  /** Test hook, run after the faults are off and before the final reads (e.g. to lose data on purpose). */
+  beforeFinalReads?: (emulator: Emulator | undefined) => Promise<void> | void;
+}
+
+export const DEFAULTS: Omit<WorkloadOptions, 'seed'> = {
+  seconds: 30,
+  proxies: 3,
+  clients: 12,
+  keys: 4,
+  faults: 'none',
+  s3: 'emulator',
+  rotateMs: 5000,
+  opTimeoutMs: 15_000,
+  flushallRate: 0.002,
+  thinkMs: 4,
+  checkTimeoutMs: 300_000,
+};
+
+export interface ParsedFaults {
+  /** The spec for the emulator (proxy_kill removed). */
+  emulator: ReturnType<typeof parseFaultSpec>;
+  proxyKill: boolean;
+}
+
+/** "all" includes proxy_kill; "ignore-preconditions" never comes with "all". */
+export function parseFaults(spec: string): ParsedFaults {
+  const items = spec.split(',').map((s) => s.trim()).filter(Boolean);
+  if (items.some((i) => i.startsWith(`${PROXY_KILL}=`))) throw new Error(`${PROXY_KILL} takes no rate: the proxy is killed about once per 20 s of the run`);
+  const proxyKill = items.some((i) => i === 'all' || i === PROXY_KILL);
+  const emulator = parseFaultSpec(items.filter((i) => i !== PROXY_KILL).join(','));
+  return { emulator, proxyKill };
+}
+
+export const HELP = `Usage: npm run workload -- [options]
+
+A seeded, concurrent GET/SET/DEL/FLUSHALL workload against valthree, recorded
+and checked for linearizability (strict serializability), under faults.
+
+Options:
+  --seconds N          how long clients issue operations (default ${DEFAULTS.seconds})
+  --proxies K          proxies to start (default ${DEFAULTS.proxies})
+  --clients C          concurrent clients, one RESP connection each (default ${DEFAULTS.clients})
+  --keys N             hot keys at a time (default ${DEFAULTS.keys})
+  --seed S             seed of the clients' operations and of the faults (default: random, printed)
+  --faults SPEC        none | all | ignore-preconditions | comma list of
+                       ${FAULT_CLASSES.join(' ')}
+                       each with an optional rate, e.g. s3_500=0.1 (default none).
+                       "all" = every fault (proxy_kill included), never ignore-preconditions.
+  --s3 emulator|rgw    storage under the emulated Lambda: the emulator's S3 (default)
+                       or a throw-away Ceph RGW (real S3; only Lambda faults and proxy_kill apply)
+  --addrs H:P,...      drive an already running cluster instead (e.g. a deployed NLB); no faults
+  --password P         AUTH with this password (local proxies get --requirepass P)
+  --tls                connect with TLS (with --addrs)
+  --tls-insecure       with --tls: do not verify the server certificate
+  --rotate-seconds S   new hot keys every S seconds (default ${DEFAULTS.rotateMs / 1000})
+  --op-timeout-ms MS   client-side timeout per operation; it then stays pending (default ${DEFAULTS.opTimeoutMs})
+  --no-flushall        never send FLUSHALL (on a cluster that holds other data)
+  --report-dir DIR     where the report and history go (default: a new dir under the temp dir)
+  --check FILE         check a saved history.json again (no cluster) and print the verdict
+  --help               this text
+
+Last line: ops=<n> ok=<n> failed=<n> pending=<n> keys=<n> linearizable=true|false|unknown seed=<s>
+Exit status: 0 linearizable, 1 not linearizable, 3 unknown (checker budget), 2 usage or setup error.
+`;
+
+export class UsageError extends Error {}
+
+export function parseCli(argv: string[]): WorkloadOptions | 'help' | { recheck: string } {
+  const o: WorkloadOptions = { ...DEFAULTS, seed: Math.floor(Math.random() * 2 ** 31) };
+  const num = (flag: string, v: string | undefined, min: number): number => {
+    const n = Number(v);
+    if (v === undefined || !Number.isFinite(n) || n < min) throw new UsageError(`${flag} needs a number >= ${min}, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  const int = (flag: string, v: string | undefined, min: number): number => {
+    const n = num(flag, v, min);
+    if (!Number.isInteger(n)) throw new UsageError(`${flag} needs an integer, got ${JSON.stringify(v)}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    const value = (): string | undefined => inline ?? argv[++i];
+    switch (flag) {
+      case '--help':
+      case '-h':
+        return 'help';
+      case '--check': {
+        const v = value();
+        if (!v) throw new UsageError('--check needs a history.json');
+        return { recheck: v };
+      }
+      case '--seconds': o.seconds = num(flag, value(), 0.1); break;
+      case '--proxies': o.proxies = int(flag, value(), 1); break;
+      case '--clients': o.clients = int(flag, value(), 1); break;
+      case '--keys': o.keys = int(flag, value(), 1); break;
+      case '--seed': o.seed = int(flag, value(), 0); break;
+      case '--faults': {
+        const v = value();
+        if (v === undefined) throw new UsageError('--faults needs a value');
+        try {
+          parseFaults(v);
+        } catch (e) {
+          throw new UsageError((e as Error).message);
+        }
+        o.faults = v;
+        break;
+      }
+      case '--s3': {
+        const v = value();
+        if (v !== 'emulator' && v !== 'rgw') throw new UsageError('--s3 takes emulator or rgw');
+        o.s3 = v;
+        break;
+      }
+      case '--addrs': {
+        const v = value() ?? '';
+        o.addrs = v.split(',').map((s) => s.trim()).filter(Boolean);
+        if (!o.addrs.length || o.addrs.some((a) => !/^.+:\d+$/.test(a))) throw new UsageError('--addrs takes host:port[,host:port...]');
+        break;
+      }
+      case '--password': {
+        const v = value();
+        if (v === undefined) throw new UsageError('--password needs a value');
+        o.password = v;
+        break;
+      }
+      case '--tls': o.tls = true; break;
+      case '--tls-insecure': o.tls = true; o.tlsInsecure = true; break;
+      case '--rotate-seconds': o.rotateMs = num(flag, value(), 0.1) * 1000; break;
+      case '--op-timeout-ms': o.opTimeoutMs = int(flag, value(), 1); break;
+      case '--no-flushall': o.flushallRate = 0; break;
+      case '--report-dir': {
+        const v = value();
+        if (!v) throw new UsageError('--report-dir needs a value');
+        o.reportDir = v;
+        break;
+      }
+      default:
+        throw new UsageError(`unknown option ${argv[i]} (see --help)`);
+    }
+  }
+  validate(o);
+  return o;
+}
+
+/** Combinations that cannot work, refused before anything starts. */
+export function validate(o: WorkloadOptions): void {
+  const f = parseFaults(o.faults);
+  const anyFault = f.proxyKill || f.emulator.ignorePreconditions || Object.values(f.emulator.rates ?? {}).some((r) => (r ?? 0) > 0);
+  if (o.addrs && anyFault) throw new UsageError('--faults needs the local cluster: a cluster given by --addrs runs without injected faults');
+  if (o.addrs && o.s3 !== 'emulator') throw new UsageError('--s3 chooses the local cluster\'s storage; it does not go with --addrs');
+  if (o.tls && !o.addrs) throw new UsageError('--tls is for a cluster given by --addrs (local proxies serve plain TCP)');
+  if (o.s3 === 'rgw' && f.emulator.ignorePreconditions) throw new UsageError('ignore-preconditions is an emulator mode; RGW honours conditions');
+}

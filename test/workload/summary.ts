@@ -1,0 +1,100 @@
+/** What a run found, and the lines that print it (the last line is fixed by issue 3). */
+import type { History, Operation } from '../checker/history';
+import type { StatsSnapshot } from '../support/emulator-stats';
+import { FAULT_CLASSES, type FaultClass } from './options';
+
+export type Linearizable = 'true' | 'false' | 'unknown';
+
+export interface FaultRow {
+  injected: number;
+  /** Workload operations in flight when a fault of this class fired. */
+  opsInFlight: number;
+}
+
+export interface WorkloadSummary {
+  seed: number;
+  /** Workload operations (the final reads are counted apart). */
+  ops: number;
+  ok: number;
+  failed: number;
+  pending: number;
+  keys: number;
+  linearizable: Linearizable;
+  /** ok / ops. */
+  successRatio: number;
+  /** Failed and pending operations by cause: TRYAGAIN, UNKNOWN, ERR…, timeout, connection-lost, malformed. */
+  errors: Record<string, number>;
+  faults: Partial<Record<FaultClass, FaultRow>>;
+  finalReads: { keys: number; answered: number; withValue: number };
+  /** Operations the checker considered (final reads included) and dropped. */
+  opsChecked: number;
+  opsDropped: number;
+  checkMs: number;
+  violations: number;
+  /** Keys the checker could not decide in its budget. */
+  unknownKeys: number;
+  runMs: number;
+  drainMs: number;
+  emulator?: StatsSnapshot;
+  reportPath?: string;
+  historyPath?: string;
+  lastLine: string;
+}
+
+export function tally(ops: Operation[]): { ok: number; failed: number; pending: number; errors: Record<string, number> } {
+  let ok = 0;
+  let failed = 0;
+  let pending = 0;
+  const errors: Record<string, number> = {};
+  for (const op of ops) {
+    if (op.output.kind === 'pending') pending++;
+    else if (op.output.kind === 'error') {
+      failed++;
+      const word = op.output.message.split(/\s/, 1)[0] || 'error';
+      errors[word] = (errors[word] ?? 0) + 1;
+    } else ok++;
+  }
+  return { ok, failed, pending, errors };
+}
+
+export function distinctKeys(history: History): number {
+  return new Set(history.filter((o) => o.key !== undefined).map((o) => o.key)).size;
+}
+
+export function lastLine(s: Pick<WorkloadSummary, 'ops' | 'ok' | 'failed' | 'pending' | 'keys' | 'linearizable' | 'seed'>): string {
+  return `ops=${s.ops} ok=${s.ok} failed=${s.failed} pending=${s.pending} keys=${s.keys} linearizable=${s.linearizable} seed=${s.seed}`;
+}
+
+const pct = (x: number): string => `${(100 * x).toFixed(2)}%`;
+
+export function summaryLines(s: WorkloadSummary): string[] {
+  const lines: string[] = [];
+  const secs = s.runMs / 1000;
+  lines.push(`run: ${secs.toFixed(1)} s of operations (${(s.ops / Math.max(secs, 0.001)).toFixed(0)} ops/s) + ${(s.drainMs / 1000).toFixed(1)} s for the last replies`);
+  const errs = Object.entries(s.errors).sort((a, b) => b[1] - a[1]);
+  lines.push(`not ok: ${errs.length ? errs.map(([k, v]) => `${k}=${v}`).join(' ') : 'none'}`);
+  const rows = FAULT_CLASSES.filter((c) => s.faults[c]);
+  if (rows.length) {
+    lines.push('faults: class  injected  ops in flight when injected');
+    for (const c of rows) {
+      const r = s.faults[c] as FaultRow;
+      lines.push(`  ${c.padEnd(18)} ${String(r.injected).padStart(7)}  ${String(r.opsInFlight).padStart(7)}`);
+    }
+  }
+  if (s.emulator) {
+    const e = s.emulator;
+    // With RGW underneath, the emulator sees the invokes but none of the S3 requests.
+    const s3 = e.s3Gets + e.s3Puts > 0 ? ` s3Gets=${e.s3Gets} (304: ${e.s3NotModified}) s3Puts=${e.s3Puts} applied=${e.s3PutsApplied} conflicts=${e.s3Conflicts} 5xx=${e.s3Errors5xx}` : '';
+    lines.push(`emulator: invocations=${e.invocations} throttles=${e.throttles} functionErrors=${e.functionErrors}${s3}`);
+  }
+  lines.push(`final reads (faults off, fresh connections): ${s.finalReads.keys} keys, ${s.finalReads.answered} answered, ${s.finalReads.withValue} hold a value`);
+  lines.push(
+    `check: ${s.opsChecked} operations checked (${s.opsDropped} dropped: not applied, or unanswered GETs) over ${s.keys} keys in ${s.checkMs.toFixed(0)} ms; ` +
+      `violations: ${s.violations} keys${s.unknownKeys ? `, undecided: ${s.unknownKeys} keys` : ''}`,
+  );
+  lines.push(`success ratio: ${pct(s.successRatio)} (ok ${s.ok} of ${s.ops})`);
+  if (s.reportPath) lines.push(`report: ${s.reportPath}`);
+  if (s.historyPath) lines.push(`history: ${s.historyPath}`);
+  lines.push(s.lastLine);
+  return lines;
+}

@@ -1,0 +1,191 @@
+/**
+ * The serializability property test (issue 3) and its RGW variant (issue 7):
+ * short runs with fixed seeds, one after another. Each asserts on the
+ * checker's verdict, never on timing: a slow machine yields fewer operations,
+ * not a different verdict.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FunctionS3 } from '../support/emulator';
+import { startProxy } from '../support/proxy-harness';
+import { startRgw, type Rgw } from '../support/rgw';
+import { DEFAULTS, PROXY_KILL, UsageError, parseCli, parseFaults } from './options';
+import { killTimes, runWorkload, type WorkloadOptions, type WorkloadSummary } from './workload';
+
+const RUN_MS = 240_000;
+
+async function run(o: Partial<WorkloadOptions> & { seed: number }): Promise<{ s: WorkloadSummary; lines: string[] }> {
+  const lines: string[] = [];
+  const s = await runWorkload({ ...DEFAULTS, seconds: 10, ...o, log: (l) => lines.push(l) });
+  return { s, lines };
+}
+
+/** The verdict, with the run's own summary as the failure message. */
+function verdict(r: { s: WorkloadSummary; lines: string[] }): string {
+  return `${r.s.linearizable}\n${r.lines.join('\n')}`;
+}
+
+const injected = (s: WorkloadSummary): number => Object.values(s.faults).reduce((n, f) => n + (f?.injected ?? 0), 0);
+
+describe('options', () => {
+  test('"all" is every fault and the proxy kill, never the broken mode', () => {
+    const all = parseFaults('all');
+    expect(all.proxyKill).toBe(true);
+    expect(all.emulator.ignorePreconditions).toBe(false);
+    expect(Object.keys(all.emulator.rates ?? {}).sort()).toEqual(['lambda_429', 'lambda_ambiguous', 'lambda_error', 's3_409', 's3_500', 's3_503', 's3_ambiguous_put', 's3_hang', 's3_latency']);
+    const broken = parseFaults('ignore-preconditions');
+    expect(broken).toEqual({ proxyKill: false, emulator: { rates: {}, ignorePreconditions: true } });
+    expect(parseFaults(`s3_500=0.5,${PROXY_KILL}`)).toEqual({ proxyKill: true, emulator: { rates: { s3_500: 0.5 }, ignorePreconditions: false } });
+  });
+
+  test('the CLI parses the flags of issue 3 and refuses what cannot work', () => {
+    const o = parseCli(['--seconds', '60', '--proxies', '3', '--clients', '12', '--keys', '5', '--seed', '9', '--faults', 'all']);
+    expect(o).toMatchObject({ seconds: 60, proxies: 3, clients: 12, keys: 5, seed: 9, faults: 'all', s3: 'emulator' });
+    expect(parseCli(['--addrs', 'db.example.com:6379,10.0.0.1:6380', '--password', 'pw', '--tls'])).toMatchObject({ addrs: ['db.example.com:6379', '10.0.0.1:6380'], password: 'pw', tls: true });
+    expect(parseCli(['--help'])).toBe('help');
+    expect(() => parseCli(['--addrs', 'h:1', '--faults', 'all'])).toThrow(UsageError);
+    expect(() => parseCli(['--faults', 'nope'])).toThrow(/unknown fault/);
+    expect(() => parseCli(['--tls'])).toThrow(/--addrs/);
+    expect(() => parseCli(['--s3', 'rgw', '--faults', 'ignore-preconditions'])).toThrow(UsageError);
+  });
+
+  test('the proxy is killed inside the run, about once per 20 s', () => {
+    expect(killTimes(10)).toEqual([5000]);
+    expect(killTimes(60)).toEqual([15000, 30000, 45000]);
+  });
+});
+
+describe('on the emulator', () => {
+  test(
+    'every fault on: the history is linearizable',
+    async () => {
+      const r = await run({ seed: 101, faults: 'all', proxies: 3, clients: 12 });
+      expect(verdict(r)).toBe(`true\n${r.lines.join('\n')}`);
+      expect(r.s.ops).toBeGreaterThan(0);
+      expect(injected(r.s)).toBeGreaterThan(0);
+      expect(r.s.faults[PROXY_KILL]?.injected).toBe(1);
+      expect(r.s.lastLine).toMatch(/^ops=\d+ ok=\d+ failed=\d+ pending=\d+ keys=\d+ linearizable=true seed=101$/);
+    },
+    RUN_MS,
+  );
+
+  test(
+    'storage that ignores preconditions: the checker reports a violation and writes a report',
+    async () => {
+      const r = await run({ seed: 202, faults: 'ignore-preconditions', proxies: 3, clients: 12, seconds: 8 });
+      expect(verdict(r)).toBe(`false\n${r.lines.join('\n')}`);
+      expect(r.s.violations).toBeGreaterThan(0);
+      expect(r.s.reportPath).toBeDefined();
+      expect(existsSync(r.s.reportPath as string)).toBe(true);
+      expect(readFileSync(r.s.reportPath as string, 'utf8')).toMatch(/NOT linearizable/);
+      expect(r.lines).toContain(`report: ${r.s.reportPath}`);
+      expect(r.s.lastLine).toMatch(/ linearizable=false seed=202$/);
+    },
+    RUN_MS,
+  );
+
+  test(
+    'no acknowledged write lost: after a faulty run, every key read with faults off holds a state the model allows',
+    async () => {
+      // No FLUSHALL, so that most keys end with a value worth checking.
+      const r = await run({ seed: 303, faults: 'all', flushallRate: 0 });
+      expect(verdict(r)).toBe(`true\n${r.lines.join('\n')}`);
+      expect(injected(r.s)).toBeGreaterThan(0);
+      expect(r.s.finalReads.keys).toBeGreaterThan(0);
+      expect(r.s.finalReads.answered).toBe(r.s.finalReads.keys);
+      expect(r.s.finalReads.withValue).toBeGreaterThan(0);
+    },
+    RUN_MS,
+  );
+
+  test(
+    'the final reads catch a lost write: db.json wiped behind the cluster\'s back before them',
+    async () => {
+      const r = await run({
+        seed: 404,
+        faults: 'none',
+        flushallRate: 0,
+        seconds: 5,
+        beforeFinalReads: (emu) => {
+          // Every acknowledged SET that no DEL followed is now lost.
+          emu?.s3.buckets.get(emu.bucket)?.delete('db.json');
+        },
+      });
+      expect(verdict(r)).toBe(`false\n${r.lines.join('\n')}`);
+    },
+    RUN_MS,
+  );
+
+  test(
+    'liveness: without faults at least 99% of operations succeed',
+    async () => {
+      const r = await run({ seed: 505, faults: 'none' });
+      expect(verdict(r)).toBe(`true\n${r.lines.join('\n')}`);
+      expect(r.s.ops).toBeGreaterThan(0);
+      expect(r.s.successRatio).toBeGreaterThanOrEqual(0.99);
+    },
+    RUN_MS,
+  );
+});
+
+describe('on Ceph RGW (issue 7)', () => {
+  let rgw: Rgw | undefined;
+  let target: FunctionS3;
+  beforeAll(async () => {
+    const env = process.env;
+    if (env.VALTHREE_TEST_RGW_ENDPOINT) {
+      // Booted once for the whole run by jest's global setup.
+      target = {
+        endpoint: env.VALTHREE_TEST_RGW_ENDPOINT,
+        bucket: env.VALTHREE_TEST_RGW_BUCKET ?? 'valthree-test',
+        region: env.VALTHREE_TEST_RGW_REGION ?? 'us-east-1',
+        credentials: { accessKeyId: env.VALTHREE_TEST_RGW_ACCESS_KEY ?? '', secretAccessKey: env.VALTHREE_TEST_RGW_SECRET_KEY ?? '' },
+      };
+      return;
+    }
+    rgw = await startRgw();
+    target = { endpoint: rgw.endpoint, bucket: rgw.bucket, region: rgw.region, credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey } };
+  }, 120_000);
+  afterAll(async () => {
+    await rgw?.stop();
+  });
+
+  test(
+    'the real handler on RGW through the emulated Lambda, a proxy killed mid-run: linearizable',
+    async () => {
+      const r = await run({ seed: 606, s3: 'rgw', rgwTarget: target, faults: PROXY_KILL, proxies: 3, clients: 12 });
+      expect(verdict(r)).toBe(`true\n${r.lines.join('\n')}`);
+      expect(r.s.ops).toBeGreaterThan(0);
+      expect(r.s.faults[PROXY_KILL]?.injected).toBe(1);
+      expect(r.s.finalReads.answered).toBe(r.s.finalReads.keys);
+    },
+    RUN_MS,
+  );
+});
+
+describe('--addrs: a cluster someone else runs', () => {
+  test(
+    'over TLS with a password, the same clients and checker',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'valthree-wl-tls-'));
+      const cert = join(dir, 'cert.pem');
+      const key = join(dir, 'key.pem');
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+      const proxy = await startProxy(['--data-dir', join(dir, 'data'), '--tls-cert', cert, '--tls-key', key, '--requirepass', 'pw']);
+      try {
+        const r = await run({ seed: 707, addrs: [`127.0.0.1:${proxy.port}`], password: 'pw', tls: true, tlsInsecure: true, clients: 4, seconds: 4 });
+        expect(verdict(r)).toBe(`true\n${r.lines.join('\n')}`);
+        expect(r.s.ok).toBeGreaterThan(0);
+        expect(r.s.finalReads.answered).toBe(r.s.finalReads.keys);
+        // A wrong password stops the run with the server's reason, not a verdict.
+        await expect(run({ seed: 708, addrs: [`127.0.0.1:${proxy.port}`], password: 'wrong', tls: true, tlsInsecure: true, clients: 2, seconds: 2 })).rejects.toThrow(/WRONGPASS/);
+      } finally {
+        await proxy.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+    RUN_MS,
+  );
+});
