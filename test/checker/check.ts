@@ -1,0 +1,274 @@
+/**
+ * Linearizability (= strict serializability of single-command transactions)
+ * of a valthree history against a map of registers, checked key by key.
+ *
+ * Per-key partitioning (P-compositionality, Horn & Kroening): linearizability
+ * is local, so a history of single-key operations is linearizable iff every
+ * key's sub-history is linearizable against one register (absent or a value).
+ *
+ * FLUSHALL is the one multi-key operation. Each key's sub-history includes
+ * every FLUSHALL as a delete of that key whose reply is not checked.
+ *  - Sound for violations: if the whole history had a linearization, keeping
+ *    only the operations that touch key k (FLUSHALL touches all) gives one for
+ *    k's sub-history, FLUSHALL at the same point. So 'illegal' on any key
+ *    means the whole history is not linearizable.
+ *  - Not complete: each key places a FLUSHALL at its own instant within the
+ *    FLUSHALL's interval (and, for one of unknown outcome, decides on its own
+ *    whether it happened). What is verified is "FLUSHALL deletes every key,
+ *    each at some instant between its call and return", not that all keys
+ *    vanish at one instant; a reader that sees key a flushed and then key b
+ *    not yet flushed while the FLUSHALL is in flight is not caught. Jepsen's
+ *    independent checker has the same limit (it does not admit multi-key ops).
+ *    Valthree's FLUSHALL replaces the whole document in one write, so that
+ *    atomicity is structural rather than something this test must find.
+ *
+ * Outcomes: an error with applied 'no' is dropped (it did nothing). An error
+ * with applied 'unknown', a pending operation or one without ret stays open
+ * until the end of the history (Jepsen's :info): it may take effect at any
+ * point after its call, or never. A GET that did not answer has no effect and
+ * no output, so it is dropped.
+ */
+import type { History, Operation } from './history';
+import { Kind, canonicalOrder, step, type SearchOp } from './model';
+import { search } from './search';
+
+export type Verdict = 'ok' | 'illegal' | 'unknown';
+
+export interface CheckOptions {
+  /** Budget for the whole history (ms); keys left when it runs out are 'unknown'. */
+  timeoutMs?: number;
+  /** Budget per key (ms). */
+  keyTimeoutMs?: number;
+  /** Memo entries per key before giving up with 'unknown' (bounds memory). */
+  maxCacheEntries?: number;
+}
+
+export interface KeyViolation {
+  key: string;
+  /** Operations of this key's sub-history (FLUSHALLs included), by call time. */
+  history: Operation[];
+  /** Ids in `history` the search ignored: not applied, or an unanswered GET. */
+  dropped: number[];
+  /** Longest linearizable prefix found, in linearization order. */
+  linearized: Operation[];
+  /** Register after that prefix (null: absent). */
+  stateAfter: string | null;
+  /** Completed operations that cannot come next after that prefix. */
+  unordered: Operation[];
+}
+
+export interface KeyResult {
+  key: string;
+  result: Verdict;
+  reason?: 'timeout' | 'memory';
+  /** Operations the search considered (FLUSHALLs included). */
+  ops: number;
+  elapsedMs: number;
+  steps: number;
+  cacheEntries: number;
+  violation?: KeyViolation;
+}
+
+export interface CheckResult {
+  result: Verdict;
+  perKey: Map<string, KeyResult>;
+  /** Distinct operations considered (a FLUSHALL counts once). */
+  opsChecked: number;
+  /** Operations dropped before the search (not applied, unanswered GETs). */
+  opsDropped: number;
+  elapsedMs: number;
+  /** Convenience: the violations of every illegal key. */
+  violations: KeyViolation[];
+}
+
+/** Whether the operation may still take effect after its reply (or never got one). */
+export function isOpen(op: Operation): boolean {
+  return op.ret === undefined || op.output.kind === 'pending' || (op.output.kind === 'error' && op.output.applied === 'unknown');
+}
+
+/** Whether the operation is left out entirely: it cannot have changed anything. */
+export function isDropped(op: Operation): boolean {
+  if (op.output.kind === 'error' && op.output.applied === 'no') return true;
+  return op.input.op === 'get' && isOpen(op);
+}
+
+function validate(history: History): void {
+  const ids = new Set<number>();
+  for (const op of history) {
+    if (ids.has(op.id)) throw new Error(`duplicate operation id ${op.id}`);
+    ids.add(op.id);
+    if (!Number.isFinite(op.call)) throw new Error(`operation ${op.id}: call time ${op.call} is not finite`);
+    if (op.ret !== undefined && !(op.ret >= op.call)) throw new Error(`operation ${op.id}: ret ${op.ret} before call ${op.call}`);
+    if (op.input.op !== 'flushall' && op.key !== undefined && op.key !== op.input.key) {
+      throw new Error(`operation ${op.id}: key ${op.key} differs from its input's key ${op.input.key}`);
+    }
+  }
+}
+
+/** Compiles one operation for the register of one key; values are interned. */
+function compile(op: Operation, intern: (v: string) => number): SearchOp {
+  const open = isOpen(op);
+  const call = op.call;
+  const ret = open ? Infinity : (op.ret as number);
+  const out = op.output;
+  switch (op.input.op) {
+    case 'get':
+      if (out.kind !== 'value') return { kind: Kind.Never, arg: 0, call, ret };
+      return { kind: Kind.Get, arg: out.value === null ? 0 : intern(out.value), call, ret };
+    case 'set':
+      if (!open && out.kind !== 'ok') return { kind: Kind.Never, arg: 0, call, ret };
+      return { kind: Kind.Set, arg: intern(op.input.value), call, ret };
+    case 'del':
+      if (open) return { kind: Kind.Del, arg: -1, call, ret };
+      if (out.kind !== 'int' || (out.n !== 0 && out.n !== 1)) return { kind: Kind.Never, arg: 0, call, ret };
+      return { kind: Kind.Del, arg: out.n, call, ret };
+    case 'flushall':
+      if (!open && out.kind !== 'ok') return { kind: Kind.Never, arg: 0, call, ret };
+      return { kind: Kind.Del, arg: -1, call, ret };
+  }
+}
+
+/**
+ * The operations a key's search needs. Besides the key's own operations, a
+ * FLUSHALL is kept only where it can matter:
+ *  - one that returned before the key's first call maps absent to absent;
+ *  - one called after every completed operation of the key returned can be
+ *    linearized after all of them, where only open operations see it.
+ * Likewise an open write called after that point is unobservable.
+ */
+function subHistory(own: Operation[], flushes: Operation[]): Operation[] {
+  let firstCall = Infinity;
+  let lastRet = -Infinity;
+  for (const op of own) {
+    firstCall = Math.min(firstCall, op.call);
+    if (!isOpen(op)) lastRet = Math.max(lastRet, op.ret as number);
+  }
+  const keep = (op: Operation): boolean => op.call <= lastRet;
+  const fl = flushes.filter((f) => keep(f) && (isOpen(f) || (f.ret as number) >= firstCall));
+  return [...own.filter((op) => !isOpen(op) || keep(op)), ...fl];
+}
+
+export function checkKey(key: string, own: Operation[], flushes: Operation[], deadline: number, opts: CheckOptions = {}): KeyResult {
+  const t0 = performance.now();
+  const ops = subHistory(own, flushes);
+  // States: 0 absent, 1 "holds a value no completed GET returns", 2.. a value
+  // some GET returned. Values nobody read are indistinguishable from here on
+  // (GETs fail on all of them, DEL counts 1 for all), so merging them is
+  // exact and lets writes of such values share a symmetry class.
+  const read = new Set<string>();
+  for (const op of ops) {
+    if (op.input.op === 'get' && op.output.kind === 'value' && op.output.value !== null) read.add(op.output.value);
+  }
+  const values = new Map<string, number>();
+  let count = 2;
+  const intern = (v: string): number => {
+    if (!read.has(v)) return 1;
+    let i = values.get(v);
+    if (i === undefined) {
+      i = count++;
+      values.set(v, i);
+    }
+    return i;
+  };
+  const compiled = ops.map((op) => compile(op, intern));
+  canonicalOrder(compiled);
+  const limits = {
+    deadline: Math.min(deadline, t0 + (opts.keyTimeoutMs ?? 10_000)),
+    maxCacheEntries: opts.maxCacheEntries ?? 2_000_000,
+  };
+  const out = search(compiled, limits);
+  const res: KeyResult = {
+    key,
+    result: out.result,
+    ops: ops.length,
+    elapsedMs: performance.now() - t0,
+    steps: out.steps,
+    cacheEntries: out.cacheEntries,
+  };
+  if (out.reason) res.reason = out.reason;
+  if (out.result !== 'illegal') return res;
+
+  // Explain: after the longest prefix, which completed operations cannot go
+  // next? Candidates are those called before the earliest pending deadline.
+  const inPrefix = new Set(out.best);
+  let minRet = Infinity;
+  compiled.forEach((c, i) => {
+    if (!inPrefix.has(i)) minRet = Math.min(minRet, c.ret);
+  });
+  const unordered: Operation[] = [];
+  compiled.forEach((c, i) => {
+    if (inPrefix.has(i) || c.ret === Infinity || c.call > minRet) return;
+    if (step(c.kind, c.arg, out.bestState) < 0) unordered.push(ops[i]);
+  });
+  const history = [...ops, ...own.filter((op) => !ops.includes(op))].sort((a, b) => a.call - b.call || a.id - b.id);
+  // The state after the prefix, as a value (the search only knows classes).
+  let stateAfter: string | null = null;
+  for (const i of out.best) {
+    const input = ops[i].input;
+    if (input.op === 'set') stateAfter = input.value;
+    else if (input.op !== 'get') stateAfter = null;
+  }
+  res.violation = {
+    key,
+    history,
+    dropped: own.filter((op) => !ops.includes(op)).map((op) => op.id),
+    linearized: out.best.map((i) => ops[i]),
+    stateAfter,
+    unordered,
+  };
+  return res;
+}
+
+export function check(history: History, opts: CheckOptions = {}): CheckResult {
+  const t0 = performance.now();
+  validate(history);
+  const deadline = t0 + (opts.timeoutMs ?? 60_000);
+  const byKey = new Map<string, Operation[]>();
+  const droppedByKey = new Map<string, Operation[]>();
+  const flushes: Operation[] = [];
+  let opsDropped = 0;
+  for (const op of history) {
+    const dropped = isDropped(op);
+    if (dropped) opsDropped++;
+    if (op.input.op === 'flushall') {
+      if (!dropped) flushes.push(op);
+      continue;
+    }
+    const m = dropped ? droppedByKey : byKey;
+    const list = m.get(op.input.key);
+    if (list) list.push(op);
+    else m.set(op.input.key, [op]);
+  }
+
+  const perKey = new Map<string, KeyResult>();
+  const violations: KeyViolation[] = [];
+  const keys = [...new Set([...byKey.keys(), ...droppedByKey.keys()])].sort();
+  for (const key of keys) {
+    const own = byKey.get(key) ?? [];
+    let r: KeyResult;
+    if (performance.now() >= deadline) {
+      r = { key, result: 'unknown', reason: 'timeout', ops: own.length, elapsedMs: 0, steps: 0, cacheEntries: 0 };
+    } else {
+      r = checkKey(key, own, flushes, deadline, opts);
+    }
+    if (r.violation) {
+      // Show the not-applied operations too: a read of their value is the
+      // usual reason a key is illegal.
+      const extra = droppedByKey.get(key) ?? [];
+      r.violation.history = [...r.violation.history, ...extra].sort((a, b) => a.call - b.call || a.id - b.id);
+      r.violation.dropped.push(...extra.map((op) => op.id));
+      violations.push(r.violation);
+    }
+    perKey.set(key, r);
+  }
+  const verdicts = [...perKey.values()].map((r) => r.result);
+  const result: Verdict = verdicts.includes('illegal') ? 'illegal' : verdicts.includes('unknown') ? 'unknown' : 'ok';
+  return {
+    result,
+    perKey,
+    opsChecked: history.length - opsDropped,
+    opsDropped,
+    elapsedMs: performance.now() - t0,
+    violations,
+  };
+}

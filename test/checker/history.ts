@@ -1,0 +1,140 @@
+/**
+ * History types for the linearizability checker, plus a recorder the workload
+ * uses to build a history and a classifier for valthree's error replies.
+ *
+ * Times are milliseconds on one monotonic clock (performance.now() of the
+ * process that runs every client), so call/return times of different clients
+ * are comparable.
+ */
+
+export type OpInput =
+  | { op: 'get'; key: string }
+  | { op: 'set'; key: string; value: string }
+  | { op: 'del'; key: string }
+  | { op: 'flushall' };
+
+/** Whether a failed operation may have taken effect. */
+export type Applied = 'no' | 'unknown';
+
+export type OpOutput =
+  | { kind: 'value'; value: string | null } // GET
+  | { kind: 'ok' } // SET, FLUSHALL
+  | { kind: 'int'; n: number } // DEL: 1 if the key existed, else 0
+  | { kind: 'error'; applied: Applied; message: string }
+  | { kind: 'pending' }; // never answered
+
+export interface Operation {
+  id: number;
+  client: number;
+  /** Absent for FLUSHALL, which acts on every key. */
+  key?: string;
+  input: OpInput;
+  /** Invocation time (ms, monotonic). */
+  call: number;
+  /** Completion time; undefined when the client never got an answer. */
+  ret?: number;
+  output: OpOutput;
+}
+
+export type History = Operation[];
+
+/**
+ * Classifies an error reply (or a client-side failure message) by whether the
+ * command can have taken effect. Anything not positively known to be a
+ * rejection is 'unknown': calling an applied write 'no' would make the checker
+ * report violations that did not happen, while 'unknown' only weakens it.
+ */
+export function classifyError(message: string): Applied {
+  const m = message.startsWith('-') ? message.slice(1) : message;
+  // The handler's two failure kinds (lambda/contract.ts failureReply).
+  if (/^TRYAGAIN\b/.test(m)) return 'no';
+  if (/^UNKNOWN\b/.test(m)) return 'unknown';
+  // Authentication is checked before a command reaches the engine.
+  if (/^(NOAUTH|WRONGPASS)\b/.test(m)) return 'no';
+  // The engine throws OutOfMemoryError before it mutates the snapshot.
+  if (/^OOM\b/.test(m)) return 'no';
+  // Parse-time rejections: the command never ran. Other ERR texts (a proxy's
+  // internal error, say) are not proof that nothing was committed.
+  if (/^ERR (syntax error|wrong number of arguments|unknown command|empty command|value is not an integer|invalid)/.test(m)) {
+    return 'no';
+  }
+  // Connection resets, timeouts, closed sockets, unrecognised errors.
+  return 'unknown';
+}
+
+/** Handle returned by HistoryRecorder.begin(); pass it to end()/fail(). */
+export interface OpHandle {
+  readonly id: number;
+}
+
+/**
+ * Records a history as the workload runs. begin() stamps the invocation time
+ * just before the command is written to the socket; end()/fail() stamp the
+ * completion time as soon as the reply is parsed. Operations never ended stay
+ * pending (ret undefined), which the checker treats as open forever.
+ */
+export class HistoryRecorder {
+  private readonly ops: Operation[] = [];
+
+  constructor(private readonly now: () => number = () => performance.now()) {}
+
+  begin(client: number, input: OpInput): OpHandle {
+    const id = this.ops.length;
+    const op: Operation = { id, client, input, call: this.now(), output: { kind: 'pending' } };
+    if (input.op !== 'flushall') op.key = input.key;
+    this.ops.push(op);
+    return { id };
+  }
+
+  /** Completes an operation with a successful reply. */
+  end(handle: OpHandle, output: OpOutput): void {
+    const op = this.ops[handle.id];
+    if (!op) throw new Error(`unknown operation handle ${handle.id}`);
+    if (op.ret !== undefined) throw new Error(`operation ${handle.id} already ended`);
+    op.ret = this.now();
+    op.output = output;
+  }
+
+  /** Completes an operation with an error reply or a client-side failure. */
+  fail(handle: OpHandle, message: string): void {
+    this.end(handle, { kind: 'error', applied: classifyError(message), message });
+  }
+
+  /** Number of operations begun so far. */
+  get size(): number {
+    return this.ops.length;
+  }
+
+  /** A copy of the history so far (pending operations included). */
+  history(): History {
+    return this.ops.map((o) => ({ ...o, input: { ...o.input }, output: { ...o.output } }));
+  }
+}
+
+export function describeInput(input: OpInput): string {
+  switch (input.op) {
+    case 'get':
+      return `GET ${input.key}`;
+    case 'set':
+      return `SET ${input.key} ${JSON.stringify(input.value)}`;
+    case 'del':
+      return `DEL ${input.key}`;
+    case 'flushall':
+      return 'FLUSHALL';
+  }
+}
+
+export function describeOutput(output: OpOutput): string {
+  switch (output.kind) {
+    case 'value':
+      return output.value === null ? '(nil)' : JSON.stringify(output.value);
+    case 'ok':
+      return 'OK';
+    case 'int':
+      return `(integer) ${output.n}`;
+    case 'error':
+      return `error[applied=${output.applied}] ${output.message}`;
+    case 'pending':
+      return '(no reply)';
+  }
+}

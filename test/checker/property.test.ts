@@ -1,0 +1,51 @@
+import fc from 'fast-check';
+import { check } from './check';
+import type { History, Operation } from './history';
+import { simulate } from './simulate';
+
+const params = fc.record({
+  seed: fc.integer({ min: 0, max: 0x7fffffff }),
+  clients: fc.integer({ min: 1, max: 12 }),
+  keys: fc.integer({ min: 1, max: 3 }),
+  ops: fc.integer({ min: 1, max: 120 }),
+  maxDuration: fc.integer({ min: 0, max: 30 }),
+  pUnknown: fc.double({ min: 0, max: 0.2, noNaN: true }),
+  pPending: fc.double({ min: 0, max: 0.1, noNaN: true }),
+  pNotApplied: fc.double({ min: 0, max: 0.2, noNaN: true }),
+  pFlush: fc.double({ min: 0, max: 0.1, noNaN: true }),
+});
+
+/** Completed GETs that the checker must honour. */
+const completedReads = (h: History): Operation[] => h.filter((o) => o.input.op === 'get' && o.ret !== undefined && o.output.kind === 'value');
+
+describe('property: simulated real registers', () => {
+  it('histories of a real register with overlapping intervals are always linearizable', () => {
+    fc.assert(
+      fc.property(params, (p) => {
+        const res = check(simulate(p), { keyTimeoutMs: 5000 });
+        return res.result === 'ok';
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('changing one completed read to a never-written value makes it illegal', () => {
+    fc.assert(
+      fc.property(params, fc.nat(), (p, pick) => {
+        const h = simulate(p);
+        const reads = completedReads(h);
+        fc.pre(reads.length > 0);
+        const victim = reads[pick % reads.length];
+        victim.output = { kind: 'value', value: 'never-written' };
+        const res = check(h, { keyTimeoutMs: 5000 });
+        return (
+          res.result === 'illegal' &&
+          res.violations.length === 1 &&
+          res.violations[0].key === victim.key &&
+          res.violations[0].unordered.some((o) => o.id === victim.id)
+        );
+      }),
+      { numRuns: 300 },
+    );
+  });
+});

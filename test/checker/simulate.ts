@@ -1,0 +1,110 @@
+/**
+ * Generates histories that are linearizable by construction: clients issue
+ * operations with random (overlapping) intervals, each operation gets a
+ * linearization point inside its interval, and a real register map applied
+ * in point order produces the outputs. Failed operations follow valthree's
+ * contract: 'no' never takes effect; 'unknown' and unanswered ones take
+ * effect at some point after their call (possibly after the error reached the
+ * client) or never. Used by the property and performance tests.
+ */
+import type { History, OpInput, OpOutput, Operation } from './history';
+
+export interface SimOptions {
+  seed: number;
+  clients: number;
+  keys: number;
+  ops: number;
+  /** Probabilities per operation. */
+  pUnknown?: number;
+  pPending?: number;
+  pNotApplied?: number;
+  pFlush?: number;
+  /** Longest operation duration (ms); durations are whole ms, so ties happen. */
+  maxDuration?: number;
+}
+
+/** mulberry32: small, seeded, good enough for test data. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Planned {
+  op: Operation;
+  /** Linearization point; undefined = the operation never takes effect. */
+  point?: number;
+  tie: number;
+}
+
+export function simulate(o: SimOptions): History {
+  const rnd = prng(o.seed);
+  const int = (n: number): number => Math.floor(rnd() * n);
+  const maxDur = o.maxDuration ?? 20;
+  const clock = new Array<number>(o.clients).fill(0);
+  const planned: Planned[] = [];
+  let unique = 0;
+  for (let id = 0; id < o.ops; id++) {
+    const client = int(o.clients);
+    const call = clock[client] + int(4);
+    const ret = call + int(maxDur + 1);
+    clock[client] = ret;
+    const key = `k${int(o.keys)}`;
+    const r = rnd();
+    let input: OpInput;
+    if (r < (o.pFlush ?? 0.02)) input = { op: 'flushall' };
+    else if (r < 0.45) input = { op: 'get', key };
+    else if (r < 0.85) input = { op: 'set', key, value: `v${o.seed}-${unique++}` };
+    else input = { op: 'del', key };
+    const op: Operation = { id, client, input, call, ret, output: { kind: 'pending' } };
+    if (input.op !== 'flushall') op.key = input.key;
+    const f = rnd();
+    const pU = o.pUnknown ?? 0.05;
+    const pP = o.pPending ?? 0.02;
+    const pN = o.pNotApplied ?? 0.05;
+    let point: number | undefined = call + rnd() * (ret - call);
+    if (f < pU) {
+      op.output = { kind: 'error', applied: 'unknown', message: 'UNKNOWN outcome unknown: simulated' };
+      // May land after the error reached the client, or never.
+      point = rnd() < 0.3 ? undefined : call + rnd() * (ret - call + 2 * maxDur);
+    } else if (f < pU + pP) {
+      delete op.ret;
+      point = rnd() < 0.3 ? undefined : call + rnd() * 2 * maxDur;
+    } else if (f < pU + pP + pN) {
+      op.output = { kind: 'error', applied: 'no', message: 'TRYAGAIN not applied: simulated' };
+      point = undefined;
+    }
+    // Integer ret times and random tie-breaks exercise equal timestamps.
+    planned.push({ op, point, tie: rnd() });
+  }
+
+  const db = new Map<string, string>();
+  const effective = planned.filter((p) => p.point !== undefined);
+  effective.sort((a, b) => (a.point as number) - (b.point as number) || a.tie - b.tie);
+  for (const { op } of effective) {
+    const out = apply(db, op.input);
+    if (op.output.kind === 'pending' && op.ret !== undefined) op.output = out;
+  }
+  return planned.map((p) => p.op);
+}
+
+function apply(db: Map<string, string>, input: OpInput): OpOutput {
+  switch (input.op) {
+    case 'get':
+      return { kind: 'value', value: db.get(input.key) ?? null };
+    case 'set':
+      db.set(input.key, input.value);
+      return { kind: 'ok' };
+    case 'del': {
+      const had = db.delete(input.key);
+      return { kind: 'int', n: had ? 1 : 0 };
+    }
+    case 'flushall':
+      db.clear();
+      return { kind: 'ok' };
+  }
+}
