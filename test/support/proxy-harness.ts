@@ -38,7 +38,9 @@ export interface ChildProxy {
 
 /** Runs `tsx proxy/main.ts` and waits until it listens. */
 export async function spawnProxy(args: string[], env: NodeJS.ProcessEnv = {}, timeoutMs = 20000): Promise<ChildProxy> {
-  const child = spawn(process.execPath, [path.join(ROOT, 'node_modules/tsx/dist/cli.mjs'), path.join(ROOT, 'proxy/main.ts'), '--port', '0', ...args], {
+  // `node --import tsx`, not the tsx CLI: the CLI runs the proxy as a grandchild,
+  // which a SIGKILL of the child would leave running (and holding its port).
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'proxy/main.ts'), '--port', '0', ...args], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
