@@ -240,17 +240,28 @@ function validate(req: unknown): string | null {
 // ---- The Lambda entry point --------------------------------------------------
 
 import { openStorage, storageSettingsFromEnv } from './config';
+import { createMetrics, measureDocument, publishBatchMetrics } from './metrics';
 
 let lambdaInstance: BatchHandler | undefined;
 let lambdaContext: { getRemainingTimeInMillis(): number } | undefined;
+let lambdaMetrics: ReturnType<typeof createMetrics> | undefined;
+let documentBytes: () => number | null = () => null;
 
 /** AWS Lambda's entry (NodejsFunction `lambda/handler.ts`, export `handler`). */
 export async function handler(event: BatchRequest, context?: { getRemainingTimeInMillis(): number }): Promise<BatchResponse> {
   lambdaContext = context;
   if (!lambdaInstance) {
     const { options } = openStorage(storageSettingsFromEnv());
+    // The store is observed from outside for the DocumentBytes metric.
+    const measured = measureDocument(options.store, options.key ?? 'db.json');
+    documentBytes = measured.bytes;
+    lambdaMetrics = createMetrics();
     // The module stays loaded between invocations: its cache is the warm cache.
-    lambdaInstance = createHandler({ ...options, remainingMs: () => lambdaContext?.getRemainingTimeInMillis() ?? Infinity });
+    lambdaInstance = createHandler({ ...options, store: measured.store, remainingMs: () => lambdaContext?.getRemainingTimeInMillis() ?? Infinity });
   }
-  return lambdaInstance(event);
+  const started = performance.now();
+  const res = await lambdaInstance(event);
+  // CloudWatch EMF on stdout, one record per batch (lambda/metrics.ts).
+  if (lambdaMetrics) publishBatchMetrics(lambdaMetrics, { req: event, res, durationMs: performance.now() - started, documentBytes: documentBytes() });
+  return res;
 }
