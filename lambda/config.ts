@@ -22,6 +22,8 @@ export interface StorageSettings {
   maxDocumentBytes: number;
   unsafeStorage: boolean;
   cache: boolean;
+  /** VALTHREE_EXACTLY_ONCE=0 turns off resolving ambiguous writes (measurement only). */
+  exactlyOnce: boolean;
   /** Keys from this environment; otherwise the SDK's default chain (task or function role). */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
@@ -45,6 +47,7 @@ export function storageSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): St
     maxDocumentBytes: positive(env.VALTHREE_MAXMEMORY, DEFAULT_MAX_DOCUMENT_BYTES, 'VALTHREE_MAXMEMORY'),
     unsafeStorage: truthy(env.VALTHREE_UNSAFE_STORAGE),
     cache: env.VALTHREE_CACHE === undefined ? true : truthy(env.VALTHREE_CACHE),
+    exactlyOnce: env.VALTHREE_EXACTLY_ONCE === undefined ? true : truthy(env.VALTHREE_EXACTLY_ONCE),
   };
 }
 
@@ -80,7 +83,7 @@ export function openStorage(s: StorageSettings): { store: ObjectStore; options: 
     }));
   return {
     store,
-    options: { store, key: s.key, maxDocumentBytes: s.maxDocumentBytes, cache: s.cache, beforeFirstWrite: s.unsafeStorage ? undefined : checkStorage },
+    options: { store, key: s.key, maxDocumentBytes: s.maxDocumentBytes, cache: s.cache, exactlyOnce: s.exactlyOnce, beforeFirstWrite: s.unsafeStorage ? undefined : checkStorage },
     checkStorage: s.unsafeStorage ? async () => undefined : checkStorage,
   };
 }

@@ -41,6 +41,12 @@ export interface HandlerOptions {
   window?: WindowPolicy;
   /** Keep the document between batches (warm cache). Off = re-read every time. */
   cache?: boolean;
+  /**
+   * Resolve ambiguous writes through the commit window (default). Off, an
+   * ambiguous PUT is answered "outcome unknown" at once: the behaviour before
+   * exactly-once commits, kept only to measure what they buy.
+   */
+  exactlyOnce?: boolean;
   /** Called once before the first write (the storage safety check). */
   beforeFirstWrite?: () => Promise<void>;
   /** Milliseconds left before the caller gives up (Lambda's remaining time). */
@@ -164,8 +170,10 @@ export function createHandler(opts: HandlerOptions): BatchHandler {
           return done(result.replies, doc);
         }
         doc.rollback();
-        if (put.status === 'unknown') ambiguous = true;
-        else stats.conflicts++;
+        if (put.status === 'unknown') {
+          ambiguous = true;
+          if (opts.exactlyOnce === false) throw new BatchFailed('unknown', `the write to ${key} may or may not have landed (${put.detail})`);
+        } else stats.conflicts++;
         // Someone else wrote, or we cannot tell whether we did: read again and
         // let the commit window decide (top of the loop).
         snapshot = null;

@@ -21,6 +21,7 @@ export function buildExecutor(s: Settings, env: NodeJS.ProcessEnv = process.env)
       endpoint: env.AWS_ENDPOINT_URL_LAMBDA || env.AWS_ENDPOINT_URL || undefined,
       credentials: staticCredentials(env),
       invokeTimeoutMs: int(s, 'invoke-timeout-ms', 1),
+      ambiguousRetries: int(s, 'ambiguous-retries'),
     });
   }
   const storage = storageSettingsFromEnv({

@@ -36,6 +36,7 @@ export const FLAGS: FlagSpec[] = [
   { flag: 'proto-max-inline-len', env: 'VALTHREE_PROTO_MAX_INLINE_LEN', arg: 'BYTES', default: String(DEFAULT_PROTOCOL_LIMITS.maxInlineBytes), help: 'longest inline command line; longer is a protocol error' },
   { flag: 'max-pending-bytes', env: 'VALTHREE_MAX_PENDING_BYTES', arg: 'BYTES', default: String(16 * 1024 * 1024), help: 'per connection: unexecuted pipelined bytes before the proxy stops reading (backpressure)' },
   { flag: 'invoke-timeout-ms', env: 'VALTHREE_INVOKE_TIMEOUT_MS', arg: 'MS', default: '12000', help: 'Lambda Invoke timeout; must exceed the function timeout' },
+  { flag: 'ambiguous-retries', env: 'VALTHREE_AMBIGUOUS_RETRIES', arg: 'N', default: '1', help: 'Lambda executor: re-sends of a batch whose invoke outcome is unknown (same batch id: applied at most once); 0 answers "outcome unknown" at once' },
   { flag: 'drain-ms', env: 'VALTHREE_DRAIN_MS', arg: 'MS', default: '10000', help: 'on SIGTERM/SIGINT, time to finish in-flight commands before closing' },
   { flag: 'unsafe-storage', env: 'VALTHREE_UNSAFE_STORAGE', boolean: true, help: 'serve even if the storage ignores conditional writes (loses updates: tests only)' },
   { flag: 'naive', env: 'VALTHREE_NAIVE', boolean: true, help: 'the original design, for benchmarks: one command per invocation, no group commit, no cache' },

@@ -116,6 +116,7 @@ export class LambdaBackend {
       key,
       maxDocumentBytes: o.maxDocumentBytes ?? s.maxDocumentBytes,
       cache: o.cache ?? s.cache,
+      exactlyOnce: s.exactlyOnce,
       remainingMs: () => deadline - Date.now(),
       beforeFirstWrite: safety
         ? async () => {

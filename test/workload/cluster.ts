@@ -32,6 +32,8 @@ export interface ClusterOptions {
   /** Object key of the document (unique per run: an RGW bucket may be shared). */
   documentKey: string;
   password?: string;
+  /** false: no commit-window resolution, no re-sent invokes (see --no-exactly-once). */
+  exactlyOnce?: boolean;
   /** With s3 'rgw': use this RGW instead of finding or booting one. */
   rgwTarget?: FunctionS3;
   log: (line: string) => void;
@@ -48,8 +50,8 @@ export interface Cluster {
 }
 
 /** Proxy flags: the Lambda executor over the emulator's Invoke API. */
-function proxyArgs(emu: Emulator, password?: string): string[] {
-  return ['--function', emu.functionName, ...(password ? ['--requirepass', password] : [])];
+function proxyArgs(emu: Emulator, password?: string, exactlyOnce = true): string[] {
+  return ['--function', emu.functionName, ...(password ? ['--requirepass', password] : []), ...(exactlyOnce ? [] : ['--ambiguous-retries', '0'])];
 }
 
 /** A Ceph RGW: the one jest's global setup booted (VALTHREE_TEST_RGW_*), else a private one. */
@@ -110,6 +112,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
         // The broken mode exists to show the checker catches lost updates;
         // the safety check would (rightly) refuse to write at all.
         safetyCheck: !o.emulatorFaults.ignorePreconditions,
+        env: o.exactlyOnce === false ? { VALTHREE_EXACTLY_ONCE: '0' } : {},
       },
     });
     closers.push(() => emu.close());
@@ -140,11 +143,11 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     });
     for (let i = 0; i < o.proxies; i++) {
       if (i === 0 && o.killable) {
-        child = await spawnKillableProxy(['--port', String(await stablePort()), ...proxyArgs(emu, o.password)], env);
+        child = await spawnKillableProxy(['--port', String(await stablePort()), ...proxyArgs(emu, o.password, o.exactlyOnce)], env);
         addresses.push({ host: '127.0.0.1', port: child.port });
         continue;
       }
-      const p: RunningProxy = await startProxy(proxyArgs(emu, o.password), { env });
+      const p: RunningProxy = await startProxy(proxyArgs(emu, o.password, o.exactlyOnce), { env });
       closers.push(() => p.close());
       addresses.push({ host: '127.0.0.1', port: p.port });
     }
@@ -158,7 +161,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
         child.child.kill('SIGKILL');
         await child.exited;
         // Same port, so clients find it where they left it.
-        child = await spawnKillableProxy(['--port', String(port), ...proxyArgs(emu, o.password)], env);
+        child = await spawnKillableProxy(['--port', String(port), ...proxyArgs(emu, o.password, o.exactlyOnce)], env);
       },
       close,
     };

@@ -35,6 +35,8 @@ export interface WorkloadOptions {
   opTimeoutMs: number;
   /** Share of operations that are FLUSHALL (0 disables it, e.g. on a shared cluster). */
   flushallRate: number;
+  /** false: the emulated Lambda answers ambiguous writes "unknown" and the proxies don't re-send (before exactly-once commits). */
+  exactlyOnce: boolean;
   /** Pause between a client's operations: uniform in [0, thinkMs). */
   thinkMs: number;
   /** Budget for the checker (ms). */
@@ -57,6 +59,7 @@ export const DEFAULTS: Omit<WorkloadOptions, 'seed'> = {
   rotateMs: 5000,
   opTimeoutMs: 15_000,
   flushallRate: 0.002,
+  exactlyOnce: true,
   thinkMs: 4,
   checkTimeoutMs: 300_000,
 };
@@ -100,6 +103,8 @@ Options:
   --rotate-seconds S   new hot keys every S seconds (default ${DEFAULTS.rotateMs / 1000})
   --op-timeout-ms MS   client-side timeout per operation; it then stays pending (default ${DEFAULTS.opTimeoutMs})
   --no-flushall        never send FLUSHALL (on a cluster that holds other data)
+  --no-exactly-once    measure the design without exactly-once commits: ambiguous S3 writes and invokes
+                       are answered "outcome unknown" instead of resolved through the commit window
   --report-dir DIR     where the report and history go (default: a new dir under the temp dir)
   --check FILE         check a saved history.json again (no cluster) and print the verdict
   --help               this text
@@ -173,6 +178,7 @@ export function parseCli(argv: string[]): WorkloadOptions | 'help' | { recheck: 
       case '--rotate-seconds': o.rotateMs = num(flag, value(), 0.1) * 1000; break;
       case '--op-timeout-ms': o.opTimeoutMs = int(flag, value(), 1); break;
       case '--no-flushall': o.flushallRate = 0; break;
+      case '--no-exactly-once': o.exactlyOnce = false; break;
       case '--report-dir': {
         const v = value();
         if (!v) throw new UsageError('--report-dir needs a value');

@@ -72,6 +72,22 @@ describe('on the emulator', () => {
   );
 
   test(
+    'exactly-once commits: ambiguous writes and invokes resolve into answers instead of errors',
+    async () => {
+      // Same seed, same faults; only the commit-window resolution and the re-sent invokes differ.
+      const faults = 's3_ambiguous_put=0.2,lambda_ambiguous=0.1';
+      const before = await run({ seed: 404, faults, proxies: 2, clients: 8, seconds: 8, exactlyOnce: false });
+      const after = await run({ seed: 404, faults, proxies: 2, clients: 8, seconds: 8 });
+      expect(verdict(before)).toBe(`true\n${before.lines.join('\n')}`);
+      expect(verdict(after)).toBe(`true\n${after.lines.join('\n')}`);
+      const rate = (r: { s: WorkloadSummary }) => r.s.failed / r.s.ops;
+      expect(before.s.errors.UNKNOWN ?? 0).toBeGreaterThan(0);
+      expect(rate(after)).toBeLessThan(rate(before) / 2);
+    },
+    RUN_MS,
+  );
+
+  test(
     'storage that ignores preconditions: the checker reports a violation and writes a report',
     async () => {
       const r = await run({ seed: 202, faults: 'ignore-preconditions', proxies: 3, clients: 12, seconds: 8 });

@@ -60,6 +60,7 @@ export async function runWorkload(opts: WorkloadOptions): Promise<WorkloadSummar
         s3: opts.s3,
         documentKey: opts.s3 === 'rgw' ? `workload-${runId}/db.json` : 'db.json',
         password: opts.password,
+        exactlyOnce: opts.exactlyOnce,
         rgwTarget: opts.rgwTarget,
         log,
       });
