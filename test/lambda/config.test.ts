@@ -22,6 +22,8 @@ describe('storageSettingsFromEnv', () => {
       maxDocumentBytes: DEFAULT_MAX_DOCUMENT_BYTES,
       unsafeStorage: false,
       cache: true,
+      exactlyOnce: true,
+      credentials: undefined,
     });
   });
 
