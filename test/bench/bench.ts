@@ -13,9 +13,10 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { S3Client, PutObjectCommand } from '@aws-sdk/client-s3';
+import { S3Client, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { Document } from '../../lambda/document';
-import { startEmulator, type Emulator } from '../support/emulator';
+import { startEmulator, type FunctionS3 } from '../support/emulator';
+import { startRgw } from '../support/rgw';
 import { spawnProxy, type ChildProxy } from '../support/proxy-harness';
 import { RawClient, encodeCommand, type Resp } from '../support/resp-client';
 import { lambdaEnv } from '../e2e/backends';
@@ -29,6 +30,8 @@ const LAMBDA_GB = 1;
 
 export interface BenchResult {
   mode: 'group-commit' | 'naive';
+  s3: 'emulator' | 'rgw';
+  executor: 'lambda' | 'in-process';
   workload: string;
   clients: number;
   proxies: number;
@@ -47,7 +50,8 @@ export interface BenchResult {
   invocations_per_cmd: number;
   conflicts_per_commit: number;
   mean_batch_size: number;
-  physical_limit_ops_per_s: number;
+  /** mean batch ÷ (invoke + PUT latency), per proxy; null on RGW, whose latency is its own. */
+  physical_limit_ops_per_s: number | null;
   document_bytes: number;
   usd_per_million_cmds: number;
 }
@@ -67,14 +71,28 @@ function percentile(sorted: number[], p: number): number {
 
 const round = (n: number, d = 3) => Number(n.toFixed(d));
 
-async function prefill(emu: Emulator, n: number, valueSize: number): Promise<void> {
+const s3Client = (t: FunctionS3) => new S3Client({ endpoint: t.endpoint, region: t.region, credentials: t.credentials, forcePathStyle: true, maxAttempts: 1 });
+
+async function prefill(target: FunctionS3, key: string, n: number, valueSize: number): Promise<void> {
   if (n <= 0) return;
   const doc = Document.empty();
   const value = Buffer.alloc(valueSize, 0x61);
   for (let i = 0; i < n; i++) doc.set(Buffer.from(`key:${i}`), value);
-  const s3 = new S3Client({ ...emu.clientConfig(), maxAttempts: 1 });
-  await s3.send(new PutObjectCommand({ Bucket: emu.bucket, Key: 'db.json', Body: doc.encode(), IfNoneMatch: '*' }));
+  const s3 = s3Client(target);
+  await s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: key, Body: doc.encode(), IfNoneMatch: '*' }));
   s3.destroy();
+}
+
+async function documentBytes(target: FunctionS3, key: string): Promise<number> {
+  const s3 = s3Client(target);
+  try {
+    const r = await s3.send(new GetObjectCommand({ Bucket: target.bucket, Key: key }));
+    return (await (r.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray()).length;
+  } catch {
+    return 0;
+  } finally {
+    s3.destroy();
+  }
 }
 
 async function infoStats(port: number): Promise<Record<string, number>> {
@@ -91,16 +109,28 @@ async function infoStats(port: number): Promise<Record<string, number>> {
 }
 
 export async function runBench(o: BenchOptions): Promise<BenchResult> {
+  const rgw = o.s3 === 'rgw' ? await startRgw() : undefined;
+  const rgwS3: FunctionS3 | undefined = rgw && { endpoint: rgw.endpoint, bucket: rgw.bucket, region: rgw.region, credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey } };
   const emu = await startEmulator({
+    // On RGW the S3 latency is RGW's own; the invoke latency still applies.
     latency: { s3GetMs: o.s3GetMs, s3PutMs: o.s3PutMs, invokeMs: o.invokeMs, perMbMs: o.perMbMs, jitterMs: 0 },
     function: { cache: !o.naive, maxEnvironments: 256 },
+    functionS3: rgwS3,
   });
+  const target: FunctionS3 = rgwS3 ?? { endpoint: emu.endpoint, bucket: emu.bucket, region: emu.region, credentials: emu.credentials };
+  const key = 'db.json';
   const proxies: ChildProxy[] = [];
   try {
     const keySpace = Math.max(o.keys, 1);
-    await prefill(emu, Math.max(o.prefill, o.workload === 'set' ? 0 : keySpace), o.valueSize);
+    await prefill(target, key, Math.max(o.prefill, o.workload === 'set' ? 0 : keySpace), o.valueSize);
+    const storeEnv = { AWS_ENDPOINT_URL: target.endpoint, AWS_REGION: target.region, AWS_ACCESS_KEY_ID: target.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: target.credentials.secretAccessKey };
     for (let i = 0; i < o.proxies; i++) {
-      proxies.push(await spawnProxy(['--function', emu.functionName, ...(o.naive ? ['--naive'] : [])], lambdaEnv(emu)));
+      const mode = o.naive ? ['--naive'] : [];
+      proxies.push(
+        o.executor === 'lambda'
+          ? await spawnProxy(['--function', emu.functionName, ...mode], lambdaEnv(emu))
+          : await spawnProxy(['--bucket', target.bucket, '--key', key, ...mode], { ...storeEnv, VALTHREE_CACHE: o.naive ? '0' : '1' }),
+      );
     }
     const clients = await Promise.all(Array.from({ length: o.clients }, (_, i) => RawClient.connect(proxies[i % proxies.length].port)));
     const value = Buffer.alloc(o.valueSize, 0x62);
@@ -145,13 +175,19 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const meanBatch = batches ? batchCommands / batches : 0;
     const invokeAvgMs = batches ? infoAfter.reduce((n, s) => n + (s.valthree_invoke_avg_ms ?? 0), 0) / infoAfter.length : 0;
     const perCmd = (n: number) => (ops ? n / ops : 0);
-    const gets = perCmd(d('s3Gets'));
-    const puts = perCmd(d('s3Puts'));
-    const invocations = perCmd(d('invocations'));
+    // The emulator counts what reached its S3; on RGW (or in-process) the handlers' own counts, via INFO.
+    const viaEmulator = o.s3 === 'emulator';
+    const gets = perCmd(viaEmulator ? d('s3Gets') : sum('valthree_s3_gets'));
+    const puts = perCmd(viaEmulator ? d('s3Puts') : sum('valthree_s3_puts'));
+    const conflicts = viaEmulator ? d('s3Conflicts') : sum('valthree_s3_conflicts');
+    const commits = viaEmulator ? d('s3PutsApplied') : Math.max(0, sum('valthree_s3_puts') - sum('valthree_s3_conflicts'));
+    const invocations = perCmd(o.executor === 'lambda' ? d('invocations') : batches);
     const usd = 1e6 * (puts * PRICE.s3Put + gets * PRICE.s3Get + invocations * (PRICE.lambdaRequest + (invokeAvgMs / 1000) * LAMBDA_GB * PRICE.lambdaGbSecond));
-    const docBytes = emu.s3.buckets.get(emu.bucket)?.get('db.json')?.body.length ?? 0;
+    const docBytes = await documentBytes(target, key);
     return {
       mode: o.naive ? 'naive' : 'group-commit',
+      s3: o.s3,
+      executor: o.executor,
       workload: o.workload,
       clients: o.clients,
       proxies: o.proxies,
@@ -168,15 +204,16 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       s3_get_per_cmd: round(gets, 4),
       s3_put_per_cmd: round(puts, 4),
       invocations_per_cmd: round(invocations, 4),
-      conflicts_per_commit: round(d('s3PutsApplied') ? d('s3Conflicts') / d('s3PutsApplied') : 0, 4),
+      conflicts_per_commit: round(commits ? conflicts / commits : 0, 4),
       mean_batch_size: round(meanBatch, 2),
-      physical_limit_ops_per_s: round((o.proxies * meanBatch * 1000) / (o.invokeMs + o.s3PutMs), 1),
+      physical_limit_ops_per_s: o.s3 === 'emulator' ? round((o.proxies * meanBatch * 1000) / ((o.executor === 'lambda' ? o.invokeMs : 0) + o.s3PutMs), 1) : null,
       document_bytes: docBytes,
       usd_per_million_cmds: round(usd, 4),
     };
   } finally {
     for (const p of proxies) p.child.kill('SIGKILL');
     await emu.close();
+    await rgw?.stop();
   }
 }
 
@@ -208,14 +245,14 @@ async function pingBench(o: BenchOptions): Promise<void> {
 
 export function printTable(r: BenchResult): void {
   const rows: [string, string][] = [
-    ['mode', r.mode],
+    ['mode', `${r.mode}, ${r.executor} executor, db.json on ${r.s3 === 'rgw' ? 'Ceph RGW' : 'the emulator'}`],
     ['workload', `${r.workload}, ${r.clients} clients, ${r.proxies} proxies, ${r.keys} keys, prefill ${r.prefill}, ${r.value_size} B values`],
     ['throughput', `${r.ops_per_s} ops/s (${r.ops} ops in ${r.seconds} s, ${r.errors} errors)`],
     ['latency', `p50 ${r.p50_ms} ms, p95 ${r.p95_ms} ms, p99 ${r.p99_ms} ms`],
     ['S3 per command', `${r.s3_get_per_cmd} GET, ${r.s3_put_per_cmd} PUT`],
     ['invocations/cmd', String(r.invocations_per_cmd)],
     ['conflicts/commit', String(r.conflicts_per_commit)],
-    ['mean batch', `${r.mean_batch_size} commands (physical limit ${r.physical_limit_ops_per_s} ops/s)`],
+    ['mean batch', `${r.mean_batch_size} commands${r.physical_limit_ops_per_s === null ? '' : ` (physical limit ${r.physical_limit_ops_per_s} ops/s)`}`],
     ['db.json', `${r.document_bytes} bytes`],
     ['cost', `$${r.usd_per_million_cmds} per million commands (S3 + Lambda list prices)`],
   ];

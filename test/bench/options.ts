@@ -10,6 +10,10 @@ export interface BenchOptions {
   valueSize: number;
   naive: boolean;
   json: boolean;
+  /** Where db.json lives: the emulator's S3 (injected latency) or a throw-away Ceph RGW (real S3). */
+  s3: 'emulator' | 'rgw';
+  /** Proxies invoke the handler through the Lambda Invoke API, or run it in-process. */
+  executor: 'lambda' | 'in-process';
   s3GetMs: number;
   s3PutMs: number;
   invokeMs: number;
@@ -28,6 +32,8 @@ export const BENCH_DEFAULTS: BenchOptions = {
   valueSize: 64,
   naive: false,
   json: false,
+  s3: 'emulator',
+  executor: 'lambda',
   s3GetMs: 10,
   s3PutMs: 25,
   invokeMs: 5,
@@ -49,6 +55,10 @@ export const BENCH_HELP = `usage: npm run bench -- [flags]
   --value-size B                  bytes per SET value (default 64)
   --naive                         the original design: one command per invocation, GET+PUT per write, no cache
   --json                          print one JSON object as the last line
+  --s3 emulator|rgw               db.json in the emulator's S3 (latency flags apply) or in a throw-away Ceph RGW
+                                  (real S3, its own latency; needs Debian's ceph-mon ceph-osd radosgw ceph-common)
+  --executor lambda|in-process    proxies invoke the handler via the (emulated) Lambda Invoke API, or run it
+                                  in-process with --bucket (default lambda)
   --s3-get-ms MS                  emulator S3 GET fixed latency (default 10)
   --s3-put-ms MS                  emulator S3 PUT fixed latency (default 25)
   --invoke-ms MS                  emulator Lambda invoke latency (default 5)
@@ -84,6 +94,18 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       case 'per-mb-ms': o.perMbMs = num(flag, argv[++i]); break;
       case 'ping-requests': o.pingRequests = num(flag, argv[++i]); break;
       case 'naive': o.naive = true; break;
+      case 's3': {
+        const v = argv[++i];
+        if (v !== 'emulator' && v !== 'rgw') throw new Error('--s3 must be emulator or rgw');
+        o.s3 = v;
+        break;
+      }
+      case 'executor': {
+        const v = argv[++i];
+        if (v !== 'lambda' && v !== 'in-process') throw new Error('--executor must be lambda or in-process');
+        o.executor = v;
+        break;
+      }
       case 'json': o.json = true; break;
       case 'help': o.help = true; break;
       default: throw new Error(`unknown flag ${argv[i]} (see --help)`);
