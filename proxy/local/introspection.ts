@@ -26,7 +26,16 @@ function section(name: Section, server: ServerInfo): string[] {
       return [`connected_clients:${m.connectedClients}`, `maxclients:${server.maxclients}`, `valthree_paused_clients:${m.pausedClients}`];
     case 'memory': {
       const mem = process.memoryUsage();
-      return [`used_memory:${mem.heapUsed}`, `used_memory_rss:${mem.rss}`, `maxmemory:${server.maxDocumentBytes}`, 'maxmemory_policy:noeviction'];
+      return [
+        `used_memory:${mem.heapUsed}`,
+        `used_memory_rss:${mem.rss}`,
+        // Node's view: buffers live outside the JS heap.
+        `valthree_heap_total:${mem.heapTotal}`,
+        `valthree_external:${mem.external}`,
+        `valthree_array_buffers:${mem.arrayBuffers}`,
+        `maxmemory:${server.maxDocumentBytes}`,
+        'maxmemory_policy:noeviction',
+      ];
     }
     case 'persistence':
       // ioredis waits for loading:0 before it reports ready.
