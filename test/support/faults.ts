@@ -10,6 +10,9 @@
  * so the serializability checker and the storage safety check can be shown to
  * catch lost updates. It is not part of "all".
  */
+import { prng } from './prng';
+
+export { prng };
 
 export const FAULT_NAMES = [
   's3_500',
@@ -76,18 +79,6 @@ export interface FaultConfig {
   /** s3_latency adds a uniform delay in [0, latencyMaxMs). */
   latencyMaxMs?: number;
   hangMs?: number;
-}
-
-/** mulberry32: tiny, fast, good enough for test decisions, and seedable. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
