@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { parseArgs } from '../../proxy/config';
 import { buildExecutor } from '../../proxy/app';
 import type { Executor } from '../../proxy/executors/types';
+import { RequestFramer } from '../../proxy/resp/framer';
 import { startProxy, type RunningProxy } from '../support/proxy-harness';
 import { RawClient, encodeCommand, plain, type Resp } from '../support/resp-client';
 import { randomBytes } from '../support/prng';
@@ -357,6 +358,15 @@ describe('backpressure: a client that does not read cannot grow the proxy', () =
     reader.close();
   });
 
+  test('one request larger than --max-pending-bytes is a protocol error (the query buffer limit)', async () => {
+    const c = await RawClient.connect(proxy.port);
+    const part = Buffer.alloc(100 * 1024, 'x'); // each bulk is within the bulk limit
+    c.write(encodeCommand(['DEL', part, part, part]));
+    await c.waitForClose();
+    expect(c.replies.map(plain)).toEqual([{ error: `ERR Protocol error: request larger than ${PENDING} bytes` }]);
+    expect(text(await observer.call('PING'))).toBe('PONG');
+  });
+
   test('small requests with big local replies (COMMAND) do not pile up either', async () => {
     // Every COMMAND reply is the same bytes: learn them once, then check the
     // pipeline's output byte for byte (parsing 10 MB of nested replies is slow).
@@ -396,5 +406,34 @@ describe('backpressure: a client that does not read cannot grow the proxy', () =
     const first = all.subarray(0, one);
     for (let i = 1; i < count; i++) expect(all.subarray(i * one, (i + 1) * one).equals(first)).toBe(true);
     c.close();
+  });
+});
+
+describe('framer limits on one request', () => {
+  const limits = { maxBulkBytes: 1024, maxArrayLength: 1_000_000, maxInlineBytes: 1024, maxRequestBytes: 10_000 };
+
+  test('many small bulks add up to the request limit', () => {
+    const f = new RequestFramer(limits);
+    const many = encodeCommand(['DEL', ...Array.from({ length: 200 }, () => Buffer.alloc(100, 'k'))]);
+    const r = f.push(many);
+    expect(r.error?.message).toBe('Protocol error: request larger than 10000 bytes');
+  });
+
+  test('a request of many small bulks in many small reads is framed exactly once (resumed scan)', () => {
+    const f = new RequestFramer({ ...limits, maxRequestBytes: undefined });
+    const argv = ['DEL', ...Array.from({ length: 100_000 }, (_, i) => `k${i}`)];
+    const bytes = encodeCommand(argv);
+    const got: Buffer[][] = [];
+    const started = Date.now();
+    for (let i = 0; i < bytes.length; i += 1000) {
+      const r = f.push(bytes.subarray(i, i + 1000));
+      expect(r.error).toBeUndefined();
+      got.push(...r.requests.map((q) => q.argv));
+    }
+    // Rescanning from the start on every read would be ~1000x the work.
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(got).toHaveLength(1);
+    expect(got[0].map((b) => b.toString())).toEqual(argv);
+    expect(f.pendingBytes).toBe(0);
   });
 });
