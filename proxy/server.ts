@@ -98,11 +98,10 @@ export class ValthreeServer {
       m.connectionsRejected++;
       this.opts.log.info({ addr: `${socket.remoteAddress}:${socket.remotePort}`, maxclients: this.opts.maxclients }, 'connection refused: max number of clients reached');
       socket.on('error', () => undefined);
-      socket.end('-ERR max number of clients reached\r\n');
-      // Read and drop its input: a socket nobody reads never sees the client's
-      // FIN, so it would never close (one leaked descriptor per refusal).
+      // Then read and drop its input: a socket nobody reads never sees the
+      // client's FIN, so it would never close (one leaked descriptor per refusal).
+      socket.end('-ERR max number of clients reached\r\n', () => setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref());
       socket.resume();
-      setTimeout(() => socket.destroy(), REFUSED_LINGER_MS).unref();
       return;
     }
     const session = new Session(socket, {

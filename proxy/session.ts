@@ -32,7 +32,8 @@ import type { Logger } from './log';
 const LOCAL_FLUSH_BYTES = 64 * 1024;
 /**
  * After the last reply (QUIT, protocol error, shutdown) the socket is half-closed
- * and its input read and dropped for this long: closing with unread input makes
+ * and, once the replies are flushed, its input read and dropped for this long:
+ * closing with unread input makes
  * the kernel send RST, which can destroy the reply before the client reads it,
  * and a paused socket would never see the client's FIN and never close.
  */
@@ -261,9 +262,9 @@ export class Session {
   /** Nothing more is read or run: send what is written, half-close, linger, close. */
   private closeAfterReply(): void {
     this.closed = true;
-    this.socket.end();
+    // The linger starts once every reply is flushed, so a slow reader still gets them all.
+    this.socket.end(() => setTimeout(() => this.socket.destroy(), LINGER_MS).unref());
     this.socket.resume();
-    setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
   }
 
   /** Sends one run of consecutive engine commands as one submission. */

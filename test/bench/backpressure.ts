@@ -2,7 +2,7 @@
  * Measures the proxy's memory while one client pipelines a lot of SETs
  * without reading its replies:
  *
- *   npx tsx test/bench/backpressure.ts [--mb 100] [--value-bytes 64] [--keys 1000] [-- proxy flags...]
+ *   npx tsx test/bench/backpressure.ts [--mb 100] [--value-bytes 64] [--keys 1000] [--read] [-- proxy flags...]
  *
  * The proxy runs as a child process (the harness's spawnProxy: `node --import
  * tsx proxy/main.ts`, so the child's pid is the proxy itself) over a temporary
@@ -14,9 +14,11 @@
  * --max-pending-bytes, it stops reading, and the client's writes stall (TCP
  * flow control). Phase 2: the client reads; everything flows again until all
  * the SETs are written and answered (each reply checked to be +OK).
+ * --read: the client reads from the start (a well-behaved pipeline), for comparison.
  *
  * Why memory is bounded (per connection; see /work/readme-parts/limits.md):
- *   queued requests      ≤ max-pending-bytes + the request that crossed it
+ *   queued requests      ≤ max-pending-bytes + the request that crossed it, counting
+ *                          each request's bytes plus ~96 B of objects per argument
  *   a partial request    ≤ max(max-pending-bytes, proto-max-bulk-len + 64 KiB)
  *   one submission       ≤ 1024 commands, ≤ one Lambda payload (≈ 5.75 MiB base64)
  *   replies not yet sent ≤ one submission's replies (one Lambda response) or 64 KiB
@@ -36,11 +38,12 @@ interface Options {
   mb: number;
   valueBytes: number;
   keys: number;
+  read: boolean;
   proxyArgs: string[];
 }
 
 function parse(argv: string[]): Options {
-  const o: Options = { mb: 100, valueBytes: 64, keys: 1000, proxyArgs: [] };
+  const o: Options = { mb: 100, valueBytes: 64, keys: 1000, read: false, proxyArgs: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--') {
@@ -48,8 +51,12 @@ function parse(argv: string[]): Options {
       break;
     }
     if (a === '--help') {
-      process.stdout.write('usage: npx tsx test/bench/backpressure.ts [--mb 100] [--value-bytes 64] [--keys 1000] [-- proxy flags...]\n');
+      process.stdout.write('usage: npx tsx test/bench/backpressure.ts [--mb 100] [--value-bytes 64] [--keys 1000] [--read] [-- proxy flags...]\n');
       process.exit(0);
+    }
+    if (a === '--read') {
+      o.read = true;
+      continue;
     }
     const v = Number(argv[++i]);
     if (!Number.isFinite(v) || v <= 0) throw new Error(`${a} needs a positive number`);
@@ -82,7 +89,7 @@ async function main(): Promise<void> {
   try {
     const sock = net.connect(proxy.port, '127.0.0.1');
     await new Promise((r) => sock.once('connect', r));
-    sock.pause(); // phase 1: never read
+    if (!o.read) sock.pause(); // phase 1: never read
 
     // Warm up (the first commit runs the storage check), then take the baseline.
     sock.write(encodeCommand(['SET', 'warmup', 'x']));
@@ -151,8 +158,10 @@ async function main(): Promise<void> {
     const mib = (n: number) => `${(n / MiB).toFixed(1)} MiB`;
     process.stdout.write(
       [
-        `backpressure: ${sets} SETs (${mib(written)}, ${o.valueBytes}-byte values over ${o.keys} keys) pipelined by one client`,
-        stalledAt
+        `backpressure: ${sets} SETs (${mib(written)}, ${o.valueBytes}-byte values over ${o.keys} keys) pipelined by one client${o.read ? ' reading its replies' : ''}`,
+        o.read
+          ? '  (--read: no phase 1)'
+          : stalledAt
           ? `  phase 1 (client not reading): the proxy stopped reading after ${mib(stalledAt.written)} had been written, at ${(stalledAt.ms / 1000).toFixed(1)} s; proxy RSS then ${mib(stalledAt.rss)}`
           : '  phase 1: the client never stalled (the proxy kept up, replies fit the socket buffers)',
         `  all ${sets} answered +OK in ${seconds.toFixed(1)} s (${Math.round(sets / seconds)} SET/s)${bad ? `; ${bad} unexpected reply bytes!` : ''}`,

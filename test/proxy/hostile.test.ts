@@ -358,6 +358,20 @@ describe('backpressure: a client that does not read cannot grow the proxy', () =
     reader.close();
   });
 
+  test('QUIT after big replies: a client that reads late still gets every reply, then the close', async () => {
+    const value = Buffer.alloc(120 * 1024, 'q'); // under this proxy's bulk limit
+    expect(text(await observer.call('SET', 'bp:quit', value))).toBe('OK');
+    const c = await RawClient.connect(proxy.port);
+    c.socket.pause();
+    c.write(Buffer.concat([...Array.from({ length: 60 }, () => encodeCommand(['GET', 'bp:quit'])), encodeCommand(['QUIT'])]));
+    await sleep(3000); // longer than the proxy lingers after its last reply
+    c.socket.resume();
+    await c.waitForClose(10000);
+    expect(c.replies).toHaveLength(61);
+    expect(c.replies.slice(0, 60).every((r) => r.t === 'bulk' && r.v.equals(value))).toBe(true);
+    expect(plain(c.replies[60])).toBe('OK');
+  });
+
   test('one request larger than --max-pending-bytes is a protocol error (the query buffer limit)', async () => {
     const c = await RawClient.connect(proxy.port);
     const part = Buffer.alloc(100 * 1024, 'x'); // each bulk is within the bulk limit
