@@ -19,10 +19,10 @@
  * waiting in the socket.
  */
 import type { Socket } from 'node:net';
-import { lookupCommand, arityError, arityOk, unknownCommandError } from '../lambda/commands';
+import { COMMANDS, lookupCommand, arityError, arityOk, unknownCommandError } from '../lambda/commands';
 import { RequestFramer, type ProtocolLimits, type Request } from './resp/framer';
 import { encode, error, fromWire, toBuffer, type Reply } from './resp/reply';
-import { LOCAL_COMMANDS, type LocalResult, type ServerInfo, type SessionState } from './local';
+import { LOCAL_COMMANDS, type LocalCommand, type LocalResult, type ServerInfo, type SessionState } from './local';
 import { NOAUTH } from './local/auth';
 import type { Batcher } from './batcher';
 import { encodedSize } from './batcher';
@@ -46,7 +46,7 @@ const LINGER_MS = 2000;
  */
 const OBJECT_OVERHEAD = 96;
 
-type Queued = Request & { cost: number };
+
 
 export interface SessionLimits {
   protocol: ProtocolLimits;
@@ -68,14 +68,37 @@ export interface SessionContext {
 }
 
 /** The next request, classified; a local command runs only when consumed. */
-type Step = { kind: 'local'; argv: Buffer[]; name: string; run: () => LocalResult } | { kind: 'remote'; argv: Buffer[]; name: string; write: boolean };
+/**
+ * The next request, classified; a local command runs only when consumed.
+ * Either `reply` is already known (an error decided at classification) or
+ * `cmd` runs then.
+ */
+type Step =
+  | { kind: 'local'; argv: Buffer[]; name: string; cmd: LocalCommand | null; reply: Reply | null }
+  | { kind: 'remote'; argv: Buffer[]; name: string; write: boolean };
+
+/** Command names as clients usually spell them (lower or upper case), without allocating a lowered copy. */
+const NAME_INDEX = new Map<string, string>();
+for (const n of [...LOCAL_COMMANDS.keys(), ...COMMANDS.keys()]) {
+  NAME_INDEX.set(n, n);
+  NAME_INDEX.set(n.toUpperCase(), n);
+}
+const commandName = (raw: Buffer): string => {
+  const s = raw.toString('latin1');
+  return NAME_INDEX.get(s) ?? s.toLowerCase();
+};
+
+/** Runs a classified local step: its reply, or a result that also asks to close (QUIT). */
+function runLocal(step: Step & { kind: 'local' }, s: SessionState, server: ServerInfo): Reply | LocalResult {
+  return step.reply ?? (step.cmd as LocalCommand).run(step.argv.slice(1), s, server);
+}
 
 let nextId = 1;
 
 export class Session {
   readonly state: SessionState;
   private readonly framer: RequestFramer;
-  private queue: Queued[] = [];
+  private queue: Request[] = [];
   private head = 0;
   /** Wire bytes of the queued requests (CLIENT LIST qbuf). */
   private queuedBytes = 0;
@@ -89,6 +112,8 @@ export class Session {
   /** Commands of the submission waiting for the executor. */
   private inFlight = 0;
   private readonly closedPromise: Promise<void>;
+  /** Per-command debug logs: decided once, not asked of the logger per command. */
+  private readonly debug: boolean;
 
   constructor(private readonly socket: Socket, private readonly ctx: SessionContext) {
     const now = Date.now();
@@ -114,6 +139,7 @@ export class Session {
       }),
     };
     const protocol = ctx.limits.protocol;
+    this.debug = ctx.log.isLevelEnabled('debug');
     this.framer = new RequestFramer({
       ...protocol,
       // One request may not exceed what the pipeline may hold (but always fits the largest bulk).
@@ -169,10 +195,10 @@ export class Session {
     if (this.protocolError || this.closed) return;
     const { requests, error: err } = this.framer.push(chunk);
     for (const r of requests) {
-      const cost = r.bytes + OBJECT_OVERHEAD * (r.argv.length + 1);
-      this.queue.push({ ...r, cost });
+      r.cost = r.bytes + OBJECT_OVERHEAD * (r.argv.length + 1);
+      this.queue.push(r);
       this.queuedBytes += r.bytes;
-      this.queuedCost += cost;
+      this.queuedCost += r.cost;
     }
     if (err) {
       this.protocolError = err;
@@ -207,16 +233,18 @@ export class Session {
         let out: (string | Buffer)[] = [];
         let outBytes = 0;
         // Local commands: answered in place, in order.
+        this.state.lastCommandAt = Date.now();
         let step = this.peek();
         while (step && step.kind === 'local') {
           this.consume();
-          const result = step.run();
-          this.account(step.name, 0, result.reply, step.argv);
+          const result = runLocal(step, this.state, this.ctx.server);
+          const reply = 'reply' in result ? result.reply : result;
+          this.account(step.name, 0, reply, step.argv);
           const before = out.length;
-          encode(result.reply, this.state.protocol, out);
+          encode(reply, this.state.protocol, out);
           // Reply strings are latin1, one byte per char (see toBuffer).
           for (let k = before; k < out.length; k++) outBytes += out[k].length;
-          if (result.close) {
+          if ('reply' in result && result.close) {
             this.write(out);
             this.closeAfterReply();
             return;
@@ -317,23 +345,15 @@ export class Session {
   private peek(): Step | null {
     if (this.head >= this.queue.length) return null;
     const { argv } = this.queue[this.head];
-    const name = argv[0].toString('latin1').toLowerCase();
-    const answer = (reply: Reply, label = name): Step => ({ kind: 'local', argv, name: label, run: () => ({ reply }) });
+    const name = commandName(argv[0]);
+    const answer = (reply: Reply, label = name): Step => ({ kind: 'local', argv, name: label, cmd: null, reply });
     const local = LOCAL_COMMANDS.get(name);
     // The label is what metrics and logs see: never an unknown word, which
     // may be anything (a password typed in the wrong place) and is unbounded.
     if (!this.state.authenticated && !local?.noauth) return answer(NOAUTH, local || lookupCommand(name) ? name : 'unknown');
     if (local) {
       if (!arityOk(local.arity, argv.length)) return answer(fromWire(arityError(local.name)));
-      return {
-        kind: 'local',
-        argv,
-        name,
-        run: () => {
-          const r = local.run(argv.slice(1), this.state, this.ctx.server);
-          return 'reply' in r ? r : { reply: r };
-        },
-      };
+      return { kind: 'local', argv, name, cmd: local, reply: null };
     }
     const cmd = lookupCommand(name);
     if (!cmd) return answer(fromWire(unknownCommandError(argv[0], argv.slice(1))), 'unknown');
@@ -355,7 +375,6 @@ export class Session {
     const r = this.queue[this.head++];
     this.queuedBytes -= r.bytes;
     this.queuedCost -= r.cost;
-    this.state.lastCommandAt = Date.now();
     // Compact now and then, so a long pipeline doesn't keep its head alive.
     if (this.head > 1024 && this.head * 2 > this.queue.length) {
       this.queue = this.queue.slice(this.head);
@@ -374,7 +393,7 @@ export class Session {
     this.ctx.server.metrics.recordCommand(name, usec, prefix);
     const log = this.ctx.log;
     if (prefix === 'WRONGPASS') log.info({ client: this.state.id, addr: this.state.addr }, 'authentication failed');
-    if (log.isLevelEnabled('debug')) {
+    if (this.debug) {
       log.debug({ client: this.state.id, cmd: name, argc: argv?.length, bytes: argv ? argv.reduce((n, a) => n + a.length, 0) : undefined, usec: Math.round(usec), error: prefix ?? undefined }, 'command');
     }
   }

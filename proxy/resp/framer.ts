@@ -39,6 +39,8 @@ export const DEFAULT_PROTOCOL_LIMITS: ProtocolLimits = {
 export interface Request {
   argv: Buffer[];
   bytes: number;
+  /** Memory the request holds while queued; the session sets it (0 here, so every request has one shape). */
+  cost: number;
 }
 
 /** The connection must be closed after replying `-ERR Protocol error: ...`. */
@@ -98,7 +100,7 @@ export class RequestFramer {
     const flushRun = (end: number) => {
       if (run.start < 0) return;
       this.parser.execute(buf.subarray(run.start, end));
-      this.parsed.forEach((argv, i) => out.push({ argv, bytes: run.sizes[i] }));
+      this.parsed.forEach((argv, i) => out.push({ argv, bytes: run.sizes[i], cost: 0 }));
       this.parsed = [];
       run = { start: -1, sizes: [] };
     };
@@ -197,7 +199,7 @@ export class RequestFramer {
     const lineEnd = lf > start && buf[lf - 1] === CR ? lf - 1 : lf;
     const argv = splitInline(buf.subarray(start, lineEnd));
     if (argv === null) throw new ProtocolError('Protocol error: unbalanced quotes in request');
-    if (argv.length > 0) out.push({ argv, bytes: lf + 1 - start });
+    if (argv.length > 0) out.push({ argv, bytes: lf + 1 - start, cost: 0 });
     return lf + 1;
   }
 }
@@ -244,6 +246,9 @@ function printable(byte: number): string {
  * A closing quote must be followed by a blank or the end. Returns null if unbalanced.
  */
 export function splitInline(line: Buffer): Buffer[] | null {
+  // Fast path (nc, telnet, redis-benchmark's inline PING): no quotes, so words
+  // are plain runs between blanks and can be views of the line.
+  if (line.indexOf(0x22) < 0 && line.indexOf(0x27) < 0) return splitPlain(line);
   const out: Buffer[] = [];
   let i = 0;
   const n = line.length;
@@ -290,6 +295,24 @@ export function splitInline(line: Buffer): Buffer[] | null {
     }
     out.push(Buffer.from(word));
   }
+}
+
+function splitPlain(line: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let i = 0;
+  const n = line.length;
+  while (i < n) {
+    while (i < n && isBlank(line[i])) i++;
+    if (i >= n) break;
+    const start = i;
+    while (i < n && !isBlank(line[i])) i++;
+    out.push(line.subarray(start, i));
+  }
+  return out;
+}
+
+function isBlank(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === CR || c === LF || c === 0x0b || c === 0x0c;
 }
 
 function isHex(c: number): boolean {

@@ -74,8 +74,14 @@ export function encode(r: Reply, proto: Protocol, out: (string | Buffer)[]): voi
   }
 }
 
+/** Joins encoded parts into one buffer (one socket write), strings as latin1. */
 export function toBuffer(parts: (string | Buffer)[]): Buffer {
-  return Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : p)));
+  let total = 0;
+  for (const p of parts) total += p.length;
+  const out = Buffer.allocUnsafe(total);
+  let off = 0;
+  for (const p of parts) off += typeof p === 'string' ? out.write(p, off, 'latin1') : p.copy(out, off);
+  return out;
 }
 
 /** Simple strings and errors are single lines: a stray CR/LF would break framing. */
