@@ -12,12 +12,17 @@
  * write, no cache, no group commit. Costs use us-east-1 list prices.
  */
 import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSync } from 'esbuild';
 import { performance } from 'node:perf_hooks';
 import { S3Client, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { Document } from '../../lambda/document';
 import { startEmulator, type FunctionS3 } from '../support/emulator';
 import { startRgw } from '../support/rgw';
-import { spawnProxy, type ChildProxy } from '../support/proxy-harness';
+import { ROOT, spawnProxy, type ChildProxy } from '../support/proxy-harness';
 import { RawClient, encodeCommand, type Resp } from '../support/resp-client';
 import { lambdaEnv } from '../e2e/backends';
 import { parseBenchArgs, BENCH_HELP, type BenchOptions } from './options';
@@ -225,19 +230,39 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   }
 }
 
-/** redis-benchmark PING -P 16 against a proxy and against redis-server on this machine. */
+/** A free TCP port on loopback (for processes that must be told theirs). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * redis-benchmark PING -P 16 against a proxy and against redis-server on this
+ * machine. The proxy runs as it ships in the container: the esbuild bundle of
+ * proxy/main.ts on plain node (tsx's loader costs throughput).
+ */
 async function pingBench(o: BenchOptions): Promise<void> {
   const n = String(o.pingRequests);
   const rps = (port: number) => {
     const out = execFileSync('redis-benchmark', ['-p', String(port), '-t', 'ping', '-P', '16', '-n', n, '-c', '50', '-q'], { encoding: 'utf8' });
     return [...out.matchAll(/(PING_\w+): ([\d.]+) requests per second/g)].map((m) => [m[1], Number(m[2])] as const);
   };
-  const proxy = await spawnProxy(['--data-dir', `/tmp/valthree-bench-${process.pid}`]);
-  const redisPort = 16379 + (process.pid % 1000);
+  const dir = mkdtempSync(join(tmpdir(), 'valthree-ping-'));
+  const bundle = join(dir, 'proxy.js');
+  buildSync({ entryPoints: [join(ROOT, 'proxy/main.ts')], bundle: true, platform: 'node', target: 'node20', outfile: bundle, logLevel: 'warning' });
+  const proxyPort = await freePort();
+  const proxy = spawn(process.execPath, [bundle, '--port', String(proxyPort), '--data-dir', join(dir, 'data'), '--log-level', 'warn'], { stdio: 'ignore' });
+  const redisPort = await freePort();
   const redis = spawn('redis-server', ['--port', String(redisPort), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   try {
-    await new Promise((r) => setTimeout(r, 500));
-    const ours = rps(proxy.port);
+    await new Promise((r) => setTimeout(r, 1000));
+    const ours = rps(proxyPort);
     const theirs = rps(redisPort);
     console.log('workload   valthree-proxy rps   redis-server rps   ratio');
     for (const [name, v] of ours) {
@@ -246,8 +271,9 @@ async function pingBench(o: BenchOptions): Promise<void> {
     }
     if (o.json) console.log(JSON.stringify({ workload: 'ping', pipeline: 16, results: ours.map(([name, v]) => ({ name, proxy_rps: v, redis_rps: theirs.find(([t]) => t === name)?.[1] ?? 0 })) }));
   } finally {
-    proxy.child.kill('SIGKILL');
+    proxy.kill('SIGKILL');
     redis.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
