@@ -34,6 +34,12 @@ export interface ClusterOptions {
   password?: string;
   /** false: no commit-window resolution, no re-sent invokes (see --no-exactly-once). */
   exactlyOnce?: boolean;
+  /**
+   * 'lambda' (default): proxies invoke the handler through the emulator's Invoke API.
+   * 'in-process': each proxy runs the handler itself against the S3 directly
+   * (`npm start` with --bucket), as several such servers on one bucket would.
+   */
+  executor?: 'lambda' | 'in-process';
   /** With s3 'rgw': use this RGW instead of finding or booting one. */
   rgwTarget?: FunctionS3;
   log: (line: string) => void;
@@ -116,7 +122,22 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       },
     });
     closers.push(() => emu.close());
-    const env = lambdaEnv(emu);
+    const s3 = functionS3 ?? { endpoint: emu.endpoint, bucket: emu.bucket, region: emu.region, credentials: emu.credentials };
+    const inProcess = o.executor === 'in-process';
+    const env = inProcess
+      ? {
+          AWS_ENDPOINT_URL: s3.endpoint,
+          AWS_REGION: s3.region,
+          AWS_ACCESS_KEY_ID: s3.credentials.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
+          ...(o.exactlyOnce === false ? { VALTHREE_EXACTLY_ONCE: '0' } : {}),
+          ...(o.emulatorFaults.ignorePreconditions ? { VALTHREE_UNSAFE_STORAGE: '1' } : {}),
+        }
+      : lambdaEnv(emu);
+    const args = (): string[] =>
+      inProcess
+        ? ['--bucket', s3.bucket, '--key', o.documentKey, ...(o.password ? ['--requirepass', o.password] : [])]
+        : proxyArgs(emu, o.password, o.exactlyOnce);
     const addresses: Address[] = [];
     let child: KillableProxy | undefined;
     // A child outlives a parent that exits or is interrupted without
@@ -143,11 +164,11 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     });
     for (let i = 0; i < o.proxies; i++) {
       if (i === 0 && o.killable) {
-        child = await spawnKillableProxy(['--port', String(await stablePort()), ...proxyArgs(emu, o.password, o.exactlyOnce)], env);
+        child = await spawnKillableProxy(['--port', String(await stablePort()), ...args()], env);
         addresses.push({ host: '127.0.0.1', port: child.port });
         continue;
       }
-      const p: RunningProxy = await startProxy(proxyArgs(emu, o.password, o.exactlyOnce), { env });
+      const p: RunningProxy = await startProxy(args(), { env });
       closers.push(() => p.close());
       addresses.push({ host: '127.0.0.1', port: p.port });
     }
@@ -161,7 +182,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
         child.child.kill('SIGKILL');
         await child.exited;
         // Same port, so clients find it where they left it.
-        child = await spawnKillableProxy(['--port', String(port), ...proxyArgs(emu, o.password, o.exactlyOnce)], env);
+        child = await spawnKillableProxy(['--port', String(port), ...args()], env);
       },
       close,
     };

@@ -37,6 +37,8 @@ export interface WorkloadOptions {
   flushallRate: number;
   /** false: the emulated Lambda answers ambiguous writes "unknown" and the proxies don't re-send (before exactly-once commits). */
   exactlyOnce: boolean;
+  /** How proxies run the handler: via the emulated Lambda Invoke API, or in-process against S3 (npm start --bucket). */
+  executor: 'lambda' | 'in-process';
   /** Pause between a client's operations: uniform in [0, thinkMs). */
   thinkMs: number;
   /** Budget for the checker (ms). */
@@ -60,6 +62,7 @@ export const DEFAULTS: Omit<WorkloadOptions, 'seed'> = {
   opTimeoutMs: 15_000,
   flushallRate: 0.002,
   exactlyOnce: true,
+  executor: 'lambda',
   thinkMs: 4,
   checkTimeoutMs: 300_000,
 };
@@ -103,6 +106,9 @@ Options:
   --rotate-seconds S   new hot keys every S seconds (default ${DEFAULTS.rotateMs / 1000})
   --op-timeout-ms MS   client-side timeout per operation; it then stays pending (default ${DEFAULTS.opTimeoutMs})
   --no-flushall        never send FLUSHALL (on a cluster that holds other data)
+  --executor lambda|in-process
+                       proxies invoke the handler through the emulated Lambda API (default), or run it
+                       in-process against S3 directly, as \`npm start\` with --bucket does
   --no-exactly-once    measure the design without exactly-once commits: ambiguous S3 writes and invokes
                        are answered "outcome unknown" instead of resolved through the commit window
   --report-dir DIR     where the report and history go (default: a new dir under the temp dir)
@@ -179,6 +185,12 @@ export function parseCli(argv: string[]): WorkloadOptions | 'help' | { recheck: 
       case '--op-timeout-ms': o.opTimeoutMs = int(flag, value(), 1); break;
       case '--no-flushall': o.flushallRate = 0; break;
       case '--no-exactly-once': o.exactlyOnce = false; break;
+      case '--executor': {
+        const v = value();
+        if (v !== 'lambda' && v !== 'in-process') throw new UsageError('--executor must be lambda or in-process');
+        o.executor = v;
+        break;
+      }
       case '--report-dir': {
         const v = value();
         if (!v) throw new UsageError('--report-dir needs a value');

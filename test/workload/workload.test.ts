@@ -179,6 +179,18 @@ describe('on Ceph RGW (issue 7)', () => {
     },
     RUN_MS,
   );
+
+  test(
+    'two npm-start servers on one RGW bucket (handler in-process), one killed and restarted: linearizable',
+    async () => {
+      const r = await run({ seed: 707, s3: 'rgw', rgwTarget: target, executor: 'in-process', faults: PROXY_KILL, proxies: 2, clients: 8 });
+      expect(verdict(r)).toBe(`true\n${r.lines.join('\n')}`);
+      expect(r.s.ops).toBeGreaterThan(0);
+      expect(r.s.faults[PROXY_KILL]?.injected).toBe(1);
+      expect(r.s.finalReads.answered).toBe(r.s.finalReads.keys);
+    },
+    RUN_MS,
+  );
 });
 
 describe('--addrs: a cluster someone else runs', () => {

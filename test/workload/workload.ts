@@ -61,6 +61,7 @@ export async function runWorkload(opts: WorkloadOptions): Promise<WorkloadSummar
         documentKey: opts.s3 === 'rgw' ? `workload-${runId}/db.json` : 'db.json',
         password: opts.password,
         exactlyOnce: opts.exactlyOnce,
+        executor: opts.executor,
         rgwTarget: opts.rgwTarget,
         log,
       });
