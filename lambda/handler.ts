@@ -181,7 +181,12 @@ export function createHandler(opts: HandlerOptions): BatchHandler {
         if (put.status === 'conflict') await sleep(backoff(attempt));
       }
     } catch (e) {
-      if (!(e instanceof BatchFailed)) throw e;
+      if (!(e instanceof BatchFailed)) {
+        // A bug mid-batch may leave the cached document mid-transaction:
+        // forget it, so no later batch serves or commits half of this one.
+        cached = null;
+        throw e;
+      }
       return { v: CONTRACT_VERSION, batchId: req.batchId, ok: false, failure: { kind: ambiguous ? 'unknown' : e.kind, message: e.message }, stats };
     }
   }

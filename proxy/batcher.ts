@@ -36,6 +36,7 @@ export const DEFAULT_BATCH_LIMITS: BatchLimits = {
 };
 
 interface Pending {
+  write: boolean;
   commands: string[][];
   bytes: number;
   resolve: (replies: Reply[]) => void;
@@ -71,7 +72,7 @@ export class Batcher {
   submit(argvs: Buffer[][], write: boolean): Promise<Reply[]> {
     return new Promise((resolve) => {
       const commands = argvs.map((argv) => argv.map((a) => a.toString('base64')));
-      const p: Pending = { commands, bytes: argvs.reduce((n, a) => n + encodedSize(a), 0), resolve };
+      const p: Pending = { write, commands, bytes: argvs.reduce((n, a) => n + encodedSize(a), 0), resolve };
       if (!this.limits.groupCommit) {
         void this.dispatch([p]);
       } else if (write) {
@@ -158,6 +159,32 @@ export class Batcher {
       for (const p of batch) p.resolve(p.commands.map(() => err));
       return;
     }
-    batch.forEach((p, i) => p.resolve((res.ok ? res.sessions[i]?.replies ?? [] : []).map(fromWire)));
+    const again: Pending[] = [];
+    batch.forEach((p, i) => {
+      const replies = res.ok ? res.sessions[i]?.replies ?? [] : [];
+      // The handler stops at the first reply that does not fit in its
+      // response; every later submission got nothing and ran nothing. Only
+      // the first one can be too big on its own: the others go again.
+      if (replies.length === 0 && i > 0) again.push(p);
+      else p.resolve(replies.map(fromWire));
+    });
+    if (again.length > 0) this.requeue(again);
+  }
+
+  /** Puts submissions back at the front of their queue, in order. */
+  private requeue(ps: Pending[]): void {
+    const writes = ps.filter((p) => p.write && this.limits.groupCommit);
+    const reads = ps.filter((p) => !p.write || !this.limits.groupCommit);
+    if (writes.length > 0) {
+      this.writes = [...writes, ...this.writes];
+      this.scheduleWrites();
+    }
+    if (reads.length > 0) {
+      this.reads = [...reads, ...this.reads];
+      if (!this.readScheduled) {
+        this.readScheduled = true;
+        setImmediate(() => this.flushReads());
+      }
+    }
   }
 }

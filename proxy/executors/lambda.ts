@@ -66,16 +66,27 @@ export class LambdaExecutor implements Executor {
     const payload = Buffer.from(JSON.stringify(req));
     let ambiguousLeft = this.opts.ambiguousRetries ?? 1;
     let throttledLeft = this.opts.throttleRetries ?? 5;
+    // Once an attempt's outcome was unknown, that attempt may have committed
+    // (or may still be running): no later answer can make the batch "not
+    // applied", only "done" or "unknown".
+    let wasAmbiguous = false;
+    const notApplied = (message: string): BatchResponse => failed(req, wasAmbiguous ? 'unknown' : 'not-applied', message);
     for (let attempt = 0; ; attempt++) {
       const r = await this.invokeOnce(req, payload);
-      if (r.kind === 'done') return r.response;
+      if (r.kind === 'done') {
+        const res = r.response;
+        return wasAmbiguous && !res.ok && res.failure.kind === 'not-applied' ? { ...res, failure: { ...res.failure, kind: 'unknown' } } : res;
+      }
       if (r.kind === 'throttled' && throttledLeft-- > 0) {
         await this.sleep(Math.min(1000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2));
         continue;
       }
-      if (r.kind === 'ambiguous' && ambiguousLeft-- > 0) continue;
-      if (r.kind === 'throttled') return failed(req, 'not-applied', `Lambda is throttling (${r.detail})`);
-      if (r.kind === 'refused') return failed(req, 'not-applied', r.detail);
+      if (r.kind === 'ambiguous') {
+        wasAmbiguous = true;
+        if (ambiguousLeft-- > 0) continue;
+      }
+      if (r.kind === 'throttled') return notApplied(`Lambda is throttling (${r.detail})`);
+      if (r.kind === 'refused') return notApplied(r.detail);
       return failed(req, 'unknown', r.detail);
     }
   }

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { CONTRACT_VERSION, failureReply, type BatchRequest, type BatchResponse, type WireReply } from '../../lambda/contract';
 import { Document, type WindowPolicy } from '../../lambda/document';
 import { createHandler, type HandlerOptions } from '../../lambda/handler';
+import { COMMANDS, type Command } from '../../lambda/commands';
 import { MemoryStore } from '../support/memory-store';
 import { b, batch, bulk, err, int, NIL, OK, repliesOf } from './util';
 
@@ -492,5 +493,32 @@ describe('FLUSHALL and binary data', () => {
     const json = JSON.parse(store.body(KEY)!.toString('utf8'));
     expect(json.data['héllo']).toBe('wörld');
     expect(json.data64[key.toString('base64')]).toEqual({ b64: val.toString('base64') });
+  });
+});
+
+describe('a command that throws mid-batch (a bug)', () => {
+  // Registered only for this test: writes, then throws, like a buggy future command.
+  const registry = COMMANDS as Map<string, Command>;
+  beforeAll(() =>
+    registry.set('buggy', {
+      name: 'buggy',
+      arity: 2,
+      write: true,
+      keys: [1, 1, 1],
+      run([key], db) {
+        db.set(key, Buffer.from('half-done'));
+        throw new TypeError('bug');
+      },
+    }),
+  );
+  afterAll(() => registry.delete('buggy'));
+
+  test('fails that batch only; the warm cache never serves or commits its half-done write', async () => {
+    const { store, h } = setup();
+    expect(repliesOf(await h(batch('w1', [['SET', 'k', 'v']])))).toEqual([[OK]]);
+    await expect(h(batch('bad', [['BUGGY', 'k']]))).rejects.toThrow('bug');
+    expect(repliesOf(await h(batch('r1', [['GET', 'k']])))).toEqual([[bulk('v')]]);
+    expect(repliesOf(await h(batch('w2', [['SET', 'other', '1']])))).toEqual([[OK]]);
+    expect(value(store, 'k')).toBe('v');
   });
 });
