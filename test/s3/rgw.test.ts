@@ -72,12 +72,15 @@ describe('Ceph RGW booter', () => {
       const { child, pids, dir } = booted[0];
       expect(pids).toHaveLength(3);
       expect(pids.every(alive)).toBe(true);
+      expect(child.exitCode).toBeNull();
       const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);
       expect(pids.some(alive)).toBe(false);
       expect(existsSync(dir)).toBe(false);
-    });
+      // Stopping waits for each daemon's exit (up to 10 s each); on a loaded
+      // 2-core CI machine that has taken over a minute.
+    }, 150_000);
 
     test('SIGKILL of the process that booted it: the watchdog kills the daemons and removes the dir', async () => {
       const { child, pids, dir } = booted[1];

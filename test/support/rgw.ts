@@ -128,7 +128,8 @@ export async function startRgw(opts: RgwOptions = {}): Promise<Rgw> {
     // radosgw first: nothing talks to a half-stopped cluster.
     for (const c of [...children].reverse()) await killAndWait(c, 10_000);
     if (watchdog.pid) tryKill(watchdog.pid);
-    if (!opts.keepDir) rmSync(dir, { recursive: true, force: true });
+    // A daemon slow to die may still be writing its log: retry ENOTEMPTY/EBUSY.
+    if (!opts.keepDir) rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   };
 
   try {
@@ -311,8 +312,15 @@ async function main(argv: string[]): Promise<void> {
       `export AWS_ENDPOINT_URL=${rgw.endpoint}\nexport AWS_ACCESS_KEY_ID=${rgw.accessKeyId}\n` +
       `export AWS_SECRET_ACCESS_KEY=${rgw.secretAccessKey}\nexport AWS_REGION=${rgw.region}\nexport VALTHREE_BUCKET=${rgw.bucket}\n`,
   );
+  // Exit whatever stop() meets: a rejection must not leave this process (and its daemons) hanging.
   const shutdown = (): void => {
-    void rgw.stop().then(() => process.exit(0));
+    rgw.stop().then(
+      () => process.exit(0),
+      (e: Error) => {
+        process.stderr.write(`rgw: stop failed: ${e.message}\n`);
+        process.exit(1);
+      },
+    );
   };
   // Replaces the default handlers startRgw installed, which would exit at once.
   process.removeAllListeners('SIGINT');
