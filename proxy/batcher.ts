@@ -88,11 +88,6 @@ export class Batcher {
     });
   }
 
-  /** Submissions waiting for a batch (for INFO). */
-  get queued(): number {
-    return this.writes.length + this.reads.length;
-  }
-
   private scheduleWrites(): void {
     if (this.writeInFlight || this.writeScheduled) return;
     this.writeScheduled = true;
