@@ -23,14 +23,33 @@ export const PAYLOAD_ENVELOPE_RESERVE = 256 * 1024;
  */
 export const MAX_VALUE_BYTES = Math.floor(((LAMBDA_PAYLOAD_LIMIT - 2 * PAYLOAD_ENVELOPE_RESERVE) * 3) / 4);
 
-/** A reply as it crosses the wire: a tagged union with base64 bulk strings. */
+/**
+ * A reply as it crosses the wire: a tagged union with base64 bulk strings.
+ * The RESP3 types are answered as Redis 7 does on a RESP3 connection, and the
+ * proxy turns them into their RESP2 forms for RESP2 clients (map → flat
+ * array, set → array, double/bignum/verbatim → bulk string, bool → 1/0,
+ * null array → *-1).
+ */
 export type WireReply =
   | { t: 'simple'; v: string }
   | { t: 'error'; v: string }
-  | { t: 'int'; v: number }
+  /** Integers beyond ±2^53 travel as their decimal text, so no digit is lost. */
+  | { t: 'int'; v: number | string }
   | { t: 'bulk'; v: string }
-  | { t: 'null' }
-  | { t: 'array'; v: WireReply[] };
+  /** A missing value; `array` marks Redis's null array (`*-1` on RESP2). */
+  | { t: 'null'; array?: true }
+  | { t: 'array'; v: WireReply[] }
+  | { t: 'map'; v: [WireReply, WireReply][] }
+  | { t: 'set'; v: WireReply[] }
+  /** The text Redis prints for the double (e.g. `1.5`, `inf`): commands format, the proxy frames. */
+  | { t: 'double'; v: string }
+  | { t: 'bool'; v: boolean }
+  | { t: 'bignum'; v: string }
+  /** A verbatim string: a three-letter format (`txt`, `mkd`) and base64 bytes. */
+  | { t: 'verbatim'; format: string; v: string };
+
+/** Every tag of WireReply: what a validator of either direction accepts. */
+export const WIRE_REPLY_TAGS = ['simple', 'error', 'int', 'bulk', 'null', 'array', 'map', 'set', 'double', 'bool', 'bignum', 'verbatim'] as const;
 
 export interface SessionCommands {
   /** Opaque to the handler; the proxy uses it to route replies back. */

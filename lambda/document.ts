@@ -196,6 +196,14 @@ export class Document {
     }
   }
 
+  /** Undoes back to `mark`, keeping the transaction open (rollback(0) would end it). */
+  undoTo(mark: number): void {
+    if (!this.undo) return;
+    if (mark > 0) return this.rollback(mark);
+    this.rollback();
+    this.begin();
+  }
+
   /** Keep the transaction's changes. */
   release(): void {
     this.undo = null;

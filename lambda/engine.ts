@@ -1,29 +1,46 @@
 /**
  * The command engine: runs a batch's sessions, in order, on one snapshot.
  *
- * It never talks to storage. It returns the replies and whether anything
- * wrote; the handler decides whether to commit and what the client sees if the
- * commit fails. Every reply counts against a budget (Lambda's response limit):
- * a command whose reply would not fit is undone and the batch stops there.
+ * It never talks to storage. It returns the replies, the keys touched and
+ * whether anything wrote; the handler decides whether to commit and what the
+ * client sees if the commit fails. Every reply counts against a budget
+ * (Lambda's response limit): a command whose reply would not fit is undone
+ * and the batch stops there.
  */
 import type { WireReply } from './contract';
 import { OutOfMemoryError, type Document } from './document';
-import { arityError, arityOk, lookupCommand, unknownCommandError } from './commands';
+import { CommandError, EMPTY_COMMAND, OOM, unknownCommand, wrongArity } from './errors';
+import { arityError } from './specs';
+import { COMMANDS } from './commands';
+import { Args } from './commands/args';
+import { Keyspace, Touched, type CommandContext } from './commands/context';
 
-export const OOM_REPLY: WireReply = { t: 'error', v: "OOM command not allowed when used memory > 'maxmemory'." };
+export const OOM_REPLY: WireReply = { t: 'error', v: OOM };
+
+export interface EngineOptions {
+  /** The batch's clock (Unix ms). */
+  now: number;
+  /** Bytes of replies the response may carry (default: unlimited). */
+  replyBudget?: number;
+}
 
 export interface EngineResult {
   /** Replies per session; a session may have fewer replies than commands. */
   replies: WireReply[][];
   /** False when the budget ran out before every command ran. */
   complete: boolean;
+  /** Keys the batch read and wrote (of the commands that ran). */
+  touched: Touched;
 }
 
 /**
  * Runs the sessions inside the document's open transaction (the caller calls
  * doc.begin()); afterwards doc.mark() > 0 tells whether anything changed.
  */
-export function execute(doc: Document, sessions: Buffer[][][], replyBudget = Infinity): EngineResult {
+export function execute(doc: Document, sessions: Buffer[][][], opts: EngineOptions): EngineResult {
+  const touched = new Touched();
+  const ctx: CommandContext = { db: new Keyspace(doc, touched), now: opts.now };
+  const budget = opts.replyBudget ?? Infinity;
   const replies: WireReply[][] = [];
   let used = 0;
   for (const commands of sessions) {
@@ -31,28 +48,41 @@ export function execute(doc: Document, sessions: Buffer[][][], replyBudget = Inf
     replies.push(out);
     for (const argv of commands) {
       const mark = doc.mark();
-      const reply = executeOne(doc, argv);
+      const reply = executeOne(ctx, argv);
       used += replySize(reply);
-      if (used > replyBudget) {
-        doc.rollback(mark);
-        return { replies, complete: false };
+      if (used > budget) {
+        doc.undoTo(mark);
+        return { replies, complete: false, touched };
       }
       out.push(reply);
     }
   }
-  return { replies, complete: true };
+  return { replies, complete: true, touched };
 }
 
-export function executeOne(doc: Document, argv: Buffer[]): WireReply {
-  if (argv.length === 0) return { t: 'error', v: 'ERR empty command' };
-  const [name, ...args] = argv;
-  const cmd = lookupCommand(name);
-  if (!cmd) return unknownCommandError(name, args);
-  if (!arityOk(cmd.arity, argv.length)) return arityError(cmd.name);
+/**
+ * One command. A command that fails (bad argument, wrong type, out of memory)
+ * changes nothing: whatever it wrote before failing is undone, so every
+ * command is all-or-nothing even when it writes several keys.
+ */
+export function executeOne(ctx: CommandContext, argv: Buffer[]): WireReply {
+  if (argv.length === 0) return { t: 'error', v: EMPTY_COMMAND };
+  const cmd = COMMANDS.get(argv[0].toString('latin1').toLowerCase());
+  if (!cmd) return { t: 'error', v: unknownCommand(argv[0], argv.slice(1)) };
+  const badArity = arityError(cmd.spec, argv);
+  if (badArity) return { t: 'error', v: wrongArity(badArity) };
+  const mark = ctx.db.doc.mark();
   try {
-    return cmd.run(args, doc);
+    return cmd.run(new Args(argv), ctx);
   } catch (e) {
-    if (e instanceof OutOfMemoryError) return OOM_REPLY;
+    if (e instanceof CommandError) {
+      ctx.db.doc.undoTo(mark);
+      return { t: 'error', v: e.reply };
+    }
+    if (e instanceof OutOfMemoryError) {
+      ctx.db.doc.undoTo(mark);
+      return OOM_REPLY;
+    }
     throw e;
   }
 }
@@ -61,15 +91,21 @@ export function executeOne(doc: Document, argv: Buffer[]): WireReply {
 export function replySize(r: WireReply): number {
   switch (r.t) {
     case 'bulk':
-      return r.v.length + 24; // base64: nothing to escape
+    case 'verbatim':
+      return r.v.length + 32; // base64: nothing to escape
     case 'simple':
     case 'error':
       // Error texts echo client bytes: quotes and control characters grow when escaped.
       return Buffer.byteLength(JSON.stringify(r.v)) + 24;
     case 'int':
-      return String(r.v).length + 24;
+    case 'double':
+    case 'bignum':
+      return String(r.v).length + 26;
     case 'array':
+    case 'set':
       return r.v.reduce((n, x) => n + replySize(x), 24);
+    case 'map':
+      return r.v.reduce((n, [k, v]) => n + replySize(k) + replySize(v) + 4, 24);
     default:
       return 24;
   }

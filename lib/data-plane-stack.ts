@@ -57,7 +57,7 @@ export class DataPlaneStack extends Stack {
     const { bucket, documentKey, documentArn, probeArn } = this.document;
 
     const store = new ValthreeFunction(this, 'Handler', {
-      entry: 'lambda/handler.ts',
+      entry: 'lambda/main.ts',
       description: `valthree: executes command batches against s3://…/${documentKey}`,
       memoryMb: c.lambdaMemoryMb,
       timeout: Duration.seconds(c.lambdaTimeoutSeconds),

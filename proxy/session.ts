@@ -19,9 +19,10 @@
  * waiting in the socket.
  */
 import type { Socket } from 'node:net';
-import { COMMANDS, lookupCommand, arityError, arityOk, unknownCommandError } from '../lambda/commands';
+import { arityError, isWrite, lookupSpec } from '../lambda/specs';
+import { unknownCommand, wrongArity } from '../lambda/errors';
 import { RequestFramer, type ProtocolLimits, type Request } from './resp/framer';
-import { encode, error, fromWire, toBuffer, type Reply } from './resp/reply';
+import { encode, error, toBuffer, type Reply } from './resp/reply';
 import { LOCAL_COMMANDS, type LocalCommand, type LocalResult, type ServerInfo, type SessionState } from './local';
 import { NOAUTH } from './local/auth';
 import type { Batcher } from './batcher';
@@ -77,16 +78,6 @@ type Step =
   | { kind: 'local'; argv: Buffer[]; name: string; cmd: LocalCommand | null; reply: Reply | null }
   | { kind: 'remote'; argv: Buffer[]; name: string; write: boolean };
 
-/** Command names as clients usually spell them (lower or upper case), without allocating a lowered copy. */
-const NAME_INDEX = new Map<string, string>();
-for (const n of [...LOCAL_COMMANDS.keys(), ...COMMANDS.keys()]) {
-  NAME_INDEX.set(n, n);
-  NAME_INDEX.set(n.toUpperCase(), n);
-}
-const commandName = (raw: Buffer): string => {
-  const s = raw.toString('latin1');
-  return NAME_INDEX.get(s) ?? s.toLowerCase();
-};
 
 /** Runs a classified local step: its reply, or a result that also asks to close (QUIT). */
 function runLocal(step: Step & { kind: 'local' }, s: SessionState, server: ServerInfo): Reply | LocalResult {
@@ -345,19 +336,17 @@ export class Session {
   private peek(): Step | null {
     if (this.head >= this.queue.length) return null;
     const { argv } = this.queue[this.head];
-    const name = commandName(argv[0]);
-    const answer = (reply: Reply, label = name): Step => ({ kind: 'local', argv, name: label, cmd: null, reply });
-    const local = LOCAL_COMMANDS.get(name);
+    const spec = lookupSpec(argv[0]);
     // The label is what metrics and logs see: never an unknown word, which
     // may be anything (a password typed in the wrong place) and is unbounded.
-    if (!this.state.authenticated && !local?.noauth) return answer(NOAUTH, local || lookupCommand(name) ? name : 'unknown');
-    if (local) {
-      if (!arityOk(local.arity, argv.length)) return answer(fromWire(arityError(local.name)));
-      return { kind: 'local', argv, name, cmd: local, reply: null };
-    }
-    const cmd = lookupCommand(name);
-    if (!cmd) return answer(fromWire(unknownCommandError(argv[0], argv.slice(1))), 'unknown');
-    if (!arityOk(cmd.arity, argv.length)) return answer(fromWire(arityError(cmd.name)));
+    const name = spec ? spec.name : 'unknown';
+    const answer = (reply: Reply, label = name): Step => ({ kind: 'local', argv, name: label, cmd: null, reply });
+    if (!this.state.authenticated && !spec?.flags.includes('no_auth')) return answer(NOAUTH);
+    if (!spec) return answer(error(unknownCommand(argv[0], argv.slice(1))));
+    const badArity = arityError(spec, argv);
+    if (badArity) return answer(error(wrongArity(badArity)));
+    const local = LOCAL_COMMANDS.get(name);
+    if (local) return { kind: 'local', argv, name, cmd: local, reply: null };
     for (const a of argv) {
       if (a.length > this.ctx.limits.maxValueBytes) {
         return answer(error(`ERR value too large: ${a.length} bytes, the limit is ${this.ctx.limits.maxValueBytes} (one Lambda payload)`));
@@ -368,7 +357,7 @@ export class Session {
     if (size > this.ctx.limits.maxSubmitBytes) {
       return answer(error(`ERR command too large: ${size} bytes encoded, the limit is ${this.ctx.limits.maxSubmitBytes} (one Lambda payload)`));
     }
-    return { kind: 'remote', argv, name, write: cmd.write };
+    return { kind: 'remote', argv, name, write: isWrite(spec) };
   }
 
   private consume(): void {

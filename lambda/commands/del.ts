@@ -1,14 +1,11 @@
-import type { Command } from './types';
+import { int, specOf, type Command } from './types';
 
-/** DEL key [key ...]: how many of the keys existed. */
+/** DEL key [key ...]: how many of the keys existed (a key named twice counts once). */
 export const del: Command = {
-  name: 'del',
-  arity: -2,
-  write: true,
-  keys: [1, -1, 1],
-  run(keys, db) {
+  spec: specOf('del'),
+  run(args, { db }) {
     let n = 0;
-    for (const k of keys) if (db.delete(k)) n++;
-    return { t: 'int', v: n };
+    for (const k of args.rest()) if (db.delete(k)) n++;
+    return int(n);
   },
 };

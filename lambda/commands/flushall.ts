@@ -1,4 +1,5 @@
-import { OK, SYNTAX_ERROR, type Command } from './types';
+import { CommandError, SYNTAX_ERROR } from '../errors';
+import { OK, specOf, type Command } from './types';
 
 /**
  * FLUSHALL [ASYNC|SYNC]: empties the keyspace. It is a conditional write of an
@@ -7,13 +8,11 @@ import { OK, SYNTAX_ERROR, type Command } from './types';
  * resurrect a whole old snapshot.
  */
 export const flushall: Command = {
-  name: 'flushall',
-  arity: -1,
-  write: true,
-  keys: [0, 0, 0],
-  run(args, db) {
-    if (args.length > 1) return SYNTAX_ERROR;
-    if (args.length === 1 && !/^(a?sync)$/i.test(args[0].toString('latin1'))) return SYNTAX_ERROR;
+  spec: specOf('flushall'),
+  run(args, { db }) {
+    // Both modes are the same here: the commit is what makes it durable.
+    if (args.left > 0 && args.option('async', 'sync') === null) throw new CommandError(SYNTAX_ERROR);
+    args.end();
     db.clear();
     return OK;
   },

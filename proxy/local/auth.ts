@@ -4,7 +4,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { error, OK, type Reply } from '../resp/reply';
-import type { LocalCommand, ServerInfo, SessionState } from './types';
+import { specOf, type LocalCommand, type ServerInfo, type SessionState } from './types';
 
 export const WRONGPASS = error('WRONGPASS invalid username-password pair or user is disabled.');
 export const NOAUTH = error('NOAUTH Authentication required.');
@@ -22,10 +22,7 @@ export function authenticate(user: Buffer, pass: Buffer, s: SessionState, server
 }
 
 export const auth: LocalCommand = {
-  name: 'auth',
-  arity: -2,
-  noauth: true,
-  flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'],
+  spec: specOf('auth'),
   run(args, s, server) {
     if (args.length > 2) return error('ERR syntax error');
     if (args.length === 1 && server.requirepass === null) {

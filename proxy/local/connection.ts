@@ -1,9 +1,10 @@
 /** Connection-level commands: HELLO, PING, ECHO, SELECT, QUIT, RESET, CLIENT. */
+import { NOT_INTEGER } from '../../lambda/errors';
 import { array, bulk, error, int, map, NULL, OK, simple, type Reply } from '../resp/reply';
 import { authenticate } from './auth';
-import type { LocalCommand, SessionState, ServerInfo } from './types';
+import { specOf, type LocalCommand, type SessionState, type ServerInfo } from './types';
 
-const NOT_INTEGER = error('ERR value is not an integer or out of range');
+const NOT_INTEGER_REPLY = error(NOT_INTEGER);
 
 function helloReply(s: SessionState, server: ServerInfo): Reply {
   return map([
@@ -18,10 +19,7 @@ function helloReply(s: SessionState, server: ServerInfo): Reply {
 }
 
 export const hello: LocalCommand = {
-  name: 'hello',
-  arity: -1,
-  noauth: true,
-  flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'],
+  spec: specOf('hello'),
   run(args, s, server) {
     let proto: 2 | 3 = s.protocol;
     let i = 0;
@@ -59,9 +57,7 @@ export const hello: LocalCommand = {
 };
 
 export const ping: LocalCommand = {
-  name: 'ping',
-  arity: -1,
-  flags: ['fast'],
+  spec: specOf('ping'),
   run(args) {
     if (args.length > 1) return error("ERR wrong number of arguments for 'ping' command");
     return args.length === 1 ? bulk(args[0]) : simple('PONG');
@@ -69,41 +65,31 @@ export const ping: LocalCommand = {
 };
 
 export const echo: LocalCommand = {
-  name: 'echo',
-  arity: 2,
-  flags: ['fast'],
+  spec: specOf('echo'),
   run([msg]) {
     return bulk(msg);
   },
 };
 
 export const select: LocalCommand = {
-  name: 'select',
-  arity: 2,
-  flags: ['loading', 'stale', 'fast'],
+  spec: specOf('select'),
   run([index]) {
     const v = index.toString('latin1');
-    if (!/^-?\d+$/.test(v)) return NOT_INTEGER;
+    if (!/^-?\d+$/.test(v)) return NOT_INTEGER_REPLY;
     // One keyspace: db.json. Redis's own out-of-range error for the rest.
     return Number(v) === 0 ? OK : error('ERR DB index is out of range');
   },
 };
 
 export const quit: LocalCommand = {
-  name: 'quit',
-  arity: -1,
-  noauth: true,
-  flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'],
+  spec: specOf('quit'),
   run() {
     return { reply: OK, close: true };
   },
 };
 
 export const reset: LocalCommand = {
-  name: 'reset',
-  arity: 1,
-  noauth: true,
-  flags: ['noscript', 'loading', 'stale', 'fast', 'no_auth', 'allow_busy'],
+  spec: specOf('reset'),
   run(_args, s, server) {
     s.protocol = 2;
     s.name = null;
@@ -113,9 +99,7 @@ export const reset: LocalCommand = {
 };
 
 export const client: LocalCommand = {
-  name: 'client',
-  arity: -2,
-  flags: ['noscript', 'loading', 'stale'],
+  spec: specOf('client'),
   run([sub, ...rest], s, server) {
     const name = sub.toString('latin1').toLowerCase();
     switch (name) {

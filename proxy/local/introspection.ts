@@ -1,6 +1,6 @@
 /** INFO and CONFIG GET: what clients ask while connecting, and what operators read. */
 import { array, bulk, error, map, OK, type Reply } from '../resp/reply';
-import type { LocalCommand, ServerInfo, SessionState } from './types';
+import { specOf, type LocalCommand, type ServerInfo, type SessionState } from './types';
 
 const SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'commandstats', 'errorstats', 'keyspace'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -78,9 +78,7 @@ function section(name: Section, server: ServerInfo): string[] {
 }
 
 export const info: LocalCommand = {
-  name: 'info',
-  arity: -1,
-  flags: ['loading', 'stale'],
+  spec: specOf('info'),
   run(args, _s: SessionState, server) {
     const asked = args.map((a) => a.toString('latin1').toLowerCase());
     let chosen: Section[];
@@ -117,9 +115,7 @@ function globToRegExp(glob: string): RegExp {
 }
 
 export const config: LocalCommand = {
-  name: 'config',
-  arity: -2,
-  flags: ['admin', 'noscript', 'loading', 'stale'],
+  spec: specOf('config'),
   run([sub, ...rest], s, server) {
     const name = sub.toString('latin1').toLowerCase();
     if (name === 'get') {

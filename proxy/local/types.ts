@@ -1,3 +1,4 @@
+import { SPECS, type CommandSpec } from '../../lambda/specs';
 import type { Reply } from '../resp/reply';
 import type { Metrics } from '../metrics';
 
@@ -51,12 +52,17 @@ export interface LocalResult {
   close?: boolean;
 }
 
-/** A command the proxy answers itself, without invoking the handler. */
+/**
+ * A command the proxy answers itself, without invoking the handler. Its spec
+ * (arity, flags: `no_auth` allows it before AUTH) lives in the shared table.
+ */
 export interface LocalCommand {
-  name: string;
-  arity: number;
-  /** Allowed before AUTH when a password is set. */
-  noauth?: boolean;
-  flags: string[];
+  readonly spec: CommandSpec;
   run(args: Buffer[], s: SessionState, server: ServerInfo): Reply | LocalResult;
+}
+
+export function specOf(name: string): CommandSpec {
+  const s = SPECS.get(name);
+  if (!s) throw new Error(`no spec for local command '${name}' in lambda/specs/table.ts`);
+  return s;
 }

@@ -1,24 +1,31 @@
 /**
  * Replies as the proxy holds them, and their RESP2 / RESP3 encodings.
- * RESP3 (after HELLO 3) adds null `_`, maps `%`, booleans and doubles; a
- * RESP2 client gets the same data as `$-1` and flat arrays.
+ * RESP3 (after HELLO 3) adds null `_`, maps `%`, sets `~`, doubles `,`,
+ * booleans `#`, big numbers `(` and verbatim strings `=`; a RESP2 client gets
+ * the same data as Redis gives it there: `$-1` (or `*-1` for a null array),
+ * flat arrays, bulk strings, and 1/0 for booleans.
  */
 import type { WireReply } from '../../lambda/contract';
 
 export type Reply =
   | { t: 'simple'; v: string }
   | { t: 'error'; v: string }
-  | { t: 'int'; v: number }
+  | { t: 'int'; v: number | string }
   | { t: 'bulk'; v: Buffer }
-  | { t: 'null' }
+  | { t: 'null'; array?: true }
   | { t: 'array'; v: Reply[] }
-  | { t: 'map'; v: [Reply, Reply][] };
+  | { t: 'map'; v: [Reply, Reply][] }
+  | { t: 'set'; v: Reply[] }
+  | { t: 'double'; v: string }
+  | { t: 'bool'; v: boolean }
+  | { t: 'bignum'; v: string }
+  | { t: 'verbatim'; format: string; v: Buffer };
 
 export type Protocol = 2 | 3;
 
 export const simple = (v: string): Reply => ({ t: 'simple', v });
 export const error = (v: string): Reply => ({ t: 'error', v });
-export const int = (v: number): Reply => ({ t: 'int', v });
+export const int = (v: number | string): Reply => ({ t: 'int', v });
 export const bulk = (v: Buffer | string): Reply => ({ t: 'bulk', v: typeof v === 'string' ? Buffer.from(v) : v });
 export const array = (v: Reply[]): Reply => ({ t: 'array', v });
 export const map = (v: [Reply, Reply][]): Reply => ({ t: 'map', v });
@@ -29,8 +36,13 @@ export function fromWire(w: WireReply): Reply {
   switch (w.t) {
     case 'bulk':
       return { t: 'bulk', v: Buffer.from(w.v, 'base64') };
+    case 'verbatim':
+      return { t: 'verbatim', format: w.format, v: Buffer.from(w.v, 'base64') };
     case 'array':
-      return { t: 'array', v: w.v.map(fromWire) };
+    case 'set':
+      return { t: w.t, v: w.v.map(fromWire) };
+    case 'map':
+      return { t: 'map', v: w.v.map(([k, v]): [Reply, Reply] => [fromWire(k), fromWire(v)]) };
     default:
       return w;
   }
@@ -58,10 +70,11 @@ export function encode(r: Reply, proto: Protocol, out: (string | Buffer)[]): voi
       out.push(`$${r.v.length}${CRLF}`, r.v, CRLF);
       return;
     case 'null':
-      out.push(proto === 3 ? `_${CRLF}` : `$-1${CRLF}`);
+      out.push(proto === 3 ? `_${CRLF}` : r.array ? `*-1${CRLF}` : `$-1${CRLF}`);
       return;
     case 'array':
-      out.push(`*${r.v.length}${CRLF}`);
+    case 'set':
+      out.push(`${proto === 3 && r.t === 'set' ? '~' : '*'}${r.v.length}${CRLF}`);
       for (const x of r.v) encode(x, proto, out);
       return;
     case 'map':
@@ -71,6 +84,23 @@ export function encode(r: Reply, proto: Protocol, out: (string | Buffer)[]): voi
         encode(v, proto, out);
       }
       return;
+    default:
+      encodeScalar3(r, proto, out);
+  }
+}
+
+/** The RESP3 scalars, and the bulk string or integer a RESP2 client gets instead. */
+function encodeScalar3(r: Reply & { t: 'double' | 'bool' | 'bignum' | 'verbatim' }, proto: Protocol, out: (string | Buffer)[]): void {
+  if (r.t === 'bool') {
+    out.push(proto === 3 ? `#${r.v ? 't' : 'f'}${CRLF}` : `:${r.v ? 1 : 0}${CRLF}`);
+  } else if (r.t === 'verbatim') {
+    if (proto === 3) out.push(`=${r.v.length + 4}${CRLF}${r.format}:`, r.v, CRLF);
+    else out.push(`$${r.v.length}${CRLF}`, r.v, CRLF);
+  } else if (proto === 3) {
+    out.push(`${r.t === 'double' ? ',' : '('}${r.v}${CRLF}`);
+  } else {
+    // Latin1 text, one byte per character (see toBuffer).
+    out.push(`$${r.v.length}${CRLF}${r.v}${CRLF}`);
   }
 }
 

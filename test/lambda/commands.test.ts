@@ -7,9 +7,11 @@ import type { WireReply } from '../../lambda/contract';
 import { Document } from '../../lambda/document';
 import { execute, executeOne, OOM_REPLY, replySize } from '../../lambda/engine';
 import { COMMANDS } from '../../lambda/commands';
+import { Keyspace, Touched, type CommandContext } from '../../lambda/commands/context';
 import { argv, b, bulk, err, int, NIL, OK } from './util';
 
-const run = (doc: Document, ...words: (string | Buffer)[]) => executeOne(doc, argv(...words));
+const ctxOf = (doc: Document, now = 0): CommandContext => ({ db: new Keyspace(doc, new Touched()), now });
+const run = (doc: Document, ...words: (string | Buffer)[]) => executeOne(ctxOf(doc), argv(...words));
 
 function docWith(entries: Record<string, string> = {}): Document {
   const doc = Document.empty();
@@ -74,12 +76,47 @@ describe('FLUSHALL', () => {
   });
 });
 
-describe('PING', () => {
-  it('PONG, or the message as a bulk string', () => {
+describe('INCR', () => {
+  it('an absent key counts from 0; the result is stored as decimal text', () => {
     const doc = docWith();
-    expect(run(doc, 'PING')).toEqual({ t: 'simple', v: 'PONG' });
-    expect(run(doc, 'PING', b([0x00, 0xff]))).toEqual(bulk(b([0x00, 0xff])));
-    expect(run(doc, 'PING', 'a', 'b')).toEqual(err("ERR wrong number of arguments for 'ping' command"));
+    expect(run(doc, 'INCR', 'n')).toEqual(int(1));
+    expect(run(doc, 'INCR', 'n')).toEqual(int(2));
+    expect(doc.get(b('n'))?.toString()).toBe('2');
+    expect(run(doc, 'SET', 'n', '-5')).toEqual(OK);
+    expect(run(doc, 'INCR', 'n')).toEqual(int(-4));
+    expect(run(doc, 'SET', 'n', '-1')).toEqual(OK);
+    expect(run(doc, 'INCR', 'n')).toEqual(int(0));
+    expect(run(doc, 'GET', 'n')).toEqual(bulk('0'));
+  });
+
+  it.each(['abc', '', ' 1', '1 ', '+1', '01', '-0', '1.5', '1e3', '0x10', '9223372036854775808', '-9223372036854775809', '99999999999999999999'])(
+    'a value that is not a 64-bit integer as Redis parses it (%j) is an error and changes nothing',
+    (v) => {
+      const doc = docWith({ n: v });
+      expect(run(doc, 'INCR', 'n')).toEqual(err('ERR value is not an integer or out of range'));
+      expect(doc.get(b('n'))?.toString()).toBe(v);
+    },
+  );
+
+  it('overflow past 2^63-1 is an error; values beyond 2^53 keep every digit', () => {
+    const doc = docWith({ max: '9223372036854775807', big: '9007199254740993', low: '-9223372036854775808' });
+    expect(run(doc, 'INCR', 'max')).toEqual(err('ERR increment or decrement would overflow'));
+    expect(doc.get(b('max'))?.toString()).toBe('9223372036854775807');
+    expect(run(doc, 'INCR', 'big')).toEqual({ t: 'int', v: '9007199254740994' });
+    expect(doc.get(b('big'))?.toString()).toBe('9007199254740994');
+    expect(run(doc, 'INCR', 'low')).toEqual({ t: 'int', v: '-9223372036854775807' });
+  });
+
+  it('wrong arity', () => {
+    expect(run(docWith(), 'INCR')).toEqual(err("ERR wrong number of arguments for 'incr' command"));
+    expect(run(docWith(), 'INCR', 'a', 'b')).toEqual(err("ERR wrong number of arguments for 'incr' command"));
+  });
+
+  it('a failed INCR in a batch leaves nothing to commit', () => {
+    const doc = docWith({ s: 'text' });
+    doc.begin();
+    expect(execute(doc, [[argv('INCR', 's')]], { now: 0 }).replies).toEqual([[err('ERR value is not an integer or out of range')]]);
+    expect(doc.mark()).toBe(0);
   });
 });
 
@@ -115,7 +152,7 @@ describe("Redis's errors", () => {
   });
 
   it('an empty command is an error, not a crash', () => {
-    expect(executeOne(docWith(), [])).toEqual(err('ERR empty command'));
+    expect(executeOne(ctxOf(docWith()), [])).toEqual(err('ERR empty command'));
   });
 });
 
@@ -125,13 +162,13 @@ describe('command names', () => {
   });
 
   it('each command is registered under its lower-case name with a Redis arity', () => {
-    expect([...COMMANDS.keys()].sort()).toEqual(['del', 'flushall', 'get', 'ping', 'set']);
-    expect(Object.fromEntries([...COMMANDS.values()].map((c) => [c.name, [c.arity, c.write]]))).toEqual({
+    expect([...COMMANDS.keys()].sort()).toEqual(['del', 'flushall', 'get', 'incr', 'set']);
+    expect(Object.fromEntries([...COMMANDS.values()].map((c) => [c.spec.name, [c.spec.arity, c.spec.flags.includes('write')]]))).toEqual({
       get: [2, false],
       set: [-3, true],
+      incr: [2, true],
       del: [-2, true],
       flushall: [-1, true],
-      ping: [-1, false],
     });
   });
 });
@@ -154,15 +191,18 @@ describe('execute: sessions and the reply budget', () => {
   it('runs sessions in order on one snapshot; later sessions see earlier writes', () => {
     const doc = docWith();
     doc.begin();
-    const r = execute(doc, sessions([['SET', 'k', '1'], ['GET', 'k']], [['GET', 'k'], ['DEL', 'k']], [['GET', 'k']]));
-    expect(r).toEqual({ complete: true, replies: [[OK, bulk('1')], [bulk('1'), int(1)], [NIL]] });
+    const r = execute(doc, sessions([['SET', 'k', '1'], ['GET', 'k']], [['GET', 'k'], ['DEL', 'k']], [['GET', 'k']]), { now: 0 });
+    expect(r).toMatchObject({ complete: true, replies: [[OK, bulk('1')], [bulk('1'), int(1)], [NIL]] });
+    // What the batch touched, in order: WATCH and blocking pops will read this.
+    expect(r.touched.writes.map(String)).toEqual(['k', 'k']);
+    expect(r.touched.reads.map(String)).toEqual(['k', 'k', 'k']);
     expect(doc.mark()).toBeGreaterThan(0);
   });
 
   it('a read-only batch leaves nothing to commit', () => {
     const doc = docWith({ k: 'v' });
     doc.begin();
-    execute(doc, sessions([['GET', 'k'], ['PING'], ['DEL', 'missing'], ['SET', 'k']]));
+    execute(doc, sessions([['GET', 'k'], ['NOSUCH'], ['DEL', 'missing'], ['SET', 'k'], ['INCR', 'k']]), { now: 0 });
     expect(doc.mark()).toBe(0);
   });
 
@@ -171,8 +211,8 @@ describe('execute: sessions and the reply budget', () => {
     doc.begin();
     const budget = replySize(OK) * 2 + 10;
     // SET a, SET b fit; the GET's reply does not; SET c (after it) never runs.
-    const r = execute(doc, sessions([['SET', 'a', '1'], ['SET', 'b', '2']], [['GET', 'big'], ['SET', 'c', '3']]), budget);
-    expect(r).toEqual({ complete: false, replies: [[OK, OK], []] });
+    const r = execute(doc, sessions([['SET', 'a', '1'], ['SET', 'b', '2']], [['GET', 'big'], ['SET', 'c', '3']]), { now: 0, replyBudget: budget });
+    expect(r).toMatchObject({ complete: false, replies: [[OK, OK], []] });
     expect(doc.get(b('a'))?.toString()).toBe('1');
     expect(doc.has(b('c'))).toBe(false);
   });
@@ -181,16 +221,16 @@ describe('execute: sessions and the reply budget', () => {
     const doc = docWith({ k: 'old' });
     doc.begin();
     const budget = replySize(OK) + replySize(int(1)) + 5;
-    const r = execute(doc, sessions([['SET', 'a', '1'], ['DEL', 'k'], ['SET', 'b', '2']]), budget);
-    expect(r).toEqual({ complete: false, replies: [[OK, int(1)]] });
+    const r = execute(doc, sessions([['SET', 'a', '1'], ['DEL', 'k'], ['SET', 'b', '2']]), { now: 0, replyBudget: budget });
+    expect(r).toMatchObject({ complete: false, replies: [[OK, int(1)]] });
     expect(doc.has(b('b'))).toBe(false);
     expect(doc.get(b('k'))).toBeUndefined();
 
     // The undone write at the very start: nothing changed at all.
     const doc2 = docWith({ k: 'old' });
     doc2.begin();
-    const r2 = execute(doc2, sessions([['DEL', 'k']]), 10);
-    expect(r2).toEqual({ complete: false, replies: [[]] });
+    const r2 = execute(doc2, sessions([['DEL', 'k']]), { now: 0, replyBudget: 10 });
+    expect(r2).toMatchObject({ complete: false, replies: [[]] });
     expect(doc2.get(b('k'))?.toString()).toBe('old');
     expect(doc2.mark()).toBe(0);
   });

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { openStorage, storageSettingsFromEnv } from '../../lambda/config';
 import { DEFAULT_MAX_DOCUMENT_BYTES } from '../../lambda/document';
-import { handler } from '../../lambda/handler';
+import { handler } from '../../lambda/main';
 import { FileStore } from '../../lambda/store/file';
 import { S3Store } from '../../lambda/store/s3';
 import { batch, bulk, OK, repliesOf } from './util';

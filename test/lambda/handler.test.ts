@@ -53,7 +53,7 @@ function failureOf(res: BatchResponse) {
 describe('S3 requests per batch', () => {
   it('a read-only batch makes no PUT (and creates no document)', async () => {
     const { store, h } = setup();
-    expect(repliesOf(await h(batch('r1', [['GET', 'a'], ['PING'], ['DEL', 'missing'], ['FLUSHALL']])))).toEqual([[NIL, { t: 'simple', v: 'PONG' }, int(0), OK]]);
+    expect(repliesOf(await h(batch('r1', [['GET', 'a'], ['INCR', 'a', 'extra'], ['DEL', 'missing'], ['FLUSHALL']])))).toEqual([[NIL, err("ERR wrong number of arguments for 'incr' command"), int(0), OK]]);
     expect(store.count('put')).toBe(0);
     expect(store.body(KEY)).toBeUndefined();
 
@@ -501,12 +501,9 @@ describe('a command that throws mid-batch (a bug)', () => {
   const registry = COMMANDS as Map<string, Command>;
   beforeAll(() =>
     registry.set('buggy', {
-      name: 'buggy',
-      arity: 2,
-      write: true,
-      keys: [1, 1, 1],
-      run([key], db) {
-        db.set(key, Buffer.from('half-done'));
+      spec: { ...COMMANDS.get('set')!.spec, name: 'buggy', arity: 2 },
+      run(args, { db }) {
+        db.set(args.key(), Buffer.from('half-done'));
         throw new TypeError('bug');
       },
     }),

@@ -157,7 +157,7 @@ describe('the Lambda entry (handler)', () => {
   });
 
   test('prints one EMF record per batch with what the batch did', async () => {
-    const { handler } = await import('../../lambda/handler');
+    const { handler } = await import('../../lambda/main');
     const write = req(['SET', 'k', 'value'], ['SET', 'k2', 'v2']);
     let first: BatchResponse | undefined;
     const [w] = await captureEmf(async () => {

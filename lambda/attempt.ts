@@ -1,0 +1,83 @@
+/**
+ * One attempt at a batch: execute on a snapshot, decide whether there is
+ * anything to commit, and if so make the one conditional write.
+ *
+ * An attempt never retries and never re-reads; it says what happened and the
+ * loop in handler.ts decides what comes next. Whatever it returns, the
+ * snapshot's open transaction is closed: released if the write landed,
+ * rolled back otherwise, so the cached document always equals what S3 holds.
+ */
+import { randomBytes } from 'node:crypto';
+import { LAMBDA_PAYLOAD_LIMIT, PAYLOAD_ENVELOPE_RESERVE, type WireReply } from './contract';
+import type { Document, WindowPolicy } from './document';
+import { execute } from './engine';
+import { storedReplies } from './replay';
+import type { ObjectStore } from './store/types';
+
+/** A document as read, with the ETag S3 gave it (null: the object does not exist). */
+export interface Snapshot {
+  doc: Document;
+  etag: string | null;
+}
+
+export type AttemptOutcome =
+  /** The write landed: `etag` is the new document's. */
+  | { kind: 'committed'; replies: WireReply[][]; etag: string }
+  /** Nothing changed: the replies stand once the snapshot is known to be current. */
+  | { kind: 'unchanged'; replies: WireReply[][] }
+  /** Another writer got there first. */
+  | { kind: 'conflict' }
+  /** The write may or may not have landed; `token` names it in the commit window. */
+  | { kind: 'unknown'; detail: string }
+  /** The store refused the write outright: nothing landed. */
+  | { kind: 'refused'; detail: string };
+
+export interface AttemptInput {
+  store: ObjectStore;
+  key: string;
+  batchId: string;
+  sessions: Buffer[][][];
+  /** The batch's clock (Unix ms). */
+  now: number;
+  window: WindowPolicy;
+  /** Replies of every attempt that sent a PUT, by the token its commit records. */
+  sent: Map<string, WireReply[][]>;
+}
+
+const REPLY_BUDGET = LAMBDA_PAYLOAD_LIMIT - PAYLOAD_ENVELOPE_RESERVE;
+
+/** Runs the batch on `snap` inside a transaction; the caller gets it back closed. */
+export function apply(snap: Snapshot, input: AttemptInput): { replies: WireReply[][]; changed: boolean } {
+  const { doc } = snap;
+  doc.trimCommits(input.now, input.window);
+  doc.begin();
+  const result = execute(doc, input.sessions, { now: input.now, replyBudget: REPLY_BUDGET });
+  const changed = doc.mark() > 0;
+  if (!changed) doc.rollback();
+  return { replies: result.replies, changed };
+}
+
+/**
+ * The conditional write of a document `apply` changed. The commit records the
+ * batch id and a token naming this attempt: after an ambiguous outcome a
+ * re-read tells whether the batch landed, and by which attempt's replies.
+ */
+export async function commit(snap: Snapshot, replies: WireReply[][], input: AttemptInput): Promise<AttemptOutcome> {
+  const { doc, etag } = snap;
+  const token = randomBytes(6).toString('base64url');
+  doc.recordCommit({ id: input.batchId, at: input.now, a: token, r: storedReplies(input.sessions, replies) });
+  input.sent.set(token, replies);
+  let put;
+  try {
+    put = await input.store.put(input.key, doc.encode(), etag === null ? { ifNoneMatch: '*' } : { ifMatch: etag });
+  } catch (e) {
+    doc.rollback();
+    return { kind: 'refused', detail: (e as Error).message };
+  }
+  if (put.status === 'ok') {
+    doc.release();
+    return { kind: 'committed', replies, etag: put.etag };
+  }
+  doc.rollback();
+  return put.status === 'unknown' ? { kind: 'unknown', detail: put.detail } : { kind: 'conflict' };
+}

@@ -1,0 +1,30 @@
+/**
+ * A batch request as the handler takes it: checked like any input from the
+ * network (the proxy is trusted, its bytes are not), then decoded once.
+ */
+import { CONTRACT_VERSION, decodeArg, type BatchRequest } from './contract';
+import { isWrite, lookupSpec } from './specs';
+
+export function validateRequest(req: unknown): string | null {
+  const r = req as Partial<BatchRequest> | null;
+  if (typeof r !== 'object' || r === null) return 'request is not an object';
+  if (r.v !== CONTRACT_VERSION) return `contract version ${JSON.stringify(r.v)} is not supported (this handler speaks ${CONTRACT_VERSION})`;
+  if (typeof r.batchId !== 'string' || r.batchId.length === 0 || r.batchId.length > 128) return 'batchId must be a non-empty string';
+  if (!Array.isArray(r.sessions)) return 'sessions must be an array';
+  for (const s of r.sessions) {
+    if (typeof s?.id !== 'string' || !Array.isArray(s.commands)) return 'malformed session';
+    for (const c of s.commands) if (!Array.isArray(c) || c.some((a) => typeof a !== 'string')) return 'malformed command';
+  }
+  return null;
+}
+
+/** The request's commands as byte strings, per session. */
+export function decodeSessions(req: BatchRequest): Buffer[][][] {
+  return req.sessions.map((s) => s.commands.map((argv) => argv.map(decodeArg)));
+}
+
+/** Whether the command may change the document, by its spec. */
+export function writes(argv: Buffer[]): boolean {
+  const spec = argv.length > 0 ? lookupSpec(argv[0]) : undefined;
+  return spec !== undefined && isWrite(spec);
+}
