@@ -106,7 +106,9 @@ export function keysOf(spec: CommandSpec, argv: readonly Buffer[]): Buffer[] {
     const start = beginAt(k.begin, argv);
     if (start < 0 || start >= argv.length) continue;
     if ('lastKey' in k.find) {
-      const last = k.find.lastKey >= 0 ? start + k.find.lastKey : argv.length + k.find.lastKey;
+      // A limit of N > 1 means the keys are the first 1/N of the words left (XREAD's streams, then ids).
+      const toEnd = k.find.limit > 1 ? start + Math.floor((argv.length - start) / k.find.limit) - 1 : argv.length - 1;
+      const last = k.find.lastKey >= 0 ? start + k.find.lastKey : toEnd + 1 + k.find.lastKey;
       for (let i = start; i <= Math.min(last, argv.length - 1); i += k.find.step) out.push(argv[i]);
     } else {
       const count = Number(argv[start + k.find.keyNumIdx]?.toString('latin1'));
