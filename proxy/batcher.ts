@@ -42,6 +42,9 @@ interface Pending {
   resolve: (replies: Reply[]) => void;
 }
 
+/** The reply of a command whose batch may or may not have taken effect. */
+const unknown = (message: string): Reply => fromWire(failureReply({ kind: 'unknown', message }));
+
 /** Request bytes of one command: base64 plus JSON quoting. */
 export function encodedSize(argv: Buffer[]): number {
   let n = 4;
@@ -148,20 +151,41 @@ export class Batcher {
     } catch (e) {
       res = { v: CONTRACT_VERSION, batchId: req.batchId, ok: false, failure: { kind: 'unknown', message: (e as Error).message } };
     }
-    this.metrics.recordBatch(req, res, Number(process.hrtime.bigint() - started) / 1e6);
+    try {
+      this.metrics.recordBatch(req, res, Number(process.hrtime.bigint() - started) / 1e6);
+      this.deliver(batch, res);
+    } catch (e) {
+      // A bug here must not leave connections waiting forever for a batch
+      // that has run: whoever is not answered yet gets "outcome unknown"
+      // (resolving an answered submission again does nothing).
+      const err = unknown(`internal error while reading the response: ${(e as Error).message}`);
+      for (const p of batch) p.resolve(p.commands.map(() => err));
+    }
+  }
+
+  /** Answers each submission of the batch from the response, or sends it again. */
+  private deliver(batch: Pending[], res: BatchResponse): void {
     if (!res.ok) {
       const err = fromWire(failureReply(res.failure));
       for (const p of batch) p.resolve(p.commands.map(() => err));
       return;
     }
+    const byId = new Map(res.sessions.map((s) => [s.id, s.replies]));
     const again: Pending[] = [];
     batch.forEach((p, i) => {
-      const replies = res.ok ? res.sessions[i]?.replies ?? [] : [];
-      // The handler stops at the first reply that does not fit in its
-      // response; every later submission got nothing and ran nothing. Only
-      // the first one can be too big on its own: the others go again.
-      if (replies.length === 0 && i > 0) again.push(p);
-      else p.resolve(replies.map(fromWire));
+      const replies = byId.get(String(i));
+      if (replies === undefined) {
+        // The handler did not say what became of these commands: they may have been committed with the rest.
+        const err = unknown('the response carried no replies for this connection');
+        p.resolve(p.commands.map(() => err));
+      } else if (replies.length === 0 && i > 0) {
+        // The handler stops at the first reply that does not fit in its
+        // response; every later submission got nothing and ran nothing. Only
+        // the first one can be too big on its own: the others go again.
+        again.push(p);
+      } else {
+        p.resolve(replies.map(fromWire));
+      }
     });
     if (again.length > 0) this.requeue(again);
   }

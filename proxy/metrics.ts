@@ -19,6 +19,8 @@ export class Metrics {
   connectedClients = 0;
   commandsProcessed = 0;
   protocolErrors = 0;
+  /** Connections closed by an unexpected exception while serving them (each one logged with its stack). */
+  internalErrors = 0;
   /** Times a connection hit its pipeline limit and reading was paused; connections paused now. */
   readPauses = 0;
   pausedClients = 0;
@@ -74,6 +76,6 @@ export class Metrics {
     this.errors.clear();
     this.batches = this.batchCommands = this.invokeMsTotal = this.invokeMsMax = 0;
     this.s3Gets = this.s3Puts = this.conflicts = this.batchesReplayed = 0;
-    this.batchFailuresNotApplied = this.batchFailuresUnknown = this.protocolErrors = this.readPauses = 0;
+    this.batchFailuresNotApplied = this.batchFailuresUnknown = this.protocolErrors = this.internalErrors = this.readPauses = 0;
   }
 }

@@ -7,7 +7,7 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { Batcher, type BatchLimits } from './batcher';
 import type { Executor } from './executors/types';
-import type { ServerInfo, SessionState } from './local';
+import { LOCAL_COMMANDS, type LocalCommand, type ServerInfo, type SessionState } from './local';
 import type { Logger } from './log';
 import { Metrics } from './metrics';
 import { Session, type SessionLimits } from './session';
@@ -33,6 +33,11 @@ export interface ServerOptions {
   batch: BatchLimits;
   executor: Executor;
   log: Logger;
+  /**
+   * Test seam: commands answered locally besides (or instead of) the
+   * built-in ones, e.g. one that throws to exercise the error boundary.
+   */
+  extraLocalCommands?: LocalCommand[];
 }
 
 export class ValthreeServer {
@@ -41,11 +46,14 @@ export class ValthreeServer {
   private readonly sessions = new Set<Session>();
   private readonly batcher: Batcher;
   private readonly info: ServerInfo;
+  private readonly localCommands: ReadonlyMap<string, LocalCommand>;
   private boundPort = 0;
   private stopping: Promise<void> | null = null;
 
   constructor(private readonly opts: ServerOptions) {
     this.batcher = new Batcher(opts.executor, opts.batch, this.metrics);
+    const extra = opts.extraLocalCommands ?? [];
+    this.localCommands = extra.length === 0 ? LOCAL_COMMANDS : new Map([...LOCAL_COMMANDS, ...extra.map((c): [string, LocalCommand] => [c.spec.name, c])]);
     const sessions = this.sessions;
     const self = this;
     this.info = {
@@ -110,6 +118,7 @@ export class ValthreeServer {
       limits: this.opts.limits,
       log: this.opts.log,
       idleTimeoutMs: this.opts.idleTimeoutSeconds * 1000,
+      localCommands: this.localCommands,
     });
     this.sessions.add(session);
     m.connectedClients = this.sessions.size;

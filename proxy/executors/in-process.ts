@@ -7,6 +7,7 @@ import { LocalLambda } from '../../lambda/local-runtime';
 import type { BatchRequest, BatchResponse } from '../../lambda/contract';
 import type { ObjectStore } from '../../lambda/store/types';
 import { failed, type Executor } from './types';
+import { validateResponse } from './validate';
 
 export class InProcessExecutor implements Executor {
   readonly description: string;
@@ -23,12 +24,18 @@ export class InProcessExecutor implements Executor {
   }
 
   async execute(req: BatchRequest): Promise<BatchResponse> {
+    let raw: unknown;
     try {
-      return await this.runtime.invoke(req);
+      raw = await this.runtime.invoke(req);
     } catch (e) {
       // A handler bug: it may have thrown after its write landed.
       return failed(req, 'unknown', `handler error: ${(e as Error).message}`);
     }
+    // The same handler code as in Lambda, held to the same contract: a
+    // malformed answer is a handler bug whose effect is unknown, not a reply
+    // for the proxy to trip over.
+    const res = validateResponse(req, raw);
+    return typeof res === 'string' ? failed(req, 'unknown', `handler returned a malformed response: ${res}`) : res;
   }
 
   async close(): Promise<void> {

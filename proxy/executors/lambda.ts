@@ -7,12 +7,14 @@
  * backoff; an ambiguous failure (timeout, 5xx, reset, a function crash) is
  * re-sent once with the same batch id, which the handler recognises in the
  * commit window, so it still takes effect at most once. What stays ambiguous
- * is answered as "outcome unknown".
+ * is answered as "outcome unknown", and so is an answer that is not a
+ * well-formed response to the batch (validate.ts).
  */
 import { LambdaClient, InvokeCommand } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { BatchRequest, BatchResponse } from '../../lambda/contract';
 import { failed, type Executor } from './types';
+import { validateResponse } from './validate';
 
 export interface LambdaExecutorOptions {
   functionName: string;
@@ -95,31 +97,50 @@ export class LambdaExecutor implements Executor {
     req: BatchRequest,
     payload: Buffer,
   ): Promise<{ kind: 'done'; response: BatchResponse } | { kind: 'throttled' | 'ambiguous' | 'refused'; detail: string }> {
+    let body: string;
     try {
       const res = await this.client.send(new InvokeCommand({ FunctionName: this.opts.functionName, Payload: payload }));
-      const body = res.Payload ? Buffer.from(res.Payload).toString('utf8') : '';
+      body = res.Payload ? Buffer.from(res.Payload).toString('utf8') : '';
       if (res.FunctionError) {
         // The function crashed or timed out: it may have committed before that.
         return { kind: 'ambiguous', detail: `Lambda function error: ${summarise(body)}` };
       }
-      const response = JSON.parse(body) as BatchResponse;
-      if (response?.batchId !== req.batchId) return { kind: 'ambiguous', detail: 'Lambda answered for another batch' };
-      return { kind: 'done', response };
     } catch (e) {
-      const err = e as SdkError;
-      const status = err.$metadata?.httpStatusCode;
-      const detail = `Invoke failed: ${err.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}${err.message && err.message !== err.name ? `: ${err.message}` : ''}`;
-      if (status === 429 || err.name === 'TooManyRequestsException') return { kind: 'throttled', detail };
-      // Other 4xx: the request was refused before the function ran.
-      if (status !== undefined && status >= 400 && status < 500 && status !== 408) return { kind: 'refused', detail };
-      if (e instanceof SyntaxError) return { kind: 'ambiguous', detail: 'Lambda returned a malformed response' };
-      return { kind: 'ambiguous', detail };
+      return classifyInvokeError(e);
     }
+    return { kind: 'done', response: parseResponse(req, body) };
   }
 
   async close(): Promise<void> {
     this.client.destroy();
   }
+}
+
+function classifyInvokeError(e: unknown): { kind: 'throttled' | 'ambiguous' | 'refused'; detail: string } {
+  const err = e as SdkError;
+  const status = err.$metadata?.httpStatusCode;
+  const detail = `Invoke failed: ${err.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}${err.message && err.message !== err.name ? `: ${err.message}` : ''}`;
+  if (status === 429 || err.name === 'TooManyRequestsException') return { kind: 'throttled', detail };
+  // Other 4xx: the request was refused before the function ran.
+  if (status !== undefined && status >= 400 && status < 500 && status !== 408) return { kind: 'refused', detail };
+  return { kind: 'ambiguous', detail };
+}
+
+/**
+ * The function ran and answered; whatever it answered is used only if it is
+ * a well-formed response to this batch. Otherwise it may have committed or
+ * not, and re-sending cannot tell (a replay of a malformed answer is no
+ * better): the whole batch is "outcome unknown".
+ */
+function parseResponse(req: BatchRequest, body: string): BatchResponse {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch {
+    return failed(req, 'unknown', `Lambda returned a malformed response: not JSON (${body.length} bytes)`);
+  }
+  const res = validateResponse(req, raw);
+  return typeof res === 'string' ? failed(req, 'unknown', `Lambda returned a malformed response: ${res}`) : res;
 }
 
 function summarise(body: string): string {

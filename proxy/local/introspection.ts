@@ -47,6 +47,7 @@ function section(name: Section, server: ServerInfo): string[] {
         `total_commands_processed:${m.commandsProcessed}`,
         `total_error_replies:${[...m.errors.values()].reduce((a, b) => a + b, 0)}`,
         `protocol_errors:${m.protocolErrors}`,
+        `valthree_internal_errors:${m.internalErrors}`,
         `valthree_read_pauses:${m.readPauses}`,
         `valthree_batches:${m.batches}`,
         `valthree_batch_commands:${m.batchCommands}`,

@@ -6,13 +6,19 @@
  * without bound, `*99999999999` throws, `$abc` is read as a number and the
  * CRLF after a bulk is skipped blindly. So this framer validates each request's
  * headers and framing itself and hands redis-parser only complete, well-formed
- * arrays of bulk strings, which it decodes into Buffers. Inline commands
- * (`PING\r\n` from nc or telnet) are not RESP at all; they are split here.
+ * arrays of bulk strings, which it decodes into Buffers (header syntax:
+ * syntax.ts). Inline commands (`PING\r\n` from nc or telnet) are not RESP at
+ * all; they are cut into lines here and split into words by inline.ts.
  *
  * The framer does not scan bulk bodies: it skips them by length, and while a
  * large body is still arriving it only collects chunks (no re-concatenation).
  */
 import RedisParser from 'redis-parser';
+import { splitInline } from './inline';
+import { CR, LF, ProtocolError, parseLength, printable, readLine } from './syntax';
+
+export { ProtocolError } from './syntax';
+export { splitInline } from './inline';
 
 export interface ProtocolLimits {
   /** Largest bulk string accepted at all (bytes). */
@@ -42,14 +48,6 @@ export interface Request {
   /** Memory the request holds while queued; the session sets it (0 here, so every request has one shape). */
   cost: number;
 }
-
-/** The connection must be closed after replying `-ERR Protocol error: ...`. */
-export class ProtocolError extends Error {}
-
-const CR = 13;
-const LF = 10;
-/** `*1048576\r\n` and `$8388608\r\n` fit easily; a longer header is garbage. */
-const MAX_HEADER = 24;
 
 export class RequestFramer {
   private chunks: Buffer[] = [];
@@ -202,119 +200,4 @@ export class RequestFramer {
     if (argv.length > 0) out.push({ argv, bytes: lf + 1 - start, cost: 0 });
     return lf + 1;
   }
-}
-
-function readLine(buf: Buffer, from: number, what: string): { end: number; next: number } | null {
-  const limit = Math.min(buf.length, from + MAX_HEADER);
-  for (let i = from; i < limit; i++) {
-    if (buf[i] === CR) {
-      if (i + 1 >= buf.length) return null;
-      if (buf[i + 1] !== LF) throw new ProtocolError(`Protocol error: ${what} length not terminated by CRLF`);
-      return { end: i, next: i + 2 };
-    }
-  }
-  if (limit - from >= MAX_HEADER) throw new ProtocolError(`Protocol error: invalid ${what} length`);
-  return null;
-}
-
-/** Strict decimal (an optional '-', then digits); redis-parser would accept `$abc`. */
-function parseLength(buf: Buffer, from: number, end: number, error: string): number {
-  let i = from;
-  let sign = 1;
-  if (buf[i] === 0x2d /* '-' */) {
-    sign = -1;
-    i++;
-  }
-  if (i === end) throw new ProtocolError(`Protocol error: ${error}`);
-  let n = 0;
-  for (; i < end; i++) {
-    const d = buf[i] - 0x30;
-    if (d < 0 || d > 9) throw new ProtocolError(`Protocol error: ${error}`);
-    n = n * 10 + d;
-  }
-  if (!Number.isSafeInteger(n)) throw new ProtocolError(`Protocol error: ${error}`);
-  return sign * n;
-}
-
-function printable(byte: number): string {
-  return byte >= 0x20 && byte < 0x7f ? String.fromCharCode(byte) : `\\x${byte.toString(16).padStart(2, '0')}`;
-}
-
-/**
- * Splits an inline line like Redis's sdssplitargs: words separated by blanks,
- * "double quotes" with \n \r \t \b \a \\ \" \xHH escapes, 'single quotes' with \'.
- * A closing quote must be followed by a blank or the end. Returns null if unbalanced.
- */
-export function splitInline(line: Buffer): Buffer[] | null {
-  // Fast path (nc, telnet, redis-benchmark's inline PING): no quotes, so words
-  // are plain runs between blanks and can be views of the line.
-  if (line.indexOf(0x22) < 0 && line.indexOf(0x27) < 0) return splitPlain(line);
-  const out: Buffer[] = [];
-  let i = 0;
-  const n = line.length;
-  const isSpace = (c: number) => c === 0x20 || c === 0x09 || c === CR || c === LF || c === 0x0b || c === 0x0c;
-  while (true) {
-    while (i < n && isSpace(line[i])) i++;
-    if (i >= n) return out;
-    const word: number[] = [];
-    let inDq = false;
-    let inSq = false;
-    for (;;) {
-      if (inDq) {
-        if (i >= n) return null;
-        const c = line[i];
-        if (c === 0x5c /* \ */ && i + 3 < n && line[i + 1] === 0x78 /* x */ && isHex(line[i + 2]) && isHex(line[i + 3])) {
-          word.push(parseInt(String.fromCharCode(line[i + 2], line[i + 3]), 16));
-          i += 3;
-        } else if (c === 0x5c && i + 1 < n) {
-          i++;
-          const e = line[i];
-          word.push(e === 0x6e ? LF : e === 0x72 ? CR : e === 0x74 ? 0x09 : e === 0x62 ? 0x08 : e === 0x61 ? 0x07 : e);
-        } else if (c === 0x22 /* " */) {
-          if (i + 1 < n && !isSpace(line[i + 1])) return null;
-          inDq = false;
-        } else word.push(c);
-      } else if (inSq) {
-        if (i >= n) return null;
-        const c = line[i];
-        if (c === 0x5c && i + 1 < n && line[i + 1] === 0x27) {
-          i++;
-          word.push(0x27);
-        } else if (c === 0x27 /* ' */) {
-          if (i + 1 < n && !isSpace(line[i + 1])) return null;
-          inSq = false;
-        } else word.push(c);
-      } else {
-        if (i >= n || isSpace(line[i])) break;
-        const c = line[i];
-        if (c === 0x22) inDq = true;
-        else if (c === 0x27) inSq = true;
-        else word.push(c);
-      }
-      i++;
-    }
-    out.push(Buffer.from(word));
-  }
-}
-
-function splitPlain(line: Buffer): Buffer[] {
-  const out: Buffer[] = [];
-  let i = 0;
-  const n = line.length;
-  while (i < n) {
-    while (i < n && isBlank(line[i])) i++;
-    if (i >= n) break;
-    const start = i;
-    while (i < n && !isBlank(line[i])) i++;
-    out.push(line.subarray(start, i));
-  }
-  return out;
-}
-
-function isBlank(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === CR || c === LF || c === 0x0b || c === 0x0c;
-}
-
-function isHex(c: number): boolean {
-  return (c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46);
 }

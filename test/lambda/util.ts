@@ -61,5 +61,5 @@ export const err = (v: string): WireReply => ({ t: 'error', v });
 export function canonical(doc: Document): string {
   const raw = JSON.parse(doc.encode().toString('utf8')) as Record<string, unknown>;
   const sortObj = (o: unknown) => Object.fromEntries(Object.entries(o as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
-  return JSON.stringify({ format: raw.format, commits: raw.commits, data: sortObj(raw.data), data64: sortObj(raw.data64) });
+  return JSON.stringify({ ...raw, data: sortObj(raw.data), data64: sortObj(raw.data64) });
 }

@@ -2,8 +2,10 @@
  * Group commit's bookkeeping: every submission of a batch gets its own
  * answer, also when the handler's response budget cut the batch short.
  */
+import type { BatchRequest, BatchResponse, WireReply } from '../../lambda/contract';
 import { createHandler } from '../../lambda/handler';
 import { Batcher, DEFAULT_BATCH_LIMITS } from '../../proxy/batcher';
+import type { Executor } from '../../proxy/executors/types';
 import { InProcessExecutor } from '../../proxy/executors/in-process';
 import { Metrics } from '../../proxy/metrics';
 import { MemoryStore } from '../support/memory-store';
@@ -47,4 +49,51 @@ test('in a write batch, a connection cut off by an earlier big reply runs in the
     { t: 'bulk', v: Buffer.from('1') },
     { t: 'bulk', v: Buffer.from('2') },
   ]);
+});
+
+describe('the batcher trusts no response to be complete', () => {
+  /** An executor that answers every batch with what `answer` makes of its request. */
+  const fake = (answer: (req: BatchRequest) => BatchResponse): Executor => ({
+    description: 'fake',
+    ready: async () => undefined,
+    execute: async (req) => answer(req),
+    close: async () => undefined,
+  });
+  const stats = { s3Gets: 0, s3Puts: 0, conflicts: 0, keys: 0, replayed: false };
+  const cmd = (...w: string[]) => w.map((x) => Buffer.from(x));
+  /** Two connections' submissions that land in one batch. */
+  const both = (batcher: Batcher) => Promise.all([batcher.submit([cmd('SET', 'a', '1')], true), batcher.submit([cmd('SET', 'b', '2'), cmd('SET', 'c', '3')], true)]);
+
+  test('a session missing from the response: its commands are "outcome unknown", the others answered', async () => {
+    const batcher = new Batcher(fake((req) => ({ v: 1, batchId: req.batchId, ok: true, sessions: [{ id: '0', replies: [{ t: 'simple', v: 'OK' }] }], stats })), DEFAULT_BATCH_LIMITS, new Metrics());
+    const [one, two] = await both(batcher);
+    expect(one).toEqual([{ t: 'simple', v: 'OK' }]);
+    expect(two).toHaveLength(2);
+    for (const r of two) expect(r.t === 'error' && r.v).toMatch(/^UNKNOWN outcome unknown: the response carried no replies for this connection/);
+  });
+
+  test('sessions are matched by id, not by position', async () => {
+    const batcher = new Batcher(
+      fake((req) => ({
+        v: 1,
+        batchId: req.batchId,
+        ok: true,
+        sessions: [...req.sessions].reverse().map((s) => ({ id: s.id, replies: s.commands.map(() => ({ t: 'simple' as const, v: `for ${s.id}` })) })),
+        stats,
+      })),
+      DEFAULT_BATCH_LIMITS,
+      new Metrics(),
+    );
+    const [one, two] = await both(batcher);
+    expect(one).toEqual([{ t: 'simple', v: 'for 0' }]);
+    expect(two).toEqual([{ t: 'simple', v: 'for 1' }, { t: 'simple', v: 'for 1' }]);
+  });
+
+  test('a response that breaks while being read (an executor that skipped validation) answers "outcome unknown", never hangs', async () => {
+    const broken = { t: 'bulk', v: 42 } as unknown as WireReply;
+    const batcher = new Batcher(fake((req) => ({ v: 1, batchId: req.batchId, ok: true, sessions: req.sessions.map((s) => ({ id: s.id, replies: [broken] })), stats })), DEFAULT_BATCH_LIMITS, new Metrics());
+    const [one, two] = await both(batcher);
+    for (const r of [...one, ...two]) expect(r.t === 'error' && r.v).toMatch(/^UNKNOWN outcome unknown: internal error while reading the response/);
+    expect(two).toHaveLength(2);
+  });
 });

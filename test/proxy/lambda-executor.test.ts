@@ -63,3 +63,34 @@ test('a refusal before the function ran (404) is "not applied"', async () => {
   expect(res.ok === false && res.failure.kind).toBe('not-applied');
   expect(lambda.commandCalls(InvokeCommand)).toHaveLength(1);
 });
+
+describe('a malformed response is "outcome unknown" for the whole batch, at once (no re-send)', () => {
+  const body = (x: unknown) => ({ StatusCode: 200, Payload: blob(typeof x === 'string' ? x : JSON.stringify(x)) });
+  const ok = okResponse as BatchResponse & { ok: true };
+  test.each<[string, ReturnType<typeof body>, RegExp]>([
+    ['a non-JSON body', body('{"v":1,"batchId":"b-1","ok":tr'), /not JSON/],
+    ['an empty body', body(''), /not JSON/],
+    ['sessions missing', body({ ...ok, sessions: undefined }), /sessions is not an array/],
+    ['a reply of the wrong shape', body({ ...ok, sessions: [{ id: '0', replies: [{ t: 'bulk', v: 5 }] }] }), /sessions\[0\]\.replies\[0\]: v is not base64/],
+    ['a session id the request did not send', body({ ...ok, sessions: [{ id: '7', replies: [{ t: 'simple', v: 'OK' }] }] }), /has id "7", which the request did not send/],
+    ['more replies than commands', body({ ...ok, sessions: [{ id: '0', replies: [{ t: 'simple', v: 'OK' }, { t: 'simple', v: 'OK' }] }] }), /2 replies for 1 commands/],
+    ['an answer for another batch', body({ ...ok, batchId: 'b-2' }), /batchId "b-2" is not this batch's/],
+    ['null', body('null'), /not an object/],
+  ])('%s', async (_name, response, problem) => {
+    lambda.on(InvokeCommand).resolves(response);
+    const res = await executor().execute(req);
+    expect(res.ok).toBe(false);
+    if (res.ok) return;
+    expect(res.failure.kind).toBe('unknown');
+    expect(res.failure.message).toMatch(/^Lambda returned a malformed response: /);
+    expect(res.failure.message).toMatch(problem);
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(1);
+  });
+
+  test('after an ambiguous attempt, too', async () => {
+    lambda.on(InvokeCommand).rejectsOnce(sdkError('ECONNRESET')).resolvesOnce(body('garbage'));
+    const res = await executor().execute(req);
+    expect(res.ok === false && res.failure.kind).toBe('unknown');
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(2);
+  });
+});

@@ -1,0 +1,77 @@
+/**
+ * What a session does with a request: answer it here (a local command, or an
+ * error decided without running anything) or send it to the engine.
+ *
+ * It reads the shared command specs (lambda/specs) — names, arity, flags —
+ * never the engine's code: a command is the proxy's own when the local table
+ * has it, the engine's otherwise.
+ */
+import { arityError, isWrite, lookupSpec, type CommandSpec } from '../../lambda/specs';
+import { unknownCommand, wrongArity } from '../../lambda/errors';
+import { encodedSize } from '../batcher';
+import { LOCAL_COMMANDS, type LocalCommand, type LocalResult, type ServerInfo, type SessionState } from '../local';
+import { NOAUTH } from '../local/auth';
+import { error, type Reply } from '../resp/reply';
+
+/**
+ * A request to answer here. Either `reply` is already known (an error decided
+ * at classification) or `cmd` runs when the step is consumed, never before.
+ */
+export interface LocalStep {
+  kind: 'local';
+  argv: Buffer[];
+  /** What metrics and logs see (never an unknown word: see classify). */
+  name: string;
+  cmd: LocalCommand | null;
+  reply: Reply | null;
+}
+
+export interface RemoteStep {
+  kind: 'remote';
+  argv: Buffer[];
+  name: string;
+  write: boolean;
+}
+
+export type Step = LocalStep | RemoteStep;
+
+/** The limits classification enforces, so that no request too big for one Lambda payload is ever submitted. */
+export interface ClassifyLimits {
+  maxValueBytes: number;
+  maxSubmitBytes: number;
+}
+
+/** Commands outside the spec table are looked up only when a test added some (ServerOptions.extraLocalCommands). */
+const LOCAL_TABLE_SIZE = LOCAL_COMMANDS.size;
+
+const answer = (argv: Buffer[], name: string, reply: Reply): LocalStep => ({ kind: 'local', argv, name, cmd: null, reply });
+
+/** Decides what a request is, without running it. `local` is the table of commands answered here. */
+export function classify(argv: Buffer[], s: SessionState, local: ReadonlyMap<string, LocalCommand>, limits: ClassifyLimits): Step {
+  const spec: CommandSpec | undefined = lookupSpec(argv[0]) ?? (local.size > LOCAL_TABLE_SIZE ? local.get(argv[0].toString('latin1').toLowerCase())?.spec : undefined);
+  // The label is what metrics and logs see: never an unknown word, which
+  // may be anything (a password typed in the wrong place) and is unbounded.
+  const name = spec ? spec.name : 'unknown';
+  if (!s.authenticated && !spec?.flags.includes('no_auth')) return answer(argv, name, NOAUTH);
+  if (!spec) return answer(argv, name, error(unknownCommand(argv[0], argv.slice(1))));
+  const badArity = arityError(spec, argv);
+  if (badArity) return answer(argv, name, error(wrongArity(badArity)));
+  const localCmd = local.get(name);
+  if (localCmd) return { kind: 'local', argv, name, cmd: localCmd, reply: null };
+  for (const a of argv) {
+    if (a.length > limits.maxValueBytes) {
+      return answer(argv, name, error(`ERR value too large: ${a.length} bytes, the limit is ${limits.maxValueBytes} (one Lambda payload)`));
+    }
+  }
+  // Many arguments can add up past one Lambda payload even if each fits.
+  const size = encodedSize(argv);
+  if (size > limits.maxSubmitBytes) {
+    return answer(argv, name, error(`ERR command too large: ${size} bytes encoded, the limit is ${limits.maxSubmitBytes} (one Lambda payload)`));
+  }
+  return { kind: 'remote', argv, name, write: isWrite(spec) };
+}
+
+/** Runs a classified local step: its reply, or a result that also asks to close (QUIT). */
+export function runLocal(step: LocalStep, s: SessionState, server: ServerInfo): Reply | LocalResult {
+  return step.reply ?? (step.cmd as LocalCommand).run(step.argv.slice(1), s, server);
+}

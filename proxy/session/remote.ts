@@ -1,0 +1,59 @@
+/**
+ * A session's engine commands: consecutive ones leave together as one
+ * submission to the batcher, within the submission limits.
+ */
+import { encodedSize, type Batcher } from '../batcher';
+import { error, type Reply } from '../resp/reply';
+import type { RemoteStep, Step } from './classify';
+import type { RequestQueue } from './queue';
+
+/** Engine commands consumed from the head of the queue, to be submitted together. */
+export interface Run {
+  steps: RemoteStep[];
+  /** Any of them writes: the run waits for the next write batch. */
+  write: boolean;
+}
+
+/**
+ * Consumes the engine commands that go out together, starting with `first`
+ * (the head of the queue): up to the submission limits, and never past a
+ * local command (a barrier: it must see everything before it done).
+ */
+export function takeRun(first: RemoteStep, queue: RequestQueue, peek: () => Step | null, limits: { maxSubmitCommands: number; maxSubmitBytes: number }): Run {
+  const steps: RemoteStep[] = [];
+  let write = false;
+  let bytes = 0;
+  let step: Step | null = first;
+  while (step && step.kind === 'remote' && steps.length < limits.maxSubmitCommands) {
+    const size = encodedSize(step.argv);
+    if (steps.length > 0 && bytes + size > limits.maxSubmitBytes) break;
+    bytes += size;
+    write ||= step.write;
+    steps.push(step);
+    queue.shift();
+    step = peek();
+  }
+  return { steps, write };
+}
+
+/**
+ * Submits a run and resolves with one reply per executed command (at least
+ * one), and the time it took. Commands the handler did not get to (it stopped
+ * at its response budget) go back to the front of the queue, for the next
+ * submission.
+ */
+export async function submitRun(batcher: Batcher, run: Run, queue: RequestQueue): Promise<{ replies: Reply[]; usec: number }> {
+  const started = process.hrtime.bigint();
+  let replies = await batcher.submit(
+    run.steps.map((s) => s.argv),
+    run.write,
+  );
+  if (replies.length === 0) {
+    // The handler could not fit even one reply: never loop on it.
+    replies = [error('ERR reply too large for one Lambda response')];
+  }
+  const usec = Number(process.hrtime.bigint() - started) / 1000;
+  if (replies.length < run.steps.length) queue.unshift(run.steps.slice(replies.length).map((s) => s.argv));
+  // More replies than commands would be a handler bug; the extra ones answer nothing.
+  return { replies: replies.length > run.steps.length ? replies.slice(0, run.steps.length) : replies, usec };
+}
