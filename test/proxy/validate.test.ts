@@ -56,7 +56,11 @@ test.each<[string, (r: Record<string, unknown>) => void, RegExp]>([
   ['more replies than commands', (r) => sessions(r)[1].replies.push({ t: 'null' }), /sessions\[1\] has 2 replies for 1 commands/],
   ['a reply that is not an object', (r) => (sessions(r)[1].replies[0] = 'OK'), /sessions\[1\]\.replies\[0\]: not an object/],
   ['an unknown reply type', (r) => (sessions(r)[1].replies[0] = { t: 'blob', v: 'x' }), /replies\[0\]: unknown reply type "blob"/],
-  ['an int that is a string', (r) => (sessions(r)[1].replies[0] = { t: 'int', v: '3' }), /replies\[0\]: v is not an integer/],
+  // Beyond ±2^53 an int travels as its digits; any other text is malformed.
+  ['an int that is text but not digits', (r) => (sessions(r)[1].replies[0] = { t: 'int', v: '3x' }), /replies\[0\]: v is not an integer/],
+  ['a double that is not a number', (r) => (sessions(r)[1].replies[0] = { t: 'double', v: 'one' }), /replies\[0\]: v is not a double/],
+  ['a map entry that is not a pair', (r) => (sessions(r)[1].replies[0] = { t: 'map', v: [[{ t: 'int', v: 1 }]] }), /replies\[0\]: \[0\] is not a pair/],
+  ['a verbatim string without its format', (r) => (sessions(r)[1].replies[0] = { t: 'verbatim', v: 'eA==' }), /format is not three letters/],
   ['a bulk that is not base64', (r) => (sessions(r)[0].replies[0] = { t: 'bulk', v: 42 }), /replies\[0\]: v is not base64/],
   ['a simple string without a value', (r) => (sessions(r)[1].replies[0] = { t: 'simple' }), /v is not a string/],
   ['a bad element deep in an array', (r) => ((sessions(r)[0].replies[1] as { v: { v: unknown[] }[] }).v[2].v[0] = { t: 'int', v: 1.5 }), /^sessions\[0\]\.replies\[1\]\[2\]\[0\]: v is not an integer$/],
