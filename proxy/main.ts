@@ -27,8 +27,9 @@ async function main(): Promise<void> {
     server = buildServer(settings, executor, log);
     await server.listen();
   } catch (e) {
-    // A clear one-line reason (port in use, data dir locked, bad flag) and exit 1.
-    log.fatal({ err: (e as Error).message }, 'valthree cannot start');
+    // A clear one-line reason (port in use, data dir locked, bad flag) and
+    // exit 1; the log line keeps the stack, for a failure nobody expected.
+    log.fatal({ err: e }, 'valthree cannot start');
     process.stderr.write(`valthree: ${(e as Error).message}\n`);
     process.exit(1);
   }
