@@ -2,12 +2,13 @@
  * valthree's entry point: `npm start -- [flags]` (or `node proxy.js` in the
  * container). `--help` lists every flag and its environment variable.
  */
-import { parseArgs, help, UsageError, type Settings } from './config';
+import { parseArgs, help, UsageError, type ProxySettings } from './config';
 import { buildExecutor, buildServer } from './app';
 import { createLogger } from './log';
+import type { ValthreeServer } from './server';
 
 async function main(): Promise<void> {
-  let settings: Settings;
+  let settings: ProxySettings;
   try {
     settings = parseArgs(process.argv.slice(2));
   } catch (e) {
@@ -15,12 +16,12 @@ async function main(): Promise<void> {
     process.stderr.write(`valthree: ${e.message}\n\n${help()}`);
     process.exit(2);
   }
-  if (settings.help === 'true') {
+  if (settings.help) {
     process.stdout.write(help());
     return;
   }
-  const log = createLogger(settings['log-level']);
-  let server;
+  const log = createLogger(settings.logLevel);
+  let server: ValthreeServer;
   try {
     const executor = buildExecutor(settings);
     await executor.ready();

@@ -5,7 +5,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
 import pino from 'pino';
-import { parseArgs, type Settings } from '../../proxy/config';
+import { parseArgs, type ProxySettings } from '../../proxy/config';
 import { buildExecutor, buildServer } from '../../proxy/app';
 import type { Executor } from '../../proxy/executors/types';
 import type { ValthreeServer } from '../../proxy/server';
@@ -20,7 +20,7 @@ export interface RunningProxy {
 
 /** Flags as on the command line, e.g. ['--data-dir', dir]; port 0 unless given. */
 export async function startProxy(args: string[], opts: { executor?: Executor; env?: NodeJS.ProcessEnv } = {}): Promise<RunningProxy> {
-  const settings: Settings = parseArgs(['--port', '0', ...args], opts.env ?? {});
+  const settings: ProxySettings = parseArgs(['--port', '0', ...args], opts.env ?? {});
   const executor = opts.executor ?? buildExecutor(settings, opts.env ?? process.env);
   await executor.ready();
   const server = buildServer(settings, executor, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
