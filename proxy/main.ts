@@ -5,6 +5,7 @@
 import { parseArgs, help, UsageError, type ProxySettings } from './config';
 import { buildExecutor, buildServer } from './app';
 import { createLogger } from './log';
+import { installProcessErrorHandlers } from './process-errors';
 import type { ValthreeServer } from './server';
 
 async function main(): Promise<void> {
@@ -26,6 +27,10 @@ async function main(): Promise<void> {
     const executor = buildExecutor(settings);
     await executor.ready();
     server = buildServer(settings, executor, log);
+    // From here on an error that escapes every handler is logged and counted,
+    // and the proxy keeps serving (see process-errors.ts). Before, nothing is
+    // serving yet: Node's default (print the stack, exit non-zero) is right.
+    installProcessErrorHandlers(process, log, server.metrics);
     await server.listen();
   } catch (e) {
     // A clear one-line reason (port in use, data dir locked, bad flag) and
