@@ -1,9 +1,12 @@
 /**
- * The handler's settings, from the environment (Lambda) or from the proxy's
- * flags (in-process). One place, so both paths behave the same.
+ * The handler's storage settings: what they are, their defaults, and how the
+ * Lambda reads them from its environment. The in-process proxy builds the
+ * same settings from its flags (proxy/app.ts), with these defaults and the
+ * same value parsers (setting-values.ts), so both paths behave the same.
  */
 import type { HandlerOptions } from './handler';
 import { DEFAULT_MAX_DOCUMENT_BYTES } from './document';
+import { boolean, oneOf, positive } from './setting-values';
 import { FileStore } from './store/file';
 import { S3Store } from './store/s3';
 import { checkStorageSafety } from './store/safety';
@@ -28,26 +31,61 @@ export interface StorageSettings {
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
 
+export const ETAG_FORMS = ['auto', 'quoted', 'unquoted'] as const;
+
+export const STORAGE_DEFAULTS = {
+  dataDir: './.valthree',
+  key: 'db.json',
+  s3TimeoutMs: 3000,
+  etagForm: 'auto',
+  maxDocumentBytes: DEFAULT_MAX_DOCUMENT_BYTES,
+  unsafeStorage: false,
+  cache: true,
+  exactlyOnce: true,
+} as const satisfies Partial<StorageSettings>;
+
+/**
+ * The AWS SDK's own conventions, read from the given environment (which may
+ * not be process.env): the Lambda and the in-process proxy honour the same.
+ */
+export interface AwsEnvironment {
+  region?: string;
+  /** AWS_ENDPOINT_URL_S3, else AWS_ENDPOINT_URL (LocalStack, MinIO, Ceph RGW). */
+  s3Endpoint?: string;
+  credentials?: StorageSettings['credentials'];
+}
+
+export function awsEnvironment(env: NodeJS.ProcessEnv): AwsEnvironment {
+  return {
+    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
+    s3Endpoint: env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined,
+    credentials: staticCredentials(env),
+  };
+}
+
 /** AWS_ACCESS_KEY_ID/SECRET from the given environment (which may not be process.env). */
 export function staticCredentials(env: NodeJS.ProcessEnv): StorageSettings['credentials'] {
   if (!env.AWS_ACCESS_KEY_ID || !env.AWS_SECRET_ACCESS_KEY) return undefined;
   return { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY, sessionToken: env.AWS_SESSION_TOKEN || undefined };
 }
 
+/** The Lambda's settings, from its environment (the variables lib/data-plane-stack.ts sets). */
 export function storageSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): StorageSettings {
+  const d = STORAGE_DEFAULTS;
+  const aws = awsEnvironment(env);
   return {
     bucket: env.VALTHREE_BUCKET || undefined,
-    dataDir: env.VALTHREE_DATA_DIR || './.valthree',
-    key: env.VALTHREE_KEY || 'db.json',
-    region: env.AWS_REGION || env.AWS_DEFAULT_REGION || undefined,
-    endpoint: env.VALTHREE_S3_ENDPOINT || env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined,
-    credentials: staticCredentials(env),
-    s3TimeoutMs: positive(env.VALTHREE_S3_TIMEOUT_MS, 3000, 'VALTHREE_S3_TIMEOUT_MS'),
-    etagForm: oneOf(env.VALTHREE_ETAG_FORM, ['auto', 'quoted', 'unquoted'] as const, 'auto', 'VALTHREE_ETAG_FORM'),
-    maxDocumentBytes: positive(env.VALTHREE_MAXMEMORY, DEFAULT_MAX_DOCUMENT_BYTES, 'VALTHREE_MAXMEMORY'),
-    unsafeStorage: truthy(env.VALTHREE_UNSAFE_STORAGE),
-    cache: env.VALTHREE_CACHE === undefined ? true : truthy(env.VALTHREE_CACHE),
-    exactlyOnce: env.VALTHREE_EXACTLY_ONCE === undefined ? true : truthy(env.VALTHREE_EXACTLY_ONCE),
+    dataDir: env.VALTHREE_DATA_DIR || d.dataDir,
+    key: env.VALTHREE_KEY || d.key,
+    region: aws.region,
+    endpoint: env.VALTHREE_S3_ENDPOINT || aws.s3Endpoint,
+    credentials: aws.credentials,
+    s3TimeoutMs: positive(env.VALTHREE_S3_TIMEOUT_MS, d.s3TimeoutMs, 'VALTHREE_S3_TIMEOUT_MS'),
+    etagForm: oneOf(env.VALTHREE_ETAG_FORM, ETAG_FORMS, d.etagForm, 'VALTHREE_ETAG_FORM'),
+    maxDocumentBytes: positive(env.VALTHREE_MAXMEMORY, d.maxDocumentBytes, 'VALTHREE_MAXMEMORY'),
+    unsafeStorage: boolean(env.VALTHREE_UNSAFE_STORAGE, d.unsafeStorage, 'VALTHREE_UNSAFE_STORAGE'),
+    cache: boolean(env.VALTHREE_CACHE, d.cache, 'VALTHREE_CACHE'),
+    exactlyOnce: boolean(env.VALTHREE_EXACTLY_ONCE, d.exactlyOnce, 'VALTHREE_EXACTLY_ONCE'),
   };
 }
 
@@ -86,21 +124,4 @@ export function openStorage(s: StorageSettings): { store: ObjectStore; options: 
     options: { store, key: s.key, maxDocumentBytes: s.maxDocumentBytes, cache: s.cache, exactlyOnce: s.exactlyOnce, beforeFirstWrite: s.unsafeStorage ? undefined : checkStorage },
     checkStorage: s.unsafeStorage ? async () => undefined : checkStorage,
   };
-}
-
-export function positive(v: string | undefined, dflt: number, name: string): number {
-  if (v === undefined || v === '') return dflt;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got ${JSON.stringify(v)}`);
-  return n;
-}
-
-function oneOf<T extends string>(v: string | undefined, allowed: readonly T[], dflt: T, name: string): T {
-  if (v === undefined || v === '') return dflt;
-  if (!(allowed as readonly string[]).includes(v)) throw new Error(`${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(v)}`);
-  return v as T;
-}
-
-export function truthy(v: string | undefined): boolean {
-  return v !== undefined && /^(1|true|yes|on)$/i.test(v);
 }

@@ -8,6 +8,7 @@
  * the other direction and must go through a conditional PUT (README runbook).
  */
 import { CopyObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { SdkError } from './store/sdk-error';
 
 export interface SnapshotOptions {
   s3: Pick<S3Client, 'send'>;
@@ -37,7 +38,7 @@ export async function takeSnapshot(o: SnapshotOptions): Promise<SnapshotResult> 
     );
     return { status: 'copied', snapshotKey: target, etag: res.CopyObjectResult?.ETag };
   } catch (e) {
-    const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+    const err = e as SdkError;
     // A fresh deployment has no document until the first write: nothing to copy.
     if (err.name === 'NoSuchKey' || err.$metadata?.httpStatusCode === 404) return { status: 'no-document' };
     throw e;

@@ -1,65 +1,75 @@
 /**
  * Wires a proxy from its settings: the executor (Lambda, or the handler
  * in-process over S3 or the file store), the limits, and the server.
+ *
+ * Everything valthree defines comes from ProxySettings, parsed once; only the
+ * AWS SDK's own conventions (keys, AWS_DEFAULT_REGION, AWS_ENDPOINT_URL*) are
+ * read from the environment here, as the Lambda reads them from its own.
  */
 import * as fs from 'node:fs';
-import { openStorage, staticCredentials, storageSettingsFromEnv } from '../lambda/config';
+import { awsEnvironment, openStorage, type StorageSettings } from '../lambda/config';
 import { DEFAULT_BATCH_LIMITS } from './batcher';
-import { bool, int, UsageError, type Settings } from './config';
+import type { ProxySettings } from './config';
 import { InProcessExecutor } from './executors/in-process';
 import { LambdaExecutor } from './executors/lambda';
 import type { Executor } from './executors/types';
 import { createLogger, type Logger } from './log';
 import { ValthreeServer } from './server';
 
-export function buildExecutor(s: Settings, env: NodeJS.ProcessEnv = process.env): Executor {
-  const naive = bool(s, 'naive');
+export function buildExecutor(s: ProxySettings, env: NodeJS.ProcessEnv = process.env): Executor {
   if (s.function) {
+    const aws = awsEnvironment(env);
     return new LambdaExecutor({
       functionName: s.function,
-      region: s.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
+      region: s.region ?? aws.region,
       endpoint: env.AWS_ENDPOINT_URL_LAMBDA || env.AWS_ENDPOINT_URL || undefined,
-      credentials: staticCredentials(env),
-      invokeTimeoutMs: int(s, 'invoke-timeout-ms', 1),
-      ambiguousRetries: int(s, 'ambiguous-retries'),
+      credentials: aws.credentials,
+      invokeTimeoutMs: s.invokeTimeoutMs,
+      ambiguousRetries: s.ambiguousRetries,
     });
   }
-  const storage = storageSettingsFromEnv({
-    ...env,
-    VALTHREE_BUCKET: s.bucket ?? '',
-    VALTHREE_DATA_DIR: s['data-dir'],
-    VALTHREE_KEY: s.key,
-    VALTHREE_MAXMEMORY: s.maxmemory,
-    VALTHREE_UNSAFE_STORAGE: bool(s, 'unsafe-storage') ? '1' : env.VALTHREE_UNSAFE_STORAGE,
-    VALTHREE_CACHE: naive ? '0' : env.VALTHREE_CACHE,
-    AWS_REGION: s.region ?? env.AWS_REGION,
-  });
-  const { store, options, checkStorage } = openStorage(storage);
+  const { store, options, checkStorage } = openStorage(storageSettings(s, env));
   return new InProcessExecutor(store, options, checkStorage);
 }
 
-export function buildServer(s: Settings, executor: Executor, log: Logger = createLogger(s['log-level'])): ValthreeServer {
-  if (!!s['tls-cert'] !== !!s['tls-key']) throw new UsageError('--tls-cert and --tls-key go together');
-  const naive = bool(s, 'naive');
-  const maxBulk = int(s, 'proto-max-bulk-len', 1);
-  const maxValue = int(s, 'max-value-bytes', 1);
+/** The in-process handler's storage settings: the proxy's flags, with the AWS SDK's environment as the Lambda has it. */
+export function storageSettings(s: ProxySettings, env: NodeJS.ProcessEnv = process.env): StorageSettings {
+  const aws = awsEnvironment(env);
+  return {
+    bucket: s.bucket,
+    dataDir: s.dataDir,
+    key: s.key,
+    region: s.region ?? aws.region,
+    endpoint: s.s3Endpoint ?? aws.s3Endpoint,
+    credentials: aws.credentials,
+    s3TimeoutMs: s.s3TimeoutMs,
+    etagForm: s.etagForm,
+    maxDocumentBytes: s.maxmemory,
+    unsafeStorage: s.unsafeStorage,
+    // The original design kept no cache: --naive turns it off whatever --cache says.
+    cache: s.cache && !s.naive,
+    exactlyOnce: s.exactlyOnce,
+  };
+}
+
+export function buildServer(s: ProxySettings, executor: Executor, log: Logger = createLogger(s.logLevel)): ValthreeServer {
   return new ValthreeServer({
-    host: s.host ?? '127.0.0.1',
-    port: int(s, 'port'),
-    tls: s['tls-cert'] && s['tls-key'] ? { cert: fs.readFileSync(s['tls-cert']), key: fs.readFileSync(s['tls-key']) } : undefined,
+    host: s.host,
+    port: s.port,
+    tls: s.tlsCert && s.tlsKey ? { cert: fs.readFileSync(s.tlsCert), key: fs.readFileSync(s.tlsKey) } : undefined,
     requirepass: s.requirepass ?? null,
-    maxclients: int(s, 'maxclients', 1),
-    idleTimeoutSeconds: int(s, 'timeout'),
-    drainMs: int(s, 'drain-ms'),
-    maxDocumentBytes: int(s, 'maxmemory', 1),
+    maxclients: s.maxclients,
+    idleTimeoutSeconds: s.timeout,
+    drainMs: s.drainMs,
+    maxDocumentBytes: s.maxmemory,
     limits: {
-      protocol: { maxBulkBytes: maxBulk, maxArrayLength: int(s, 'proto-max-array-len', 1), maxInlineBytes: int(s, 'proto-max-inline-len', 1) },
-      maxPendingBytes: int(s, 'max-pending-bytes', 1),
-      maxValueBytes: Math.min(maxValue, maxBulk),
-      maxSubmitCommands: naive ? 1 : 1024,
+      protocol: { maxBulkBytes: s.protoMaxBulkLen, maxArrayLength: s.protoMaxArrayLen, maxInlineBytes: s.protoMaxInlineLen },
+      maxPendingBytes: s.maxPendingBytes,
+      maxValueBytes: Math.min(s.maxValueBytes, s.protoMaxBulkLen),
+      maxSubmitCommands: s.naive ? 1 : 1024,
       maxSubmitBytes: DEFAULT_BATCH_LIMITS.maxBytes,
     },
-    batch: { ...DEFAULT_BATCH_LIMITS, groupCommit: !naive },
+    batch: { ...DEFAULT_BATCH_LIMITS, groupCommit: !s.naive },
     executor,
     log,
   });

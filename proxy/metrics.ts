@@ -34,6 +34,8 @@ export class Metrics {
   s3Gets = 0;
   s3Puts = 0;
   conflicts = 0;
+  /** Errors that escaped every handler (proxy/process-errors.ts); not reset by CONFIG RESETSTAT. */
+  uncaughtErrors = 0;
   /** Key count after the most recent batch (for INFO keyspace). */
   keys: number | null = null;
   readonly commands = new Map<string, CommandStat>();

@@ -10,6 +10,7 @@
  */
 import { S3Client, GetObjectCommand, PutObjectCommand, DeleteObjectCommand, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { describeSdkError, type SdkError } from './sdk-error';
 import { StoreError, type GetResult, type ObjectStore, type PutCondition, type PutResult } from './types';
 
 export interface S3StoreOptions {
@@ -26,12 +27,6 @@ export interface S3StoreOptions {
   etagForm?: 'quoted' | 'unquoted';
   maxSockets?: number;
   credentials?: S3ClientConfig['credentials'];
-}
-
-interface SdkError {
-  name?: string;
-  message?: string;
-  $metadata?: { httpStatusCode?: number; attempts?: number };
 }
 
 export class S3Store implements ObjectStore {
@@ -77,10 +72,10 @@ export class S3Store implements ObjectStore {
       const status = err.$metadata?.httpStatusCode;
       if (status === 304) return { status: 'not-modified' };
       // A missing bucket is a 404 too, but it is a misconfiguration, not "no document yet".
-      if (err.name === 'NoSuchBucket') throw new StoreError(`GetObject ${key} failed: ${describe(err)}`, err.name);
+      if (err.name === 'NoSuchBucket') throw new StoreError(`GetObject ${key} failed: ${describeSdkError(err)}`, err.name);
       if (err.name === 'NoSuchKey' || err.name === 'NotFound' || status === 404) return { status: 'absent' };
       if (e instanceof StoreError) throw e;
-      throw new StoreError(`GetObject ${key} failed: ${describe(err)}`, err.name);
+      throw new StoreError(`GetObject ${key} failed: ${describeSdkError(err)}`, err.name);
     }
   }
 
@@ -99,7 +94,7 @@ export class S3Store implements ObjectStore {
     try {
       await this.writer.send(new DeleteObjectCommand({ Bucket: this.opts.bucket, Key: key }));
     } catch (e) {
-      throw new StoreError(`DeleteObject ${key} failed: ${describe(e as SdkError)}`, (e as SdkError).name);
+      throw new StoreError(`DeleteObject ${key} failed: ${describeSdkError(e as SdkError)}`, (e as SdkError).name);
     }
   }
 
@@ -121,7 +116,7 @@ export class S3Store implements ObjectStore {
  */
 export function classifyPutError(err: SdkError): PutResult {
   const status = err.$metadata?.httpStatusCode;
-  const detail = describe(err);
+  const detail = describeSdkError(err);
   if ((err.$metadata?.attempts ?? 1) > 1) return { status: 'unknown', detail: `${detail} (after an SDK retry)` };
   if (status === 412 || err.name === 'PreconditionFailed') return { status: 'conflict', detail };
   if (status === 409 || err.name === 'ConditionalRequestConflict') return { status: 'conflict', detail };
@@ -130,9 +125,4 @@ export function classifyPutError(err: SdkError): PutResult {
     throw new StoreError(`PutObject refused: ${detail}`, err.name);
   }
   return { status: 'unknown', detail };
-}
-
-function describe(err: SdkError): string {
-  const status = err.$metadata?.httpStatusCode;
-  return `${err.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}${err.message && err.message !== err.name ? `: ${err.message}` : ''}`;
 }

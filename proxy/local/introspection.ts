@@ -60,6 +60,7 @@ function section(name: Section, server: ServerInfo): string[] {
         `valthree_batches_replayed:${m.batchesReplayed}`,
         `valthree_failed_not_applied:${m.batchFailuresNotApplied}`,
         `valthree_failed_outcome_unknown:${m.batchFailuresUnknown}`,
+        `valthree_uncaught_errors:${m.uncaughtErrors}`,
       ];
     case 'replication':
       return ['role:master', 'connected_slaves:0'];

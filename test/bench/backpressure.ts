@@ -4,10 +4,11 @@
  *
  *   npx tsx test/bench/backpressure.ts [--mb 100] [--value-bytes 64] [--keys 1000] [--read] [-- proxy flags...]
  *
- * The proxy runs as a child process (the harness's spawnProxy: `node --import
- * tsx proxy/main.ts`, so the child's pid is the proxy itself) over a temporary
- * data directory; its RSS is sampled from /proc/<pid>/status every 20 ms and
- * its peak (VmHWM) read at the end.
+ * The proxy runs as a child process (the harness's spawnProxy: `node
+ * dist/proxy.js`, the bundle `npm start` runs, so the child's pid is the proxy
+ * itself and its memory is the shipped code's) over a temporary data
+ * directory; its RSS is sampled from /proc/<pid>/status every 20 ms and its
+ * peak (VmHWM) read at the end.
  *
  * Phase 1: the client writes SETs and never reads. The proxy answers until its
  * replies fill the socket, then stops executing, its pipeline fills to

@@ -16,13 +16,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSync } from 'esbuild';
 import { performance } from 'node:perf_hooks';
 import { S3Client, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { Document } from '../../lambda/document';
 import { startEmulator, type FunctionS3 } from '../support/emulator';
 import { startRgw } from '../support/rgw';
-import { ROOT, spawnProxy, type ChildProxy } from '../support/proxy-harness';
+import { builtProxy, spawnProxy, type ChildProxy } from '../support/proxy-harness';
 import { RawClient, encodeCommand, type Resp } from '../support/resp-client';
 import { lambdaEnv } from '../e2e/backends';
 import { parseBenchArgs, BENCH_HELP, type BenchOptions } from './options';
@@ -244,8 +243,8 @@ function freePort(): Promise<number> {
 
 /**
  * redis-benchmark PING -P 16 against a proxy and against redis-server on this
- * machine. The proxy runs as it ships in the container: the esbuild bundle of
- * proxy/main.ts on plain node (tsx's loader costs throughput).
+ * machine. The proxy runs as it ships: proxy/build.mjs's bundle on plain node,
+ * as `npm start` and the image run it (tsx's loader costs throughput).
  */
 async function pingBench(o: BenchOptions): Promise<void> {
   const n = String(o.pingRequests);
@@ -254,10 +253,8 @@ async function pingBench(o: BenchOptions): Promise<void> {
     return [...out.matchAll(/(PING_\w+): ([\d.]+) requests per second/g)].map((m) => [m[1], Number(m[2])] as const);
   };
   const dir = mkdtempSync(join(tmpdir(), 'valthree-ping-'));
-  const bundle = join(dir, 'proxy.js');
-  buildSync({ entryPoints: [join(ROOT, 'proxy/main.ts')], bundle: true, platform: 'node', target: 'node20', outfile: bundle, logLevel: 'warning' });
   const proxyPort = await freePort();
-  const proxy = spawn(process.execPath, [bundle, '--port', String(proxyPort), '--data-dir', join(dir, 'data'), '--log-level', 'warn'], { stdio: 'ignore' });
+  const proxy = spawn(process.execPath, ['--enable-source-maps', builtProxy(), '--port', String(proxyPort), '--data-dir', join(dir, 'data'), '--log-level', 'warn'], { stdio: 'ignore' });
   const redisPort = await freePort();
   const redis = spawn('redis-server', ['--port', String(redisPort), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
   try {

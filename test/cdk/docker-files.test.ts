@@ -26,11 +26,14 @@ describe('proxy/Dockerfile', () => {
     expect(stages[1][0]).toMatch(/^FROM node:22[\w.-]*$/);
   });
 
-  test('build stage: npm ci from the lock file, then one esbuild bundle of proxy/main.ts', () => {
+  test('build stage: npm ci from the lock file (no scripts), then the build npm start runs, into /out', () => {
     const build = stages[0].join('\n');
     expect(build).toMatch(/COPY package\.json package-lock\.json/);
-    expect(build).toMatch(/RUN npm ci\b/);
-    expect(build).toMatch(/esbuild proxy\/main\.ts --bundle --platform=node --target=node22 .*--outfile=\/out\/proxy\.js/);
+    expect(build).toMatch(/RUN npm ci --ignore-scripts\b/);
+    expect(build).toMatch(/RUN node proxy\/build\.mjs --outdir \/out\b/);
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.start).toMatch(/^node proxy\/build\.mjs --if-stale && /);
+    expect(pkg.scripts.prepare).toBe('node proxy/build.mjs');
   });
 
   test('runtime stage: only the bundle, no RUN (so no emulation for a foreign platform), non-root, port 6379', () => {

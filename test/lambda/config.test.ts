@@ -38,14 +38,23 @@ describe('storageSettingsFromEnv', () => {
       VALTHREE_MAXMEMORY: '1000',
       VALTHREE_UNSAFE_STORAGE: 'yes',
       VALTHREE_CACHE: '0',
+      VALTHREE_EXACTLY_ONCE: 'off',
     });
-    expect(s).toMatchObject({ bucket: 'b', key: 'k.json', region: 'eu-west-1', endpoint: 'http://127.0.0.1:9000', s3TimeoutMs: 1500, etagForm: 'unquoted', maxDocumentBytes: 1000, unsafeStorage: true, cache: false });
+    expect(s).toMatchObject({ bucket: 'b', key: 'k.json', region: 'eu-west-1', endpoint: 'http://127.0.0.1:9000', s3TimeoutMs: 1500, etagForm: 'unquoted', maxDocumentBytes: 1000, unsafeStorage: true, cache: false, exactlyOnce: false });
+  });
+
+  it('the AWS SDK conventions: AWS_DEFAULT_REGION and AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL as fallbacks', () => {
+    expect(storageSettingsFromEnv({ AWS_DEFAULT_REGION: 'eu-north-1', AWS_ENDPOINT_URL: 'http://a', AWS_ENDPOINT_URL_S3: 'http://s3' })).toMatchObject({ region: 'eu-north-1', endpoint: 'http://s3' });
+    expect(storageSettingsFromEnv({ AWS_ENDPOINT_URL: 'http://a' })).toMatchObject({ endpoint: 'http://a' });
   });
 
   it.each([
     ['VALTHREE_S3_TIMEOUT_MS', 'soon', /VALTHREE_S3_TIMEOUT_MS must be a positive number, got "soon"/],
     ['VALTHREE_MAXMEMORY', '-1', /VALTHREE_MAXMEMORY must be a positive number/],
     ['VALTHREE_ETAG_FORM', 'weak', /VALTHREE_ETAG_FORM must be one of auto, quoted, unquoted, got "weak"/],
+    // The proxy's switches and these variables share one parser: anything but a yes or a no is refused.
+    ['VALTHREE_CACHE', 'maybe', /VALTHREE_CACHE must be 1, true, yes or on, or 0, false, no or off, got "maybe"/],
+    ['VALTHREE_EXACTLY_ONCE', 'nope', /VALTHREE_EXACTLY_ONCE must be 1, true, yes or on/],
   ])('a bad %s is refused with a message naming it', (name, v, msg) => {
     expect(() => storageSettingsFromEnv({ [name]: v })).toThrow(msg);
   });

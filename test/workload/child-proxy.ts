@@ -1,16 +1,13 @@
 /**
- * A proxy in a child process that SIGKILL really kills.
- *
- * proxy-harness's spawnProxy runs tsx's CLI, which runs the proxy in a
- * grandchild: a SIGKILL (which the CLI cannot relay) kills the CLI and leaves
- * the proxy running, orphaned, on its port. Here node loads tsx as a loader
- * (`node --import tsx`), so the child is the proxy itself.
+ * A proxy in a child process that SIGKILL really kills: node runs the built
+ * bundle itself (proxy-harness's proxyCommand), so the child is the proxy,
+ * not a wrapper that a SIGKILL would take down while the proxy, orphaned,
+ * kept its port. Unlike spawnProxy it keeps a long run's log bounded.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import * as path from 'node:path';
-import { ROOT } from '../support/proxy-harness';
+import { proxyCommand, ROOT } from '../support/proxy-harness';
 
 export interface KillableProxy {
   port: number;
@@ -20,7 +17,7 @@ export interface KillableProxy {
 }
 
 export async function spawnKillableProxy(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 120_000): Promise<KillableProxy> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'proxy/main.ts'), '--port', '0', ...args], {
+  const child = spawn(process.execPath, proxyCommand(args), {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
