@@ -10,6 +10,7 @@
  * is answered as "outcome unknown", and so is an answer that is not a
  * well-formed response to the batch (validate.ts).
  */
+import { describeSdkError, type SdkError } from '../../lambda/store/sdk-error';
 import { LambdaClient, InvokeCommand } from '@aws-sdk/client-lambda';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { BatchRequest, BatchResponse } from '../../lambda/contract';
@@ -32,11 +33,6 @@ export interface LambdaExecutorOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-interface SdkError {
-  name?: string;
-  message?: string;
-  $metadata?: { httpStatusCode?: number };
-}
 
 export class LambdaExecutor implements Executor {
   readonly description: string;
@@ -119,7 +115,7 @@ export class LambdaExecutor implements Executor {
 function classifyInvokeError(e: unknown): { kind: 'throttled' | 'ambiguous' | 'refused'; detail: string } {
   const err = e as SdkError;
   const status = err.$metadata?.httpStatusCode;
-  const detail = `Invoke failed: ${err.name ?? 'Error'}${status ? ` (HTTP ${status})` : ''}${err.message && err.message !== err.name ? `: ${err.message}` : ''}`;
+  const detail = `Invoke failed: ${describeSdkError(err)}`;
   if (status === 429 || err.name === 'TooManyRequestsException') return { kind: 'throttled', detail };
   // Other 4xx: the request was refused before the function ran.
   if (status !== undefined && status >= 400 && status < 500 && status !== 408) return { kind: 'refused', detail };
