@@ -12,12 +12,10 @@
  *
  * Memory is bounded: past `maxPendingBytes` of unexecuted requests the socket
  * is paused, and while the client does not read its replies no further
- * commands run, so neither side grows without bound. Per connection the proxy
- * holds at most: the queued requests (maxPendingBytes, plus the one request
- * completed by the chunk that crossed it), one incomplete request
- * (maxRequestBytes), one submission in flight (one Lambda payload) and the
- * replies of one step (one Lambda response, or 64 KiB of local replies)
- * waiting in the socket.
+ * commands run. Per connection the proxy holds at most: the queued requests
+ * (maxPendingBytes plus the request completed by the chunk that crossed it),
+ * one incomplete request (maxRequestBytes), one submission in flight (one
+ * Lambda payload) and one step's replies (one Lambda response, or 64 KiB).
  *
  * Errors are contained per connection: an unexpected exception while serving
  * it (a local command, the reply encoder, the framer) is logged once with its

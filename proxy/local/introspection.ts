@@ -6,78 +6,80 @@ const SECTIONS = ['server', 'clients', 'memory', 'persistence', 'stats', 'replic
 type Section = (typeof SECTIONS)[number];
 const DEFAULT_SECTIONS: Section[] = ['server', 'clients', 'memory', 'persistence', 'stats', 'replication', 'cpu', 'keyspace'];
 
-function section(name: Section, server: ServerInfo): string[] {
-  const m = server.metrics;
-  const uptime = Math.floor((Date.now() - m.startedAt) / 1000);
-  switch (name) {
-    case 'server':
-      return [
-        `redis_version:${server.version}`,
-        'redis_mode:standalone',
-        'valthree:1',
-        `valthree_executor:${server.executor}`,
-        `os:${process.platform} ${process.arch}`,
-        `process_id:${process.pid}`,
-        `tcp_port:${server.port}`,
-        `uptime_in_seconds:${uptime}`,
-        `uptime_in_days:${Math.floor(uptime / 86400)}`,
-      ];
-    case 'clients':
-      return [`connected_clients:${m.connectedClients}`, `maxclients:${server.maxclients}`, `valthree_paused_clients:${m.pausedClients}`];
-    case 'memory': {
-      const mem = process.memoryUsage();
-      return [
-        `used_memory:${mem.heapUsed}`,
-        `used_memory_rss:${mem.rss}`,
-        // Node's view: buffers live outside the JS heap.
-        `valthree_heap_total:${mem.heapTotal}`,
-        `valthree_external:${mem.external}`,
-        `valthree_array_buffers:${mem.arrayBuffers}`,
-        `maxmemory:${server.maxDocumentBytes}`,
-        'maxmemory_policy:noeviction',
-      ];
-    }
-    case 'persistence':
-      // ioredis waits for loading:0 before it reports ready.
-      return ['loading:0', 'async_loading:0', 'rdb_bgsave_in_progress:0', 'aof_enabled:0'];
-    case 'stats':
-      return [
-        `total_connections_received:${m.connectionsReceived}`,
-        `rejected_connections:${m.connectionsRejected}`,
-        `total_commands_processed:${m.commandsProcessed}`,
-        `total_error_replies:${[...m.errors.values()].reduce((a, b) => a + b, 0)}`,
-        `protocol_errors:${m.protocolErrors}`,
-        `valthree_internal_errors:${m.internalErrors}`,
-        `valthree_read_pauses:${m.readPauses}`,
-        `valthree_batches:${m.batches}`,
-        `valthree_batch_commands:${m.batchCommands}`,
-        `valthree_avg_batch_size:${m.batches ? (m.batchCommands / m.batches).toFixed(2) : '0.00'}`,
-        `valthree_invoke_avg_ms:${m.batches ? (m.invokeMsTotal / m.batches).toFixed(2) : '0.00'}`,
-        `valthree_invoke_max_ms:${m.invokeMsMax.toFixed(2)}`,
-        `valthree_s3_gets:${m.s3Gets}`,
-        `valthree_s3_puts:${m.s3Puts}`,
-        `valthree_s3_conflicts:${m.conflicts}`,
-        `valthree_batches_replayed:${m.batchesReplayed}`,
-        `valthree_failed_not_applied:${m.batchFailuresNotApplied}`,
-        `valthree_failed_outcome_unknown:${m.batchFailuresUnknown}`,
-        `valthree_uncaught_errors:${m.uncaughtErrors}`,
-      ];
-    case 'replication':
-      return ['role:master', 'connected_slaves:0'];
-    case 'cpu': {
-      const u = process.cpuUsage();
-      return [`used_cpu_sys:${(u.system / 1e6).toFixed(6)}`, `used_cpu_user:${(u.user / 1e6).toFixed(6)}`];
-    }
-    case 'commandstats':
-      return [...m.commands].map(
-        ([cmd, s]) => `cmdstat_${cmd}:calls=${s.calls},usec=${Math.round(s.usec)},usec_per_call=${s.calls ? (s.usec / s.calls).toFixed(2) : '0.00'},rejected_calls=0,failed_calls=${s.failed}`,
-      );
-    case 'errorstats':
-      return [...m.errors].map(([e, n]) => `errorstat_${e}:count=${n}`);
-    case 'keyspace':
-      return m.keys ? [`db0:keys=${m.keys},expires=0,avg_ttl=0`] : [];
-  }
+function serverSection(server: ServerInfo): string[] {
+  const uptime = Math.floor((Date.now() - server.metrics.startedAt) / 1000);
+  return [
+    `redis_version:${server.version}`,
+    'redis_mode:standalone',
+    'valthree:1',
+    `valthree_executor:${server.executor}`,
+    `os:${process.platform} ${process.arch}`,
+    `process_id:${process.pid}`,
+    `tcp_port:${server.port}`,
+    `uptime_in_seconds:${uptime}`,
+    `uptime_in_days:${Math.floor(uptime / 86400)}`,
+  ];
 }
+
+function memorySection(server: ServerInfo): string[] {
+  const mem = process.memoryUsage();
+  return [
+    `used_memory:${mem.heapUsed}`,
+    `used_memory_rss:${mem.rss}`,
+    // Node's view: buffers live outside the JS heap.
+    `valthree_heap_total:${mem.heapTotal}`,
+    `valthree_external:${mem.external}`,
+    `valthree_array_buffers:${mem.arrayBuffers}`,
+    `maxmemory:${server.maxDocumentBytes}`,
+    'maxmemory_policy:noeviction',
+  ];
+}
+
+function statsSection({ metrics: m }: ServerInfo): string[] {
+  const avg = (total: number) => (m.batches ? (total / m.batches).toFixed(2) : '0.00');
+  return [
+    `total_connections_received:${m.connectionsReceived}`,
+    `rejected_connections:${m.connectionsRejected}`,
+    `total_commands_processed:${m.commandsProcessed}`,
+    `total_error_replies:${[...m.errors.values()].reduce((a, b) => a + b, 0)}`,
+    `protocol_errors:${m.protocolErrors}`,
+    `valthree_internal_errors:${m.internalErrors}`,
+    `valthree_read_pauses:${m.readPauses}`,
+    `valthree_batches:${m.batches}`,
+    `valthree_batch_commands:${m.batchCommands}`,
+    `valthree_avg_batch_size:${avg(m.batchCommands)}`,
+    `valthree_invoke_avg_ms:${avg(m.invokeMsTotal)}`,
+    `valthree_invoke_max_ms:${m.invokeMsMax.toFixed(2)}`,
+    `valthree_s3_gets:${m.s3Gets}`,
+    `valthree_s3_puts:${m.s3Puts}`,
+    `valthree_s3_conflicts:${m.conflicts}`,
+    `valthree_batches_replayed:${m.batchesReplayed}`,
+    `valthree_failed_not_applied:${m.batchFailuresNotApplied}`,
+    `valthree_failed_outcome_unknown:${m.batchFailuresUnknown}`,
+    `valthree_uncaught_errors:${m.uncaughtErrors}`,
+  ];
+}
+
+/** Each INFO section's lines, in Redis's field names where Redis has one. */
+const SECTION_LINES: Record<Section, (server: ServerInfo) => string[]> = {
+  server: serverSection,
+  clients: ({ metrics: m, maxclients }) => [`connected_clients:${m.connectedClients}`, `maxclients:${maxclients}`, `valthree_paused_clients:${m.pausedClients}`],
+  memory: memorySection,
+  // ioredis waits for loading:0 before it reports ready.
+  persistence: () => ['loading:0', 'async_loading:0', 'rdb_bgsave_in_progress:0', 'aof_enabled:0'],
+  stats: statsSection,
+  replication: () => ['role:master', 'connected_slaves:0'],
+  cpu: () => {
+    const u = process.cpuUsage();
+    return [`used_cpu_sys:${(u.system / 1e6).toFixed(6)}`, `used_cpu_user:${(u.user / 1e6).toFixed(6)}`];
+  },
+  commandstats: ({ metrics: m }) =>
+    [...m.commands].map(([cmd, s]) => `cmdstat_${cmd}:calls=${s.calls},usec=${Math.round(s.usec)},usec_per_call=${s.calls ? (s.usec / s.calls).toFixed(2) : '0.00'},rejected_calls=0,failed_calls=${s.failed}`),
+  errorstats: ({ metrics: m }) => [...m.errors].map(([e, n]) => `errorstat_${e}:count=${n}`),
+  keyspace: ({ metrics: m }) => (m.keys ? [`db0:keys=${m.keys},expires=0,avg_ttl=0`] : []),
+};
+
+const section = (name: Section, server: ServerInfo): string[] => SECTION_LINES[name](server);
 
 export const info: LocalCommand = {
   spec: specOf('info'),
