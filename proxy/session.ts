@@ -100,7 +100,6 @@ export class Session {
   get closedSignal(): Promise<void> {
     return this.closedPromise;
   }
-
   /** Graceful shutdown: stop reading, finish and answer what was received, close. */
   drain(): Promise<void> {
     this.draining = true;
@@ -125,10 +124,8 @@ export class Session {
     try {
       this.frame(chunk);
     } catch (e) {
-      // The framer's state is unknown now, so nothing more is read. What was
-      // queued before still runs, in order; then the request that was being
-      // framed is answered `-ERR internal error` (finishIfDone) and the
-      // connection closes.
+      // The framer's state is unknown now: nothing more is read. What was queued
+      // still runs, in order; then `-ERR internal error` (finishIfDone), close.
       this.inputFailed = true;
       this.socket.pause();
       this.report(e);
