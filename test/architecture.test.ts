@@ -38,7 +38,8 @@ function imports(f: string): string[] {
 }
 
 test(`no product file is over ${MAX_FILE_LINES} lines`, () => {
-  const big = product.filter((f) => sources.get(f)!.getLineAndCharacterOfPosition(sources.get(f)!.end).line + 1 > MAX_FILE_LINES);
+  // Lines as `wc -l` counts them.
+  const big = product.filter((f) => sources.get(f)!.text.split('\n').length - 1 > MAX_FILE_LINES);
   expect(big).toEqual([]);
 });
 
