@@ -6,6 +6,7 @@ const { execFileSync } = require('node:child_process');
 const needs = [
   ['redis-cli', 'redis-tools'],
   ['redis-benchmark', 'redis-tools'],
+  ['redis-server', 'redis-server'],
   ['ceph-mon', 'ceph-mon'],
   ['ceph-osd', 'ceph-osd'],
   ['radosgw', 'radosgw'],
