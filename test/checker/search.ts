@@ -26,8 +26,10 @@ import { Memo } from './memo';
 import { Kind, step, type SearchOp } from './model';
 
 export interface SearchLimits {
-  /** performance.now() value after which the search gives up. */
+  /** Time (on `now`'s clock) after which the search gives up. */
   deadline: number;
+  /** The clock, read once per 1024 steps (default performance.now). */
+  now?: () => number;
   /** Memo table size after which the search gives up (memory bound). */
   maxCacheEntries: number;
 }
@@ -148,6 +150,7 @@ export function search(ops: SearchOp[], limits: SearchLimits): SearchOutcome {
   };
 
   let steps = 0;
+  const now = limits.now ?? (() => performance.now());
   const completed = remaining;
   let bestPlaced = 0;
   let bestOrder: number[] = [];
@@ -174,7 +177,7 @@ export function search(ops: SearchOp[], limits: SearchLimits): SearchOutcome {
   let openPass = false;
   for (;;) {
     if ((++steps & 1023) === 0) {
-      if (performance.now() > limits.deadline) return outcome('unknown', 'timeout');
+      if (now() > limits.deadline) return outcome('unknown', 'timeout');
       if (memo.size > limits.maxCacheEntries) return outcome('unknown', 'memory');
     }
     let forced = false;

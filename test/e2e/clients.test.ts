@@ -112,15 +112,23 @@ describe('restart', () => {
   });
 });
 
-/** Sends raw bytes and collects until `lines` reply lines... or 2 s. */
+/**
+ * Sends raw bytes and collects until `replies` reply lines have come. No timer
+ * cuts the reading short (a slow machine would then see half a reply); a
+ * server that never sends them fails the wait after 30 s.
+ */
 function rawExchange(port: number, text: string, replies: number): Promise<string> {
   return new Promise((resolve, reject) => {
     const sock = net.connect(port, '127.0.0.1', () => sock.write(text));
     let out = '';
     const timer = setTimeout(() => {
       sock.destroy();
+      reject(new Error(`${replies} reply lines did not come in 30 s; got ${JSON.stringify(out)}`));
+    }, 30_000);
+    sock.on('close', () => {
+      clearTimeout(timer);
       resolve(out);
-    }, 2000);
+    });
     sock.on('data', (d) => {
       out += d.toString('latin1');
       if (out.split('\r\n').filter((l) => /^[+\-:]/.test(l) || /^\$/.test(l)).length >= replies) {

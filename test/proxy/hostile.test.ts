@@ -49,15 +49,16 @@ async function info(c: RawClient, section: string): Promise<Record<string, strin
   );
 }
 
-async function waitUntil(what: string, cond: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
+/**
+ * Polls the server until cond holds. The server's own state (CLIENT LIST,
+ * INFO) has no event to wait for; there is no deadline either, so a slow
+ * machine only makes the wait longer (jest's timeout bounds it).
+ */
+async function waitUntil(cond: () => Promise<boolean>): Promise<void> {
+  while (!(await cond())) await sleep(20);
 }
 
-/** An executor that takes `ms` longer per batch. */
+/** An executor that takes `ms` longer per batch (a handler slower than loopback, not a wait). */
 function delayed(inner: Executor, ms: number): Executor {
   return {
     description: `${inner.description}, +${ms} ms`,
@@ -89,7 +90,7 @@ describe('protocol errors: reply -ERR Protocol error, close, nobody else notices
   async function send(bytes: Buffer | string): Promise<RawClient> {
     const c = await RawClient.connect(proxy.port);
     c.write(bytes);
-    await c.waitForClose(5000);
+    await c.waitForClose();
     expect(c.formatError).toBeNull();
     expect(c.closedByServer).toBe(true);
     expect(c.pendingBytes).toBe(0);
@@ -171,7 +172,7 @@ describe('protocol errors: reply -ERR Protocol error, close, nobody else notices
   });
 
   test('closed connections are gone from the server: none leak', async () => {
-    await waitUntil('connected_clients to fall back to 1', async () => (await info(other, 'clients')).connected_clients === '1');
+    await waitUntil(async () => (await info(other, 'clients')).connected_clients === '1');
     const stats = await info(other, 'stats');
     expect(Number(stats.protocol_errors)).toBeGreaterThanOrEqual(25);
     await otherStillWorks();
@@ -225,7 +226,7 @@ describe('--maxclients', () => {
       expect(c.replies.map(plain)).toEqual([{ error: 'ERR max number of clients reached' }]);
       expect((await info(b, 'stats')).rejected_connections).toBe('1');
       a.close();
-      await waitUntil('a slot to free', async () => (await info(b, 'clients')).connected_clients === '1');
+      await waitUntil(async () => (await info(b, 'clients')).connected_clients === '1'); // a slot freed
       const d = await RawClient.connect(proxy.port);
       expect(text(await d.call('PING'))).toBe('PONG');
       b.close();
@@ -239,28 +240,54 @@ describe('--maxclients', () => {
 describe('--timeout', () => {
   test('an idle connection is closed; an active one, or one waiting for the handler, is not', async () => {
     const dir = tempDir();
-    // A handler slower than the idle timeout: waiting for it is not idleness.
-    const slow = delayed(buildExecutor(parseArgs(['--data-dir', dir], {}), {}), 1600);
-    const proxy = await startProxy(['--data-dir', dir, '--timeout', '1'], { executor: slow });
+    // A handler that answers only when the test lets it: the waiting client's
+    // command is in flight for as long as the test needs, on any machine.
+    const inner = buildExecutor(parseArgs(['--data-dir', dir], {}), {});
+    let entered!: () => void;
+    const handlerRunning = new Promise<void>((r) => (entered = r));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const gated: Executor = {
+      description: `${inner.description}, gated`,
+      ready: () => inner.ready(),
+      execute: async (req) => {
+        entered();
+        await gate;
+        return inner.execute(req);
+      },
+      close: () => inner.close(),
+    };
+    const proxy = await startProxy(['--data-dir', dir, '--timeout', '1'], { executor: gated });
     try {
-      const idle = await RawClient.connect(proxy.port);
       const active = await RawClient.connect(proxy.port);
       const waiting = await RawClient.connect(proxy.port);
-      const started = Date.now();
-      const slowReply = waiting.call('SET', 'slow', 'v');
-      for (let i = 0; i < 6; i++) {
+      waiting.write(encodeCommand(['SET', 'slow', 'v']));
+      await handlerRunning;
+      // The idle client comes last: the other two were quiet since before it
+      // connected, so if sending commands or waiting for the handler did not
+      // count as activity, their timeouts would fire before its own does.
+      const started = Date.now(); // before the connect: its timeout cannot start earlier
+      const idle = await RawClient.connect(proxy.port);
+      let pings = 0;
+      while (!idle.isClosed) {
         expect(text(await active.call('PING'))).toBe('PONG');
-        await sleep(300);
+        pings++;
       }
-      await idle.waitForClose(3000);
       expect(idle.closedByServer).toBe(true);
       expect(Date.now() - started).toBeGreaterThanOrEqual(900);
-      expect(text(await slowReply)).toBe('OK');
+      expect(pings).toBeGreaterThan(0);
+      // The other two outlived the idle one's timeout.
+      expect(text(await active.call('PING'))).toBe('PONG');
+      expect(waiting.isClosed).toBe(false);
+      release();
+      await waiting.waitForReplies(1);
+      expect(text(waiting.replies[0])).toBe('OK');
       expect(active.isClosed).toBe(false);
       expect(waiting.isClosed).toBe(false);
       active.close();
       waiting.close();
     } finally {
+      release();
       await proxy.close();
     }
   });
@@ -284,12 +311,14 @@ describe('backpressure: a client that does not read cannot grow the proxy', () =
     await proxy.close();
   });
 
-  /** The server-side view of connection `c` (by its local port). */
+  /** The server-side view of connection `c` (by its local port), once the proxy has accepted it (a connect returns first). */
   async function serverView(c: RawClient): Promise<Record<string, string>> {
     const me = `127.0.0.1:${c.socket.localPort}`;
-    const entry = (await clientList(observer)).find((e) => e.addr === me);
-    if (!entry) throw new Error(`no CLIENT LIST entry for ${me}`);
-    return entry;
+    for (;;) {
+      const entry = (await clientList(observer)).find((e) => e.addr === me);
+      if (entry) return entry;
+      await sleep(20);
+    }
   }
 
   test('pipelined SETs without reading: the proxy stops reading at --max-pending-bytes, then answers every one', async () => {
@@ -361,12 +390,24 @@ describe('backpressure: a client that does not read cannot grow the proxy', () =
   test('QUIT after big replies: a client that reads late still gets every reply, then the close', async () => {
     const value = Buffer.alloc(120 * 1024, 'q'); // under this proxy's bulk limit
     expect(text(await observer.call('SET', 'bp:quit', value))).toBe('OK');
+    const acceptedBefore = proxy.server.metrics.connectionsReceived;
     const c = await RawClient.connect(proxy.port);
+    const me = `127.0.0.1:${c.socket.localPort}`;
     c.socket.pause();
     c.write(Buffer.concat([...Array.from({ length: 60 }, () => encodeCommand(['GET', 'bp:quit'])), encodeCommand(['QUIT'])]));
-    await sleep(3000); // longer than the proxy lingers after its last reply
+    // Read late: only once the proxy has gone as far as it can without this
+    // client reading. Either its replies wait in the proxy (omem > 0: the
+    // socket buffers are full), or they all fit in the socket buffers and the
+    // proxy answered QUIT, lingered and dropped the connection (gone from
+    // CLIENT LIST) — events, not a guess at how long the proxy lingers.
+    await waitUntil(async () => {
+      // Until the proxy has accepted the connection, a missing entry means nothing.
+      if (proxy.server.metrics.connectionsReceived === acceptedBefore) return false;
+      const entry = (await clientList(observer)).find((e) => e.addr === me);
+      return entry === undefined || Number(entry.omem) > 0;
+    });
     c.socket.resume();
-    await c.waitForClose(10000);
+    await c.waitForClose();
     expect(c.replies).toHaveLength(61);
     expect(c.replies.slice(0, 60).every((r) => r.t === 'bulk' && r.v.equals(value))).toBe(true);
     expect(plain(c.replies[60])).toBe('OK');
@@ -437,15 +478,36 @@ describe('framer limits on one request', () => {
     const f = new RequestFramer({ ...limits, maxRequestBytes: undefined });
     const argv = ['DEL', ...Array.from({ length: 100_000 }, (_, i) => `k${i}`)];
     const bytes = encodeCommand(argv);
+    // The work is counted, not timed: every byte the request scan reads goes
+    // through a counting view of the buffer. Scanning once reads each header
+    // byte about once; rescanning from the start on every read of 1000 bytes
+    // would read ~500x the request.
+    const budget = 4 * bytes.length;
+    let reads = 0;
+    const counting = (buf: Buffer): Buffer =>
+      new Proxy(buf, {
+        get(target, prop) {
+          if (typeof prop === 'string' && /^\d+$/.test(prop)) {
+            if (++reads > budget) throw new Error(`the framer read more than ${budget} bytes scanning a ${bytes.length}-byte request`);
+            return target[Number(prop)];
+          }
+          const v = Reflect.get(target, prop, target) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+    const internals = f as unknown as { scanMultibulk(buf: Buffer, start: number): number };
+    expect(typeof internals.scanMultibulk).toBe('function'); // the scan this test watches
+    const scan = internals.scanMultibulk.bind(f);
+    internals.scanMultibulk = (buf, start) => scan(counting(buf), start);
     const got: Buffer[][] = [];
-    const started = Date.now();
     for (let i = 0; i < bytes.length; i += 1000) {
       const r = f.push(bytes.subarray(i, i + 1000));
       expect(r.error).toBeUndefined();
       got.push(...r.requests.map((q) => q.argv));
     }
-    // Rescanning from the start on every read would be ~1000x the work.
-    expect(Date.now() - started).toBeLessThan(5000);
+    process.stdout.write(`framer: ${reads} byte reads to scan a ${bytes.length}-byte request arriving in 1000-byte reads\n`);
+    expect(reads).toBeGreaterThan(argv.length); // the counting view saw the scan: a read or more per bulk
+    expect(reads).toBeLessThanOrEqual(budget);
     expect(got).toHaveLength(1);
     expect(got[0].map((b) => b.toString())).toEqual(argv);
     expect(f.pendingBytes).toBe(0);

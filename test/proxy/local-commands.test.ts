@@ -20,8 +20,12 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-/** Writes raw bytes, reads until the socket closes or `until` matches. */
-function raw(bytes: string, until: RegExp, timeoutMs = 3000): Promise<string> {
+/**
+ * Writes raw bytes, reads until the socket closes or `until` matches. No
+ * timer cuts the reading short (a slow machine would then see half a reply);
+ * a server that never gets there fails the wait after 30 s.
+ */
+function raw(bytes: string, until: RegExp): Promise<string> {
   return new Promise((resolve, reject) => {
     const sock = net.connect(proxy.port, '127.0.0.1', () => sock.write(bytes));
     let out = '';
@@ -30,7 +34,10 @@ function raw(bytes: string, until: RegExp, timeoutMs = 3000): Promise<string> {
       sock.destroy();
       resolve(out);
     };
-    const timer = setTimeout(finish, timeoutMs);
+    const timer = setTimeout(() => {
+      sock.destroy();
+      reject(new Error(`neither ${until} nor a close after 30 s; got ${JSON.stringify(out)}`));
+    }, 30_000);
     sock.on('data', (d) => {
       out += d.toString('latin1');
       if (until.test(out)) finish();

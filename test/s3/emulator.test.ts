@@ -83,9 +83,17 @@ describe('Lambda Invoke', () => {
   });
 
   test('a handler past the function timeout → Sandbox.Timedout function error', async () => {
-    emu.addFunction('slow', { timeoutMs: 100, handler: () => new Promise((r) => setTimeout(() => r({ v: CONTRACT_VERSION, batchId: 'x', ok: false, failure: { kind: 'unknown', message: 'late' } }), 300)) });
-    const r = await invoke('slow', batch(['PING']));
-    expect(r).toMatchObject({ functionError: 'Unhandled', payload: { errorType: 'Sandbox.Timedout' } });
+    // The handler answers only once the caller has its reply: however slow
+    // the machine, only the function timeout can have ended the invocation.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    emu.addFunction('slow', { timeoutMs: 100, handler: async () => (await gate, { v: CONTRACT_VERSION, batchId: 'x', ok: false, failure: { kind: 'unknown', message: 'late' } }) });
+    try {
+      const r = await invoke('slow', batch(['PING']));
+      expect(r).toMatchObject({ functionError: 'Unhandled', payload: { errorType: 'Sandbox.Timedout' } });
+    } finally {
+      release();
+    }
   });
 
   test('unknown function → 404 ResourceNotFoundException', async () => {
@@ -101,9 +109,18 @@ describe('Lambda Invoke', () => {
   test('reserved concurrency: invocations past it get 429 TooManyRequestsException', async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    emu.addFunction('narrow', { reservedConcurrency: 1, handler: async (req) => (await gate, { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions: [], stats: { s3Gets: 0, s3Puts: 0, conflicts: 0, keys: 0, replayed: false } }) });
+    let entered!: () => void;
+    const running = new Promise<void>((r) => (entered = r));
+    emu.addFunction('narrow', {
+      reservedConcurrency: 1,
+      handler: async (req) => {
+        entered();
+        await gate;
+        return { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions: [], stats: { s3Gets: 0, s3Puts: 0, conflicts: 0, keys: 0, replayed: false } };
+      },
+    });
     const first = invoke('narrow', batch(['PING']));
-    await new Promise((r) => setTimeout(r, 50));
+    await running; // the first invocation holds the one slot
     expect(await failure(invoke('narrow', batch(['PING'])))).toMatchObject({ name: 'TooManyRequestsException', status: 429 });
     release();
     expect((await first).payload).toMatchObject({ ok: true });
@@ -134,21 +151,23 @@ describe('faults as the SDK sees them', () => {
     expect(seen.after).toBeGreaterThan(0);
   });
 
-  test('lambda_ambiguous: the handler committed, the caller gets an error (reset, 500 or a hang past its timeout)', async () => {
-    const quick = new LambdaClient({ ...emu.clientConfig(), maxAttempts: 1, requestHandler: { requestTimeout: 500, throwOnRequestTimeout: true } });
+  test('lambda_ambiguous: the handler committed, the caller gets an error (reset, 500, or a hang until the connection dies)', async () => {
+    // No client-side timeout: a timeout that fired before the handler
+    // committed would prove nothing. A hang ends when the emulator drops the
+    // connection (hangMs), which happens only after the handler ran.
     try {
       // Seeds until each way of losing the answer (reset, 500, hang) has come up.
       for (let seed = 0; seed < 30 && !Object.values(emu.faults.losses).every((n) => n > 0); seed++) {
         const key = freshKey('db.json');
         emu.addFunction('famb', { key });
-        emu.faults.set({ rates: { lambda_ambiguous: 1 }, seed });
+        emu.faults.set({ rates: { lambda_ambiguous: 1 }, seed, hangMs: 50 });
         const req = batch(['SET', 'a', `${seed}`]);
-        await expect(quick.send(new InvokeCommand({ FunctionName: 'famb', Payload: Buffer.from(JSON.stringify(req)) }))).rejects.toBeDefined();
+        await expect(lambda.send(new InvokeCommand({ FunctionName: 'famb', Payload: Buffer.from(JSON.stringify(req)) }))).rejects.toBeDefined();
         expect(documentOf(key)?.hasCommit(req.batchId)).toBeTruthy();
       }
       expect(Object.values(emu.faults.losses).every((n) => n > 0)).toBe(true);
     } finally {
-      quick.destroy();
+      emu.faults.set({ hangMs: 30_000 });
     }
   });
 
@@ -184,30 +203,52 @@ describe('faults as the SDK sees them', () => {
   });
 
   test('close() ends hung requests at once', async () => {
-    const other = await startEmulator({ faults: { rates: { s3_hang: 1 }, hangMs: 60_000 } });
+    // The hang never ends by itself (the longest timer Node allows), and the
+    // client has no timeout: only close() can end the request.
+    const other = await startEmulator({ faults: { rates: { s3_hang: 1 }, hangMs: 2 ** 31 - 1 } });
     const c = new S3Client({ ...other.clientConfig(), maxAttempts: 1 });
-    const hung = c.send(new GetObjectCommand({ Bucket: other.bucket, Key: 'k' })).catch((e: Error) => e);
-    await new Promise((r) => setTimeout(r, 50));
-    const started = Date.now();
-    await other.close();
-    expect(await hung).toBeInstanceOf(Error);
-    expect(Date.now() - started).toBeLessThan(1000);
-    c.destroy();
+    try {
+      let reached!: () => void;
+      const hanging = new Promise<void>((r) => (reached = r));
+      const decide = other.faults.decide.bind(other.faults);
+      other.faults.decide = (p) => {
+        const a = decide(p);
+        if (a.type === 'hang') reached();
+        return a;
+      };
+      const hung = c.send(new GetObjectCommand({ Bucket: other.bucket, Key: 'k' })).catch((e: Error) => e);
+      await hanging; // the request is in the emulator, held
+      await other.close();
+      expect(await hung).toBeInstanceOf(Error);
+      expect(other.faults.injected.s3_hang).toBe(1);
+    } finally {
+      c.destroy();
+    }
   });
 });
 
 describe('S3 extras', () => {
   test('injected latency: fixed per op, per MB, settable at runtime', async () => {
+    // What the model added is counted, so the test needs no upper bound on a
+    // wall-clock time: a 1 MiB GET at 60 ms + 100 ms/MiB gets exactly 160 ms,
+    // and once set to zero at runtime, none at all.
     const key = freshKey('lat');
     await s3.send(new PutObjectCommand({ Bucket: emu.bucket, Key: key, Body: Buffer.alloc(1024 * 1024) }));
     emu.setLatency({ s3GetMs: 60, perMbMs: 100 });
-    let t = Date.now();
+    let added = emu.injectedLatencyMs;
+    const t = Date.now();
     await (await s3.send(new GetObjectCommand({ Bucket: emu.bucket, Key: key }))).Body?.transformToByteArray();
-    expect(Date.now() - t).toBeGreaterThanOrEqual(150);
+    expect(Date.now() - t).toBeGreaterThanOrEqual(150); // timers never fire early
+    expect(emu.injectedLatencyMs - added).toBe(160);
     emu.setLatency({ s3GetMs: 0, perMbMs: 0 });
-    t = Date.now();
+    added = emu.injectedLatencyMs;
     await (await s3.send(new GetObjectCommand({ Bucket: emu.bucket, Key: key }))).Body?.transformToByteArray();
-    expect(Date.now() - t).toBeLessThan(150);
+    expect(emu.injectedLatencyMs - added).toBe(0);
+    // A PUT pays its own fixed cost plus the per-MiB cost of its body.
+    emu.setLatency({ s3PutMs: 40, perMbMs: 100 });
+    added = emu.injectedLatencyMs;
+    await s3.send(new PutObjectCommand({ Bucket: emu.bucket, Key: key, Body: Buffer.alloc(512 * 1024) }));
+    expect(emu.injectedLatencyMs - added).toBe(90);
   });
 
   test('ListObjectsV2: prefix, delimiter, pagination', async () => {

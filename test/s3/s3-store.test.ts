@@ -145,7 +145,9 @@ describe('S3Store over the emulator with faults (real SDK, real wire)', () => {
     emu.faults.clear();
     emu.faults.resetCounts();
     emu.stats.reset();
-    store = new S3Store({ bucket: emu.bucket, endpoint: emu.endpoint, region: emu.region, credentials: emu.credentials, requestTimeoutMs: 400 });
+    // Timeouts far past anything a loaded machine needs: a request that should
+    // succeed never times out here. The hung-PUT test brings its own short one.
+    store = new S3Store({ bucket: emu.bucket, endpoint: emu.endpoint, region: emu.region, credentials: emu.credentials, requestTimeoutMs: 30_000, connectTimeoutMs: 30_000 });
   });
   afterEach(() => store.close());
   afterAll(() => emu.close());
@@ -178,14 +180,22 @@ describe('S3Store over the emulator with faults (real SDK, real wire)', () => {
     expect(emu.stats.s3Conflicts).toBe(1);
   });
 
-  test('a hung PUT times out (TimeoutError) → unknown, within the request timeout', async () => {
+  test('a hung PUT times out (TimeoutError) → unknown, ended by the store\'s own request timeout', async () => {
     const etag = await seed('khang');
-    emu.faults.set({ rates: { s3_hang: 1 } });
-    const started = Date.now();
-    const r = await store.put('khang', Buffer.from('x'), { ifMatch: etag });
-    expect(r.status).toBe('unknown');
-    expect(r.status === 'unknown' && r.detail).toMatch(/Timeout/);
-    expect(Date.now() - started).toBeLessThan(3000);
+    // The hang never ends on the emulator's side (the longest timer Node
+    // allows; close() ends it): only the store's timeout can answer, and
+    // the TimeoutError in the detail says that it did.
+    emu.faults.set({ rates: { s3_hang: 1 }, hangMs: 2 ** 31 - 1 });
+    const quick = new S3Store({ bucket: emu.bucket, endpoint: emu.endpoint, region: emu.region, credentials: emu.credentials, requestTimeoutMs: 400 });
+    try {
+      const r = await quick.put('khang', Buffer.from('x'), { ifMatch: etag });
+      expect(r.status).toBe('unknown');
+      expect(r.status === 'unknown' && r.detail).toMatch(/Timeout/);
+      expect(emu.faults.injected.s3_hang).toBe(1);
+    } finally {
+      quick.close();
+      emu.faults.set({ hangMs: 30_000 });
+    }
   });
 
   test('an ambiguous PUT (applied, response lost or turned into 500) → unknown, and the write is there', async () => {
@@ -193,13 +203,17 @@ describe('S3Store over the emulator with faults (real SDK, real wire)', () => {
     for (let i = 0; i < 12; i++) {
       const key = `kamb${i}`;
       const etag = await seed(key);
-      emu.faults.set({ rates: { s3_ambiguous_put: 1 }, seed: i });
+      // A lost answer of the 'hang' kind ends when the emulator drops the
+      // connection (hangMs), which is after the write landed: no client
+      // timeout can race the write.
+      emu.faults.set({ rates: { s3_ambiguous_put: 1 }, seed: i, hangMs: 50 });
       const r = await store.put(key, Buffer.from(`landed ${i}`), { ifMatch: etag });
       emu.faults.clear();
       expect(r.status).toBe('unknown');
       const got = await store.get(key);
       expect(got.status === 'found' && got.body.toString()).toBe(`landed ${i}`);
     }
+    emu.faults.set({ hangMs: 30_000 });
     expect(emu.faults.losses).toEqual({ reset: expect.any(Number), hang: expect.any(Number), error500: expect.any(Number) });
     for (const n of Object.values(emu.faults.losses)) expect(n).toBeGreaterThan(0);
   });

@@ -60,6 +60,11 @@ export const NO_LATENCY: Latency = { s3GetMs: 0, s3PutMs: 0, invokeMs: 0, perMbM
  */
 export class LatencyModel {
   current: Latency = { ...NO_LATENCY };
+  /**
+   * Milliseconds of delay this model has asked for so far (before and after
+   * together): what a test checks instead of timing requests by the wall clock.
+   */
+  injectedMs = 0;
 
   constructor(private readonly timers: Timers, private readonly rand: () => number) {}
 
@@ -68,12 +73,17 @@ export class LatencyModel {
   }
 
   before(fixedMs: number): Promise<void> {
-    return this.timers.sleep(fixedMs / 2);
+    return this.delay(fixedMs / 2);
   }
 
   after(fixedMs: number, bytes: number): Promise<void> {
     const l = this.current;
     const ms = fixedMs / 2 + (l.perMbMs * bytes) / (1024 * 1024) + (l.jitterMs > 0 ? this.rand() * l.jitterMs : 0);
+    return this.delay(ms);
+  }
+
+  private delay(ms: number): Promise<void> {
+    if (ms > 0) this.injectedMs += ms;
     return this.timers.sleep(ms);
   }
 }

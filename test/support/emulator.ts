@@ -70,6 +70,8 @@ export interface Emulator {
   s3: S3Backend;
   setLatency(l: Partial<Latency>): void;
   readonly latency: Latency;
+  /** Total delay (ms) the latency model has added to requests so far. */
+  readonly injectedLatencyMs: number;
   /** Register (or replace) a function running the real handler with these options. */
   addFunction(name: string, o?: FunctionOptions): void;
   /** Config for S3Client / LambdaClient pointed at the emulator. */
@@ -143,6 +145,9 @@ export async function startEmulator(opts: EmulatorOptions = {}): Promise<Emulato
     setLatency: (l) => latency.set(l),
     get latency() {
       return { ...latency.current };
+    },
+    get injectedLatencyMs() {
+      return latency.injectedMs;
     },
     addFunction: (name, o) => backend.addFunction(name, o),
     clientConfig: () => ({ endpoint, region, forcePathStyle: true, credentials: { ...credentials } }),

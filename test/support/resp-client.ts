@@ -171,6 +171,13 @@ export function plain(r: Resp): unknown {
   }
 }
 
+/**
+ * How long a wait gives up by default. Not a bound a test asserts: a test
+ * waits for the reply or the close, and this only turns a hang into a clear
+ * message before jest's own timeout, however slow the machine is.
+ */
+export const DEFAULT_WAIT_MS = 30_000;
+
 export interface RawClientOptions {
   host?: string;
   tls?: tls.ConnectionOptions;
@@ -251,12 +258,12 @@ export class RawClient {
   }
 
   /** Waits until `count` replies in total have arrived; rejects on close or timeout. */
-  waitForReplies(count: number, timeoutMs = 5000): Promise<void> {
+  waitForReplies(count: number, timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
     return this.waitFor(() => this.replies.length >= count, `${count} replies (got ${this.replies.length})`, timeoutMs, true);
   }
 
   /** Waits until the server closes the connection. */
-  waitForClose(timeoutMs = 5000): Promise<void> {
+  waitForClose(timeoutMs = DEFAULT_WAIT_MS): Promise<void> {
     return this.waitFor(() => this.closedFlag, 'the connection to close', timeoutMs, false);
   }
 
