@@ -37,8 +37,10 @@ export interface AttemptInput {
   key: string;
   batchId: string;
   sessions: Buffer[][][];
-  /** The batch's clock (Unix ms). */
-  now: number;
+  /** Each session's database. */
+  dbs: number[];
+  /** This environment's clock, read once for the batch (Unix ms). */
+  localNow: number;
   window: WindowPolicy;
   /** Replies of every attempt that sent a PUT, by the token its commit records. */
   sent: Map<string, WireReply[][]>;
@@ -46,15 +48,33 @@ export interface AttemptInput {
 
 const REPLY_BUDGET = LAMBDA_PAYLOAD_LIMIT - PAYLOAD_ENVELOPE_RESERVE;
 
-/** Runs the batch on `snap` inside a transaction; the caller gets it back closed. */
-export function apply(snap: Snapshot, input: AttemptInput): { replies: WireReply[][]; changed: boolean } {
+export interface Applied {
+  replies: WireReply[][];
+  /** Whether there is anything to commit; if so the transaction is still open. */
+  changed: boolean;
+  /** The clock the batch ran at. */
+  now: number;
+}
+
+/**
+ * Runs the batch on `snap` inside a transaction. Its clock is the later of
+ * this environment's and the document's (the highest any commit used), so
+ * time never runs backwards in the document's history. If an answer relied
+ * on this batch's clock alone (a key seen expired that the document's clock
+ * has not passed), the batch must commit that clock: otherwise a later batch
+ * on a slower clock could see the key again.
+ */
+export function apply(snap: Snapshot, input: AttemptInput): Applied {
   const { doc } = snap;
-  doc.trimCommits(input.now, input.window);
+  // By the document's clock, not this one: a fast clock must not drop records early.
+  doc.trimCommits(doc.clock, input.window);
+  const now = Math.max(doc.clock, input.localNow);
   doc.begin();
-  const result = execute(doc, input.sessions, { now: input.now, replyBudget: REPLY_BUDGET });
+  const result = execute(doc, input.sessions, { now, dbs: input.dbs, replyBudget: REPLY_BUDGET });
+  if (result.touched.clockAdvanced) doc.clock = now;
   const changed = doc.mark() > 0;
   if (!changed) doc.rollback();
-  return { replies: result.replies, changed };
+  return { replies: result.replies, changed, now };
 }
 
 /**
@@ -62,10 +82,14 @@ export function apply(snap: Snapshot, input: AttemptInput): { replies: WireReply
  * batch id and a token naming this attempt: after an ambiguous outcome a
  * re-read tells whether the batch landed, and by which attempt's replies.
  */
-export async function commit(snap: Snapshot, replies: WireReply[][], input: AttemptInput): Promise<AttemptOutcome> {
+export async function commit(snap: Snapshot, { replies, now }: Applied, input: AttemptInput): Promise<AttemptOutcome> {
   const { doc, etag } = snap;
   const token = randomBytes(6).toString('base64url');
-  doc.recordCommit({ id: input.batchId, at: input.now, a: token, r: storedReplies(input.sessions, replies) });
+  // Every commit is one step of the document's history: a sequence number
+  // (per-key stamps for WATCH) and a clock no later batch may run behind.
+  doc.seq += 1;
+  doc.clock = Math.max(doc.clock, now);
+  doc.recordCommit({ id: input.batchId, at: now, a: token, r: storedReplies(input.sessions, replies) });
   input.sent.set(token, replies);
   let put;
   try {

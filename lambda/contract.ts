@@ -11,6 +11,9 @@
 
 export const CONTRACT_VERSION = 1;
 
+/** Redis's numbered databases (SELECT 0–15), namespaces inside the one document. */
+export const DATABASES = 16;
+
 /** Lambda's synchronous Invoke limit, for both request and response payloads. */
 export const LAMBDA_PAYLOAD_LIMIT = 6 * 1024 * 1024;
 
@@ -54,6 +57,8 @@ export const WIRE_REPLY_TAGS = ['simple', 'error', 'int', 'bulk', 'null', 'array
 export interface SessionCommands {
   /** Opaque to the handler; the proxy uses it to route replies back. */
   id: string;
+  /** The connection's database (SELECT), 0–15; absent means 0. */
+  db?: number;
   /** Each command is its argument list, base64-encoded. */
   commands: string[][];
 }
@@ -66,6 +71,14 @@ export interface BatchRequest {
    * that already committed is recognised and answered, never applied twice.
    */
   batchId: string;
+  /**
+   * false: the proxy sent this batch on its read path, outside its one-at-a-time
+   * write queue. Such a batch never commits: if it turns out to need a commit
+   * (an expiry only this batch's clock sees must advance the document's
+   * clock), the handler answers `write-required` and the proxy sends it again
+   * as a write, so a proxy's commits never race each other. Absent: true.
+   */
+  write?: boolean;
   sessions: SessionCommands[];
 }
 
@@ -83,8 +96,10 @@ export interface SessionReplies {
  * Why a whole batch failed. The two kinds are what a user can act on:
  *  - not-applied: nothing took effect; retrying is safe.
  *  - unknown: the commit may or may not have taken effect.
+ * And one the proxy handles itself, never shown to a client:
+ *  - write-required: a read-path batch needs a commit; nothing took effect.
  */
-export type FailureKind = 'not-applied' | 'unknown';
+export type FailureKind = 'not-applied' | 'unknown' | 'write-required';
 
 export interface BatchFailure {
   kind: FailureKind;
@@ -109,7 +124,7 @@ export type BatchResponse =
 
 /** Error texts for the two failure kinds, as clients see them. */
 export function failureReply(failure: BatchFailure): WireReply {
-  return failure.kind === 'not-applied'
+  return failure.kind !== 'unknown'
     ? { t: 'error', v: `TRYAGAIN not applied: ${failure.message}; safe to retry` }
     : { t: 'error', v: `UNKNOWN outcome unknown: ${failure.message}; the command may or may not have taken effect` };
 }

@@ -20,6 +20,8 @@ export const OOM_REPLY: WireReply = { t: 'error', v: OOM };
 export interface EngineOptions {
   /** The batch's clock (Unix ms). */
   now: number;
+  /** Each session's database (SELECT); absent: 0. */
+  dbs?: readonly number[];
   /** Bytes of replies the response may carry (default: unlimited). */
   replyBudget?: number;
 }
@@ -39,11 +41,11 @@ export interface EngineResult {
  */
 export function execute(doc: Document, sessions: Buffer[][][], opts: EngineOptions): EngineResult {
   const touched = new Touched();
-  const ctx: CommandContext = { db: new Keyspace(doc, touched), now: opts.now };
   const budget = opts.replyBudget ?? Infinity;
   const replies: WireReply[][] = [];
   let used = 0;
-  for (const commands of sessions) {
+  for (const [i, commands] of sessions.entries()) {
+    const ctx: CommandContext = { db: new Keyspace(doc, touched, opts.dbs?.[i] ?? 0, opts.now), now: opts.now };
     const out: WireReply[] = [];
     replies.push(out);
     for (const argv of commands) {

@@ -110,7 +110,7 @@ class DocumentHandler {
   /** The loop: attempt, and after a conflict or an unknown outcome read again and let the commit window decide. */
   private async run(req: BatchRequest, stats: BatchStats, progress: { ambiguous: boolean }): Promise<BatchResponse> {
     const opts = this.opts;
-    const input: AttemptInput = { store: opts.store, key: this.key, batchId: req.batchId, sessions: decodeSessions(req), now: this.now(), window: opts.window ?? DEFAULT_WINDOW, sent: new Map() };
+    const input = this.inputOf(req);
     const maxAttempts = opts.maxAttempts ?? 10;
     const remainingMs = opts.remainingMs ?? (() => Infinity);
     // A write needs no fresh read: its If-Match confirms the cached copy. A read does.
@@ -131,7 +131,12 @@ class DocumentHandler {
       if (remainingMs() < ATTEMPT_RESERVE_MS) throw new BatchFailed('not-applied', `the function is about to time out after ${attempt - 1} attempts`);
 
       const { doc } = snapshot;
-      const { replies, changed } = apply(snapshot, input);
+      const applied = apply(snapshot, input);
+      const { replies, changed } = applied;
+      if (changed && req.write === false) {
+        doc.rollback();
+        throw new BatchFailed('write-required', 'the batch must commit the clock it ran at');
+      }
       if (!changed) {
         // Read-only: the replies stand once the snapshot is known current.
         if (fresh) return done(replies, doc);
@@ -141,7 +146,7 @@ class DocumentHandler {
       }
       await this.ensureChecked(doc);
       stats.s3Puts++;
-      const outcome = await commit(snapshot, replies, input);
+      const outcome = await commit(snapshot, applied, input);
       if (outcome.kind === 'committed') {
         this.cached = { doc, etag: outcome.etag };
         return done(replies, doc);
@@ -154,6 +159,19 @@ class DocumentHandler {
       snapshot = this.cached = null;
       if (outcome.kind === 'conflict') await (opts.sleep ?? delay)(backoff(attempt));
     }
+  }
+
+  private inputOf(req: BatchRequest): AttemptInput {
+    return {
+      store: this.opts.store,
+      key: this.key,
+      batchId: req.batchId,
+      sessions: decodeSessions(req),
+      dbs: req.sessions.map((s) => s.db ?? 0),
+      localNow: this.now(),
+      window: this.opts.window ?? DEFAULT_WINDOW,
+      sent: new Map(),
+    };
   }
 
   /** Reads db.json, or confirms the cached copy with If-None-Match (a 304 costs no transfer). */

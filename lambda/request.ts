@@ -2,7 +2,7 @@
  * A batch request as the handler takes it: checked like any input from the
  * network (the proxy is trusted, its bytes are not), then decoded once.
  */
-import { CONTRACT_VERSION, decodeArg, type BatchRequest } from './contract';
+import { CONTRACT_VERSION, DATABASES, decodeArg, type BatchRequest } from './contract';
 import { isWrite, lookupSpec } from './specs';
 
 export function validateRequest(req: unknown): string | null {
@@ -11,8 +11,10 @@ export function validateRequest(req: unknown): string | null {
   if (r.v !== CONTRACT_VERSION) return `contract version ${JSON.stringify(r.v)} is not supported (this handler speaks ${CONTRACT_VERSION})`;
   if (typeof r.batchId !== 'string' || r.batchId.length === 0 || r.batchId.length > 128) return 'batchId must be a non-empty string';
   if (!Array.isArray(r.sessions)) return 'sessions must be an array';
+  if (r.write !== undefined && typeof r.write !== 'boolean') return 'write must be a boolean';
   for (const s of r.sessions) {
     if (typeof s?.id !== 'string' || !Array.isArray(s.commands)) return 'malformed session';
+    if (s.db !== undefined && !(Number.isInteger(s.db) && s.db >= 0 && s.db < DATABASES)) return `db must be an integer from 0 to ${DATABASES - 1}`;
     for (const c of s.commands) if (!Array.isArray(c) || c.some((a) => typeof a !== 'string')) return 'malformed command';
   }
   return null;

@@ -37,6 +37,8 @@ export const DEFAULT_BATCH_LIMITS: BatchLimits = {
 
 interface Pending {
   write: boolean;
+  /** The connection's database (SELECT). */
+  db: number;
   commands: string[][];
   bytes: number;
   resolve: (replies: Reply[]) => void;
@@ -72,10 +74,10 @@ export class Batcher {
    * per executed command, in order; fewer than sent when the handler stopped
    * at its response budget (the session re-submits the rest).
    */
-  submit(argvs: Buffer[][], write: boolean): Promise<Reply[]> {
+  submit(argvs: Buffer[][], write: boolean, db = 0): Promise<Reply[]> {
     return new Promise((resolve) => {
       const commands = argvs.map((argv) => argv.map((a) => a.toString('base64')));
-      const p: Pending = { write, commands, bytes: argvs.reduce((n, a) => n + encodedSize(a), 0), resolve };
+      const p: Pending = { write, db, commands, bytes: argvs.reduce((n, a) => n + encodedSize(a), 0), resolve };
       if (!this.limits.groupCommit) {
         void this.dispatch([p]);
       } else if (write) {
@@ -142,7 +144,8 @@ export class Batcher {
     const req: BatchRequest = {
       v: CONTRACT_VERSION,
       batchId: `${this.proxyId}-${++this.seq}`,
-      sessions: batch.map((p, i) => ({ id: String(i), commands: p.commands })),
+      write: batch.some((p) => p.write),
+      sessions: batch.map((p, i) => (p.db === 0 ? { id: String(i), commands: p.commands } : { id: String(i), db: p.db, commands: p.commands })),
     };
     const started = process.hrtime.bigint();
     let res: BatchResponse;
@@ -165,6 +168,12 @@ export class Batcher {
 
   /** Answers each submission of the batch from the response, or sends it again. */
   private deliver(batch: Pending[], res: BatchResponse): void {
+    if (!res.ok && res.failure.kind === 'write-required') {
+      // Nothing ran for good: the same commands go again, through the write queue.
+      for (const p of batch) p.write = true;
+      this.requeue(batch);
+      return;
+    }
     if (!res.ok) {
       const err = fromWire(failureReply(res.failure));
       for (const p of batch) p.resolve(p.commands.map(() => err));

@@ -1,8 +1,10 @@
 /**
- * What a command runs with: the snapshot, the batch's clock, and a record of
- * the keys it read and wrote. Commands do no I/O; the handler owns the store.
+ * What a command runs with: the keyspace of its connection's database, seen
+ * at the batch's clock, and a record of what the batch touched. Commands do
+ * no I/O; the handler owns the store.
  */
-import type { Document } from '../document';
+import type { Document, Entry } from '../document';
+import { CommandError, WRONG_TYPE } from '../errors';
 
 /**
  * The keys a batch touched, in order. WATCH, blocking pops and expiry need to
@@ -12,51 +14,133 @@ import type { Document } from '../document';
 export class Touched {
   readonly reads: Buffer[] = [];
   readonly writes: Buffer[] = [];
-  /** FLUSHALL: every key changed, named or not. */
+  /** FLUSHALL / FLUSHDB / SWAPDB: keys changed without being named. */
   flushed = false;
+  /**
+   * An answer relied on this batch's clock being later than the document's:
+   * a key was treated as expired whose deadline the document's clock has not
+   * passed yet. Such a batch must commit (advancing the document's clock), or
+   * a later batch on a slower clock could see the key again.
+   */
+  clockAdvanced = false;
 }
 
-/** The document as commands see it: every access is recorded in `touched`. */
-export class Keyspace {
-  constructor(readonly doc: Document, readonly touched: Touched) {}
+export interface SetOptions {
+  /** Keep the key's TTL (SET … KEEPTTL, INCR, APPEND, SETRANGE); otherwise a new value drops it. */
+  keepTtl?: boolean;
+  /** Give the value this deadline (Unix ms). */
+  expiresAt?: number;
+}
 
+/**
+ * The database as commands see it. An expired key is absent to every method
+ * (Redis's boundary: expired once the clock is past its deadline; at the
+ * deadline it is still there). Every read and write is recorded in `touched`.
+ */
+export class Keyspace {
+  constructor(
+    readonly doc: Document,
+    readonly touched: Touched,
+    /** The connection's database (SELECT), 0–15. */
+    readonly db: number,
+    /** The batch's clock (Unix ms): never behind the document's. */
+    readonly now: number,
+  ) {}
+
+  /** The live entry, or undefined when absent or expired. */
+  entry(key: Buffer): Readonly<Entry> | undefined {
+    this.touched.reads.push(key);
+    return this.live(key);
+  }
+
+  /** A string value; WRONGTYPE if the key holds another type. */
+  get(key: Buffer): Buffer | undefined {
+    const e = this.entry(key);
+    if (e === undefined) return undefined;
+    if (e.type !== 'string') throw new CommandError(WRONG_TYPE);
+    return e.value;
+  }
+
+  has(key: Buffer): boolean {
+    return this.entry(key) !== undefined;
+  }
+
+  /** Remaining time to live in ms: -2 absent, -1 no TTL (TTL/PTTL's answers). */
+  ttl(key: Buffer): number {
+    const e = this.entry(key);
+    if (e === undefined) return -2;
+    return e.expiresAt === undefined ? -1 : e.expiresAt - this.now;
+  }
+
+  set(key: Buffer, value: Buffer, opts: SetOptions = {}): void {
+    const prev = opts.keepTtl ? this.live(key) : undefined;
+    const expiresAt = opts.expiresAt ?? prev?.expiresAt;
+    this.doc.put(key, expiresAt === undefined ? { type: 'string', value } : { type: 'string', value, expiresAt });
+    this.touched.writes.push(key);
+  }
+
+  /** Replaces the whole entry (RENAME, COPY, MOVE keep type and TTL). */
+  put(key: Buffer, entry: Readonly<Entry>): void {
+    this.doc.put(key, entry);
+    this.touched.writes.push(key);
+  }
+
+  /** Sets or (undefined) removes a live key's deadline; false when the key is absent. */
+  setExpiry(key: Buffer, expiresAt: number | undefined): boolean {
+    const e = this.live(key);
+    if (e === undefined) return false;
+    const { expiresAt: _old, ...rest } = e;
+    this.doc.put(key, expiresAt === undefined ? rest : { ...rest, expiresAt });
+    this.touched.writes.push(key);
+    return true;
+  }
+
+  /** Deletes a live key; an expired one counts as absent (and is removed all the same). */
+  delete(key: Buffer): boolean {
+    const alive = this.live(key) !== undefined;
+    if (this.doc.has(key)) {
+      this.doc.delete(key);
+      this.touched.writes.push(key);
+    }
+    return alive;
+  }
+
+  /** Live keys of this database. */
+  *keys(): IterableIterator<Buffer> {
+    for (const k of this.doc.keys()) if (this.live(k) !== undefined) yield k;
+  }
+
+  /** Keys held, including expired ones not removed yet (Redis's DBSIZE counts those too). */
   get size(): number {
     return this.doc.size;
   }
 
-  get(key: Buffer): Buffer | undefined {
-    this.touched.reads.push(key);
-    return this.doc.get(key);
-  }
-
-  has(key: Buffer): boolean {
-    this.touched.reads.push(key);
-    return this.doc.has(key);
-  }
-
-  set(key: Buffer, value: Buffer): void {
-    this.doc.set(key, value);
-    this.touched.writes.push(key);
-  }
-
-  delete(key: Buffer): boolean {
-    const gone = this.doc.delete(key);
-    if (gone) this.touched.writes.push(key);
-    return gone;
-  }
-
+  /** FLUSHDB. */
   clear(): void {
     if (this.doc.size === 0) return;
     this.doc.clear();
     this.touched.flushed = true;
+  }
+
+  /**
+   * The entry unless it has expired at the batch's clock. An expiry that only
+   * this batch's clock sees (the document's clock has not passed the
+   * deadline) is recorded: the batch must then commit its clock.
+   */
+  private live(key: Buffer): Readonly<Entry> | undefined {
+    const e = this.doc.entry(key);
+    if (e?.expiresAt === undefined || this.now <= e.expiresAt) return e;
+    if (this.doc.clock <= e.expiresAt) this.touched.clockAdvanced = true;
+    return undefined;
   }
 }
 
 export interface CommandContext {
   readonly db: Keyspace;
   /**
-   * The batch's clock (Unix ms): one reading per batch, so every command of
-   * a batch agrees on what time it is. Injectable in tests.
+   * The batch's clock (Unix ms): one reading per batch attempt, never behind
+   * the document's clock, so every command of a batch agrees on the time and
+   * time never runs backwards in the document's history.
    */
   readonly now: number;
 }

@@ -15,7 +15,7 @@ export function incrementBy(db: Keyspace, key: Buffer, by: bigint): bigint {
   if (old === null) throw new CommandError(NOT_INTEGER);
   const sum = old + by;
   if (sum > INT64_MAX || sum < INT64_MIN) throw new CommandError(OVERFLOW);
-  db.set(key, Buffer.from(sum.toString(), 'latin1'));
+  db.set(key, Buffer.from(sum.toString(), 'latin1'), { keepTtl: true });
   return sum;
 }
 

@@ -109,7 +109,7 @@ function checkSessions(req: BatchRequest, x: unknown): Problem {
 
 function checkFailure(x: unknown): Problem {
   if (!isObj(x)) return 'failure is not an object';
-  if (x.kind !== 'not-applied' && x.kind !== 'unknown') return `failure.kind ${JSON.stringify(x.kind)?.slice(0, 40)} is not a failure kind`;
+  if (x.kind !== 'not-applied' && x.kind !== 'unknown' && x.kind !== 'write-required') return `failure.kind ${JSON.stringify(x.kind)?.slice(0, 40)} is not a failure kind`;
   return typeof x.message === 'string' ? null : 'failure.message is not a string';
 }
 

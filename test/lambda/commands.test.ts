@@ -10,7 +10,7 @@ import { COMMANDS } from '../../lambda/commands';
 import { Keyspace, Touched, type CommandContext } from '../../lambda/commands/context';
 import { argv, b, bulk, err, int, NIL, OK } from './util';
 
-const ctxOf = (doc: Document, now = 0): CommandContext => ({ db: new Keyspace(doc, new Touched()), now });
+const ctxOf = (doc: Document, now = 0): CommandContext => ({ db: new Keyspace(doc, new Touched(), 0, now), now });
 const run = (doc: Document, ...words: (string | Buffer)[]) => executeOne(ctxOf(doc), argv(...words));
 
 function docWith(entries: Record<string, string> = {}): Document {
