@@ -115,11 +115,23 @@ export class Keyspace {
     return this.doc.size;
   }
 
-  /** FLUSHDB. */
+  /** FLUSHDB: this database only. */
   clear(): void {
     if (this.doc.size === 0) return;
     this.doc.clear();
     this.touched.flushed = true;
+  }
+
+  /** FLUSHALL: every database. */
+  clearAll(): void {
+    if (this.doc.size === 0) return;
+    this.doc.clear();
+    this.touched.flushed = true;
+  }
+
+  /** The same batch's view of another database (MOVE, COPY … DB, SWAPDB). */
+  inDb(db: number): Keyspace {
+    return db === this.db ? this : new Keyspace(this.doc, this.touched, db, this.now);
   }
 
   /**

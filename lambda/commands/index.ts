@@ -1,15 +1,12 @@
 import { ENGINE_SPECS } from '../specs';
 import type { Command } from './types';
-import { get } from './get';
-import { set } from './set';
-import { incr } from './incr';
-import { del } from './del';
-import { flushall } from './flushall';
+import { KEYSPACE_COMMANDS } from './keyspace';
+import { STRING_COMMANDS } from './strings';
 
 export type { Command } from './types';
 
-/** Every command the engine executes. A new command is a spec, one module, and one word here. */
-export const COMMANDS: ReadonlyMap<string, Command> = new Map([get, set, incr, del, flushall].map((c) => [c.spec.name, c]));
+/** Every command the engine executes. A new command is a spec, one module, and one word in its family's index. */
+export const COMMANDS: ReadonlyMap<string, Command> = new Map([...STRING_COMMANDS, ...KEYSPACE_COMMANDS].map((c) => [c.spec.name, c]));
 
 // The spec table and the code must agree: an engine spec without code would
 // be sent to the engine and fail there, code without a spec never be reached.

@@ -1,48 +1,19 @@
 /**
  * Every command valthree knows, as Redis 7 describes it. A new command is a
- * spec here plus, for engine commands, one module in lambda/commands/.
+ * spec in its family's table plus, for engine commands, one module in
+ * lambda/commands/.
  */
-import type { CommandFlag, CommandGroup, CommandSpec, KeyFlag, KeySpec, ReplyShape } from './types';
+import { ADMIN, HANDSHAKE, spec, sub } from './build';
+import { KEYSPACE_SPECS } from './keyspace';
+import { STRING_SPECS } from './strings';
+import type { CommandSpec, ReplyShape } from './types';
 
-/** One key at `index` (or a run of them to `lastKey`, relative; -1: to the end). */
-function key(flags: string, index = 1, lastKey = 0, step = 1): KeySpec {
-  return { flags: flags.split(' ') as KeyFlag[], begin: { index }, find: { lastKey, step, limit: 0 } };
-}
-
-interface Extra {
-  keys?: KeySpec[];
-  acl?: string[];
-  subcommands?: CommandSpec[];
-}
-
-function spec(name: string, arity: number, flags: string, group: CommandGroup, since: string, reply: ReplyShape, summary: string, extra: Extra = {}): CommandSpec {
-  return { name, arity, flags: flags ? (flags.split(' ') as CommandFlag[]) : [], keys: extra.keys ?? [], group, since, summary, reply, acl: extra.acl, subcommands: extra.subcommands };
-}
-
-const HANDSHAKE = 'noscript loading stale fast no_auth allow_busy';
-const ADMIN = 'admin noscript loading stale';
-
-/** A subcommand of `parent`, in the parent's group. */
-function sub(parent: string, group: CommandGroup, name: string, arity: number, flags: string, reply: ReplyShape, summary: string): CommandSpec {
-  return spec(`${parent}|${name}`, arity, flags, group, '2.0.0', reply, summary);
-}
+/** Commands the engine runs against the document. */
+export const ENGINE_SPECS: readonly CommandSpec[] = [...STRING_SPECS, ...KEYSPACE_SPECS];
 
 const client = (name: string, arity: number, flags: string, reply: ReplyShape, summary: string) => sub('client', 'connection', name, arity, flags, reply, summary);
 const config = (name: string, arity: number, reply: ReplyShape, summary: string) => sub('config', 'server', name, arity, ADMIN, reply, summary);
 const command = (name: string, arity: number, reply: ReplyShape, summary: string) => sub('command', 'connection', name, arity, 'loading stale', reply, summary);
-
-/** Commands the engine runs against the document. */
-export const ENGINE_SPECS: readonly CommandSpec[] = [
-  spec('get', 2, 'readonly fast', 'string', '1.0.0', 'bulk', 'Returns the string value of a key.', { keys: [key('RO access')] }),
-  spec('set', -3, 'write denyoom', 'string', '1.0.0', 'status', 'Sets the string value of a key, ignoring its type.', {
-    keys: [key('RW access update variable_flags')],
-  }),
-  spec('incr', 2, 'write denyoom fast', 'string', '1.0.0', 'integer', 'Increments the integer value of a key by one. Uses 0 as initial value if the key does not exist.', {
-    keys: [key('RW access update')],
-  }),
-  spec('del', -2, 'write', 'generic', '1.0.0', 'integer', 'Deletes one or more keys.', { keys: [key('RM delete', 1, -1)] }),
-  spec('flushall', -1, 'write', 'server', '1.0.0', 'status', 'Removes all keys from all databases.', { acl: ['@keyspace', '@dangerous'] }),
-];
 
 /** Commands the proxy answers itself: the connection's own state, and introspection. */
 export const PROXY_SPECS: readonly CommandSpec[] = [

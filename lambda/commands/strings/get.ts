@@ -1,4 +1,4 @@
-import { bulk, NIL, specOf, type Command } from './types';
+import { bulk, NIL, specOf, type Command } from '../types';
 
 /** GET key: the value, or nil when the key is absent. */
 export const get: Command = {

@@ -1,7 +1,7 @@
-import { CommandError, NOT_INTEGER, OVERFLOW } from '../errors';
-import { INT64_MAX, INT64_MIN, parseInteger } from './args';
-import type { Keyspace } from './context';
-import { int, specOf, type Command } from './types';
+import { CommandError, NOT_INTEGER, OVERFLOW } from '../../errors';
+import { INT64_MAX, INT64_MIN, parseInteger } from '../args';
+import type { Keyspace } from '../context';
+import { int, specOf, type Command } from '../types';
 
 /**
  * Adds `by` to the integer stored at `key` (absent counts as 0) and stores the

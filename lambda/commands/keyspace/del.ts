@@ -1,4 +1,4 @@
-import { int, specOf, type Command } from './types';
+import { int, specOf, type Command } from '../types';
 
 /** DEL key [key ...]: how many of the keys existed (a key named twice counts once). */
 export const del: Command = {

@@ -1,5 +1,5 @@
-import { CommandError, SYNTAX_ERROR } from '../errors';
-import { OK, specOf, type Command } from './types';
+import { CommandError, SYNTAX_ERROR } from '../../errors';
+import { OK, specOf, type Command } from '../types';
 
 /**
  * FLUSHALL [ASYNC|SYNC]: empties the keyspace. It is a conditional write of an
@@ -13,7 +13,7 @@ export const flushall: Command = {
     // Both modes are the same here: the commit is what makes it durable.
     if (args.left > 0 && args.option('async', 'sync') === null) throw new CommandError(SYNTAX_ERROR);
     args.end();
-    db.clear();
+    db.clearAll();
     return OK;
   },
 };

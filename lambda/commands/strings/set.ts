@@ -1,4 +1,4 @@
-import { OK, specOf, type Command } from './types';
+import { OK, specOf, type Command } from '../types';
 
 /** SET key value. Options (EX, NX, ...) are not supported yet: syntax error. */
 export const set: Command = {
