@@ -218,7 +218,7 @@ export class Session {
 
   /** Sends one run of consecutive engine commands, starting with `first`, and answers them. */
   private async runRemote(first: RemoteStep): Promise<void> {
-    const run = takeRun(first, this.queue, () => this.peek(), this.ctx.limits);
+    const run = takeRun(first, this.queue, () => this.peek(), this.ctx.limits, this.state.db);
     this.inFlight = run.steps.length;
     this.owed = true;
     let done: { replies: Reply[]; usec: number };

@@ -1,4 +1,5 @@
 /** Connection-level commands: HELLO, PING, ECHO, SELECT, QUIT, RESET, CLIENT. */
+import { DATABASES } from '../../lambda/contract';
 import { NOT_INTEGER } from '../../lambda/errors';
 import { array, bulk, error, int, map, NULL, OK, simple, type Reply } from '../resp/reply';
 import { authenticate } from './auth';
@@ -73,11 +74,14 @@ export const echo: LocalCommand = {
 
 export const select: LocalCommand = {
   spec: specOf('select'),
-  run([index]) {
+  run([index], s) {
     const v = index.toString('latin1');
     if (!/^-?\d+$/.test(v)) return NOT_INTEGER_REPLY;
-    // One keyspace: db.json. Redis's own out-of-range error for the rest.
-    return Number(v) === 0 ? OK : error('ERR DB index is out of range');
+    // Namespaces inside the one db.json; Redis's own error past them.
+    const n = Number(v);
+    if (!(n >= 0 && n < DATABASES)) return error('ERR DB index is out of range');
+    s.db = n;
+    return OK;
   },
 };
 
@@ -92,6 +96,7 @@ export const reset: LocalCommand = {
   spec: specOf('reset'),
   run(_args, s, server) {
     s.protocol = 2;
+    s.db = 0;
     s.name = null;
     s.authenticated = server.requirepass === null;
     return simple('RESET');
@@ -142,7 +147,7 @@ function clientLine(s: SessionState): string {
     `name=${s.name ? s.name.toString('latin1') : ''}`,
     `age=${Math.floor((now - s.createdAt) / 1000)}`,
     `idle=${Math.floor((now - s.lastCommandAt) / 1000)}`,
-    'db=0',
+    `db=${s.db}`,
     `cmd=${s.lastCommand}`,
     `qbuf=${io.queryBuffer}`,
     `omem=${io.outputBuffer}`,

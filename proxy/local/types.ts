@@ -8,6 +8,8 @@ export interface SessionState {
   readonly addr: string;
   readonly createdAt: number;
   protocol: 2 | 3;
+  /** The selected database (SELECT), 0–15: sent with every engine command. */
+  db: number;
   authenticated: boolean;
   name: Buffer | null;
   libName: string | null;

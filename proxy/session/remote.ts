@@ -12,6 +12,8 @@ export interface Run {
   steps: RemoteStep[];
   /** Any of them writes: the run waits for the next write batch. */
   write: boolean;
+  /** The connection's database when the run was taken (SELECT is a barrier, so it holds for the whole run). */
+  db: number;
 }
 
 /**
@@ -19,7 +21,7 @@ export interface Run {
  * (the head of the queue): up to the submission limits, and never past a
  * local command (a barrier: it must see everything before it done).
  */
-export function takeRun(first: RemoteStep, queue: RequestQueue, peek: () => Step | null, limits: { maxSubmitCommands: number; maxSubmitBytes: number }): Run {
+export function takeRun(first: RemoteStep, queue: RequestQueue, peek: () => Step | null, limits: { maxSubmitCommands: number; maxSubmitBytes: number }, db: number): Run {
   const steps: RemoteStep[] = [];
   let write = false;
   let bytes = 0;
@@ -33,7 +35,7 @@ export function takeRun(first: RemoteStep, queue: RequestQueue, peek: () => Step
     queue.shift();
     step = peek();
   }
-  return { steps, write };
+  return { steps, write, db };
 }
 
 /**
@@ -47,6 +49,7 @@ export async function submitRun(batcher: Batcher, run: Run, queue: RequestQueue)
   let replies = await batcher.submit(
     run.steps.map((s) => s.argv),
     run.write,
+    run.db,
   );
   if (replies.length === 0) {
     // The handler could not fit even one reply: never loop on it.

@@ -11,6 +11,7 @@ export function newSessionState(socket: Socket, authenticated: boolean, io: () =
     addr: `${socket.remoteAddress}:${socket.remotePort}`,
     createdAt: now,
     protocol: 2,
+    db: 0,
     authenticated,
     name: null,
     libName: null,

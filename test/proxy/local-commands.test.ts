@@ -76,7 +76,11 @@ test('handshake commands real clients send', async () => {
   expect(typeof (await c.call('CLIENT', 'ID'))).toBe('number');
   await expect(c.call('CLIENT', 'SETNAME', 'a b')).rejects.toThrow('Client names cannot contain spaces');
   expect(await c.call('SELECT', '0')).toBe('OK');
-  await expect(c.call('SELECT', '1')).rejects.toThrow('ERR DB index is out of range');
+  expect(await c.call('SELECT', '15')).toBe('OK');
+  expect(await c.call('CLIENT', 'INFO')).toContain(' db=15 ');
+  await expect(c.call('SELECT', '16')).rejects.toThrow('ERR DB index is out of range');
+  await expect(c.call('SELECT', '-1')).rejects.toThrow('ERR DB index is out of range');
+  expect(await c.call('SELECT', '0')).toBe('OK');
   await expect(c.call('SELECT', 'x')).rejects.toThrow('ERR value is not an integer or out of range');
   expect(await c.call('ECHO', 'hi')).toBe('hi');
   expect(await c.call('CONFIG', 'GET', 'save')).toEqual(['save', '']);
