@@ -27,9 +27,22 @@
  * until the end of the history (Jepsen's :info): it may take effect at any
  * point after its call, or never. A GET that did not answer has no effect and
  * no output, so it is dropped.
+ *
+ * INCR (Redis semantics) is a read-modify-write of the register:
+ *  - answered an integer n: the key held n - 1 (or, for n = 1, was absent)
+ *    and now holds n, as a string;
+ *  - answered "ERR value is not an integer or out of range": the key held a
+ *    value that is not a base-10 signed 64-bit integer; nothing changed. It
+ *    did nothing, but it observed the value, so it is checked, not dropped;
+ *  - answered "ERR increment or decrement would overflow": the key held
+ *    9223372036854775807; nothing changed (checked like a GET of it);
+ *  - any other not-applied error (TRYAGAIN, "unknown command"...): dropped;
+ *  - unknown outcome or no reply: open. Where INCR can apply it adds one,
+ *    at some point after its call, or never; where it would fail it does
+ *    nothing either way.
  */
-import type { History, Operation } from './history';
-import { Kind, canonicalOrder, step, type SearchOp } from './model';
+import { INT64_MAX, INT64_MIN, incrRejection, incremented, integerValue, intReply, type History, type Operation } from './history';
+import { Kind, RegisterModel, SHARED, SHARED_INTEGER, canonicalOrder, type SearchOp } from './model';
 import { search } from './search';
 
 export type Verdict = 'ok' | 'illegal' | 'unknown';
@@ -92,9 +105,12 @@ export function isOpen(op: Operation): boolean {
   return op.ret === undefined || op.output.kind === 'pending' || (op.output.kind === 'error' && op.output.applied === 'unknown');
 }
 
-/** Whether the operation is left out entirely: it cannot have changed anything. */
+/**
+ * Whether the operation is left out entirely: it cannot have changed
+ * anything, nor observed anything (an INCR's value error did observe).
+ */
 export function isDropped(op: Operation): boolean {
-  if (op.output.kind === 'error' && op.output.applied === 'no') return true;
+  if (op.output.kind === 'error' && op.output.applied === 'no') return incrRejection(op) === undefined;
   return op.input.op === 'get' && isOpen(op);
 }
 
@@ -109,6 +125,18 @@ function validate(history: History): void {
       throw new Error(`operation ${op.id}: key ${op.key} differs from its input's key ${op.input.key}`);
     }
   }
+}
+
+/**
+ * The value a completed INCR that answered n read: n - 1 (for n = 1 the key
+ * may also have been absent, which the model allows). Undefined when n is no
+ * integer INCR can answer.
+ */
+function incrReadOf(op: Operation): string | undefined {
+  if (op.output.kind !== 'int') return undefined;
+  const n = intReply(op.output.n);
+  const v = n === undefined ? undefined : BigInt(n);
+  return v === undefined || v <= INT64_MIN || v > INT64_MAX ? undefined : String(v - 1n);
 }
 
 /** Compiles one operation for the register of one key; values are interned. */
@@ -131,6 +159,15 @@ function compile(op: Operation, intern: (v: string) => number): SearchOp {
     case 'flushall':
       if (!open && out.kind !== 'ok') return { kind: Kind.Never, arg: 0, call, ret };
       return { kind: Kind.Del, arg: -1, call, ret };
+    case 'incr': {
+      if (open) return { kind: Kind.IncrOpen, arg: -1, call, ret };
+      const rejected = incrRejection(op);
+      if (rejected === 'not-integer') return { kind: Kind.IncrNotInt, arg: 0, call, ret };
+      if (rejected === 'overflow') return { kind: Kind.Get, arg: intern(String(INT64_MAX)), call, ret };
+      const v = incrReadOf(op);
+      if (v === undefined) return { kind: Kind.Never, arg: 0, call, ret };
+      return { kind: Kind.IncrOk, arg: intern(v), call, ret };
+    }
   }
 }
 
@@ -158,33 +195,59 @@ export function checkKey(key: string, own: Operation[], flushes: Operation[], de
   const now = opts.now ?? (() => performance.now());
   const t0 = now();
   const ops = subHistory(own, flushes);
-  // States: 0 absent, 1 "holds a value no completed GET returns", 2.. a value
+  // States: 0 absent, 1 "holds a value no completed GET returns", 3.. a value
   // some GET returned. Values nobody read are indistinguishable from here on
   // (GETs fail on all of them, DEL counts 1 for all), so merging them is
   // exact and lets writes of such values share a symmetry class.
+  // On a key that sees INCR, an INCR answering n also reads n - 1, and INCRs
+  // make new integers from old ones, so two classes are merged:
+  //  - 1: non-integers no GET returns (INCR answers "not an integer" on all
+  //    of them alike, and makes nothing from them);
+  //  - 2: integers v such that nothing reads v, v + 1, ..., v + K, where K
+  //    is the key's number of INCRs: whatever INCRs do to such a value, no
+  //    operation can tell it from another one of them (the model keeps INCR
+  //    on state 2 in state 2).
+  // The rest, integers some operation may observe, get a state each.
   const read = new Set<string>();
+  const observed: bigint[] = []; // integers a GET or an INCR reads (an overflow reads the maximum)
+  let incrs = 0;
   for (const op of ops) {
     if (op.input.op === 'get' && op.output.kind === 'value' && op.output.value !== null) read.add(op.output.value);
+    if (op.input.op !== 'incr') continue;
+    incrs++;
+    const v = incrRejection(op) === 'overflow' ? String(INT64_MAX) : incrReadOf(op);
+    if (v !== undefined) read.add(v);
   }
-  const values = new Map<string, number>();
-  let count = 2;
-  const intern = (v: string): number => {
-    if (!read.has(v)) return 1;
-    let i = values.get(v);
-    if (i === undefined) {
-      i = count++;
-      values.set(v, i);
+  for (const v of read) {
+    const n = integerValue(v);
+    if (n !== undefined) observed.push(n);
+  }
+  observed.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  /** Whether some observed integer lies in [n, n + incrs]. */
+  const observable = (n: bigint): boolean => {
+    let lo = 0;
+    let hi = observed.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (observed[mid] < n) lo = mid + 1;
+      else hi = mid;
     }
-    return i;
+    return lo < observed.length && observed[lo] <= n + BigInt(incrs);
   };
-  const compiled = ops.map((op) => compile(op, intern));
+  const model = new RegisterModel((v) => {
+    if (incrs === 0) return read.has(v) ? undefined : SHARED;
+    const n = integerValue(v);
+    if (n === undefined) return read.has(v) ? undefined : SHARED;
+    return observable(n) ? undefined : SHARED_INTEGER;
+  });
+  const compiled = ops.map((op) => compile(op, (v) => model.intern(v)));
   canonicalOrder(compiled);
   const limits = {
     deadline: Math.min(deadline, t0 + (opts.keyTimeoutMs ?? 10_000)),
     maxCacheEntries: opts.maxCacheEntries ?? 2_000_000,
     now,
   };
-  const out = search(compiled, limits);
+  const out = search(compiled, limits, model);
   const res: KeyResult = {
     key,
     result: out.result,
@@ -206,15 +269,20 @@ export function checkKey(key: string, own: Operation[], flushes: Operation[], de
   const unordered: Operation[] = [];
   compiled.forEach((c, i) => {
     if (inPrefix.has(i) || c.ret === Infinity || c.call > minRet) return;
-    if (step(c.kind, c.arg, out.bestState) < 0) unordered.push(ops[i]);
+    if (model.step(c.kind, c.arg, out.bestState) < 0) unordered.push(ops[i]);
   });
   const history = [...ops, ...own.filter((op) => !ops.includes(op))].sort((a, b) => a.call - b.call || a.id - b.id);
-  // The state after the prefix, as a value (the search only knows classes).
+  // The state after the prefix, as a value (the search only knows classes):
+  // the prefix replayed on a real register.
   let stateAfter: string | null = null;
   for (const i of out.best) {
-    const input = ops[i].input;
+    const { input, output } = ops[i];
     if (input.op === 'set') stateAfter = input.value;
-    else if (input.op !== 'get') stateAfter = null;
+    else if (input.op === 'del' || input.op === 'flushall') stateAfter = null;
+    else if (input.op === 'incr' && incrRejection(ops[i]) === undefined) {
+      const n = output.kind === 'int' ? intReply(output.n) : undefined;
+      stateAfter = n ?? incremented(stateAfter) ?? stateAfter;
+    }
   }
   res.violation = {
     key,

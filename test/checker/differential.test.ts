@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { check } from './check';
-import type { History, OpInput, OpOutput, Operation } from './history';
+import { classifyError, type History, type OpInput, type OpOutput, type Operation } from './history';
 import { referenceCheck } from './reference';
 
 const values = ['v0', 'v1', 'v2', 'v3'];
@@ -86,5 +86,92 @@ describe('differential: check() agrees with brute force', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+/**
+ * INCR mixed in: counters that SET writes as small integers or as a word,
+ * INCR on them and on absent keys, its value errors, the 64-bit edge, and
+ * outcomes unknown. This guards what INCR adds to the search: integer states
+ * made on demand, INCR's reads in the needless-write rule, its value errors
+ * as forced reads, and INCRs in symmetry classes.
+ */
+describe('differential with INCR: check() agrees with brute force', () => {
+  const MAX = '9223372036854775807';
+  const NEAR = '9223372036854775806';
+  const incrArb = fc.record({
+    client: fc.integer({ min: 0, max: 3 }),
+    key: fc.constantFrom('a', 'b'),
+    kind: fc.constantFrom('get', 'get', 'set', 'incr', 'incr', 'incr', 'del', 'flushall'),
+    value: fc.constantFrom('1', '1', '2', 'v0', NEAR),
+    read: fc.constantFrom<string | null>(null, '1', '2', '3', '4', 'v0', NEAR, MAX),
+    reply: fc.constantFrom<number | string>(1, 1, 2, 2, 3, 4, MAX, 'not-integer', 'overflow'),
+    delN: fc.constantFrom(0, 1, 1),
+    call: fc.integer({ min: 0, max: 12 }),
+    duration: fc.integer({ min: 0, max: 6 }),
+    status: fc.constantFrom('ok', 'ok', 'ok', 'ok', 'unknown', 'no', 'pending'),
+  });
+  type IncrRaw = typeof incrArb extends fc.Arbitrary<infer T> ? T : never;
+
+  function buildIncr(raws: IncrRaw[], oneKey: boolean): History {
+    return raws.map((r, id): Operation => {
+      const key = oneKey ? 'a' : r.key;
+      const input: OpInput =
+        r.kind === 'flushall' ? { op: 'flushall' } : r.kind === 'set' ? { op: 'set', key, value: r.value } : { op: r.kind as 'get' | 'del' | 'incr', key };
+      let output: OpOutput;
+      if (r.status === 'pending') output = { kind: 'pending' };
+      else if (r.status !== 'ok') output = { kind: 'error', applied: r.status === 'no' ? 'no' : 'unknown', message: r.status };
+      else if (input.op === 'get') output = { kind: 'value', value: r.read };
+      else if (input.op === 'del') output = { kind: 'int', n: r.delN };
+      else if (input.op === 'incr') {
+        if (r.reply === 'not-integer' || r.reply === 'overflow') {
+          const message = r.reply === 'overflow' ? 'ERR increment or decrement would overflow' : 'ERR value is not an integer or out of range';
+          output = { kind: 'error', applied: classifyError(message), message };
+        } else output = { kind: 'int', n: r.reply };
+      } else output = { kind: 'ok' };
+      const op: Operation = { id, client: r.client, input, call: r.call, output };
+      if (r.status !== 'pending') op.ret = r.call + r.duration;
+      if (input.op !== 'flushall') op.key = input.key;
+      return op;
+    });
+  }
+
+  it.each([
+    ['one key', true],
+    ['two keys', false],
+  ])('%s', (_name, oneKey) => {
+    const seen = { ok: 0, illegal: 0 };
+    fc.assert(
+      fc.property(fc.array(incrArb, { minLength: 1, maxLength: 8 }), (raws) => {
+        const h = buildIncr(raws, oneKey);
+        const expected = referenceCheck(h);
+        seen[expected]++;
+        const res = check(h, NO_BUDGET);
+        expect(res.result).toBe(expected);
+        for (const v of res.violations) expect(v.unordered.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(seen.ok).toBeGreaterThan(300);
+    expect(seen.illegal).toBeGreaterThan(300);
+  });
+
+  it('agrees on counters with many alike and open INCRs (symmetry classes, needless writes)', () => {
+    const arb = fc.array(
+      incrArb.map((r) => ({ ...r, reply: typeof r.reply === 'number' ? (r.reply > 2 ? 2 : r.reply) : r.reply, status: r.status === 'ok' || r.status === 'pending' ? r.status : ('unknown' as const) })),
+      { minLength: 4, maxLength: 9 },
+    );
+    const seen = { ok: 0, illegal: 0 };
+    fc.assert(
+      fc.property(arb, (raws) => {
+        const h = buildIncr(raws, true);
+        const expected = referenceCheck(h);
+        seen[expected]++;
+        expect(check(h, NO_BUDGET).result).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(seen.ok).toBeGreaterThan(200);
+    expect(seen.illegal).toBeGreaterThan(200);
   });
 });

@@ -1,5 +1,5 @@
 /** Terse builders for hand-written histories in the checker's tests. */
-import type { Applied, History, OpInput, OpOutput, Operation } from './history';
+import { classifyError, type Applied, type History, type OpInput, type OpOutput, type Operation } from './history';
 
 type Ret = number | undefined;
 
@@ -24,6 +24,17 @@ export class H {
 
   del(c: number, key: string, n: number, call: number, ret: number): Operation {
     return this.add(c, { op: 'del', key }, call, ret, { kind: 'int', n });
+  }
+
+  /** INCR answered with an integer (a number, or a decimal string past 2^53), or never answered (ret undefined). */
+  incr(c: number, key: string, n: number | string, call: number, ret: Ret): Operation {
+    return this.add(c, { op: 'incr', key }, call, ret, ret === undefined ? { kind: 'pending' } : { kind: 'int', n });
+  }
+
+  /** INCR answered with one of its value errors, exactly as Redis words them. */
+  incrError(c: number, key: string, error: 'not-integer' | 'overflow', call: number, ret: number): Operation {
+    const message = error === 'not-integer' ? 'ERR value is not an integer or out of range' : 'ERR increment or decrement would overflow';
+    return this.add(c, { op: 'incr', key }, call, ret, { kind: 'error', applied: classifyError(message), message });
   }
 
   flush(c: number, call: number, ret: Ret): Operation {

@@ -12,6 +12,7 @@ describe('classifyError', () => {
     ["ERR wrong number of arguments for 'set' command", 'no'],
     ["ERR unknown command 'sett', with args beginning with: 'k' ", 'no'],
     ['ERR value is not an integer or out of range', 'no'],
+    ['ERR increment or decrement would overflow', 'no'],
     ['ERR internal error', 'unknown'],
     ['read ECONNRESET', 'unknown'],
     ['Connection is closed.', 'unknown'],
@@ -83,6 +84,8 @@ describe('describe', () => {
   it('prints inputs and outputs the way redis-cli would', () => {
     expect(describeInput({ op: 'set', key: 'k', value: 'a b' })).toBe('SET k "a b"');
     expect(describeInput({ op: 'flushall' })).toBe('FLUSHALL');
+    expect(describeInput({ op: 'incr', key: 'n' })).toBe('INCR n');
+    expect(describeOutput({ kind: 'int', n: '9223372036854775807' })).toBe('(integer) 9223372036854775807');
     expect(describeOutput({ kind: 'value', value: null })).toBe('(nil)');
     expect(describeOutput({ kind: 'int', n: 1 })).toBe('(integer) 1');
     expect(describeOutput({ kind: 'pending' })).toBe('(no reply)');

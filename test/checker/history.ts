@@ -11,6 +11,7 @@ export type OpInput =
   | { op: 'get'; key: string }
   | { op: 'set'; key: string; value: string }
   | { op: 'del'; key: string }
+  | { op: 'incr'; key: string }
   | { op: 'flushall' };
 
 /** Whether a failed operation may have taken effect. */
@@ -19,7 +20,9 @@ export type Applied = 'no' | 'unknown';
 export type OpOutput =
   | { kind: 'value'; value: string | null } // GET
   | { kind: 'ok' } // SET, FLUSHALL
-  | { kind: 'int'; n: number } // DEL: 1 if the key existed, else 0
+  // DEL: 1 if the key existed, else 0. INCR: the new value; an integer past
+  // 2^53 is kept as its decimal string, so that no digit is lost.
+  | { kind: 'int'; n: number | string }
   | { kind: 'error'; applied: Applied; message: string }
   | { kind: 'pending' }; // never answered
 
@@ -54,12 +57,58 @@ export function classifyError(message: string): Applied {
   // The engine throws OutOfMemoryError before it mutates the snapshot.
   if (/^OOM\b/.test(m)) return 'no';
   // Parse-time rejections: the command never ran. Other ERR texts (a proxy's
-  // internal error, say) are not proof that nothing was committed.
-  if (/^ERR (syntax error|wrong number of arguments|unknown command|empty command|value is not an integer|invalid)/.test(m)) {
+  // internal error, say) are not proof that nothing was committed. INCR's
+  // two value errors change nothing either (for an INCR they are also an
+  // observation of the value: see incrRejection).
+  if (/^ERR (syntax error|wrong number of arguments|unknown command|empty command|value is not an integer|invalid|increment or decrement would overflow)/.test(m)) {
     return 'no';
   }
   // Connection resets, timeouts, closed sockets, unrecognised errors.
   return 'unknown';
+}
+
+// ---- INCR's arithmetic, as Redis does it ------------------------------------
+
+export const INT64_MAX = 9223372036854775807n;
+export const INT64_MIN = -9223372036854775808n;
+
+/**
+ * The value as INCR reads it: a base-10 integer in the signed 64-bit range,
+ * written the way Redis's string2ll accepts it (no sign but '-', no leading
+ * zeros, no spaces; "-0" is not one). Anything else makes INCR answer
+ * "ERR value is not an integer or out of range".
+ */
+export function integerValue(v: string): bigint | undefined {
+  if (!/^(0|-?[1-9][0-9]{0,18})$/.test(v)) return undefined;
+  const n = BigInt(v);
+  return n >= INT64_MIN && n <= INT64_MAX ? n : undefined;
+}
+
+/** What INCR does to the key: the new value, or undefined when it answers an error and changes nothing. */
+export function incremented(v: string | null): string | undefined {
+  if (v === null) return '1';
+  const n = integerValue(v);
+  return n === undefined || n === INT64_MAX ? undefined : String(n + 1n);
+}
+
+/** An INCR reply as a decimal string, or undefined when it is not an integer at all. */
+export function intReply(n: number | string): string | undefined {
+  if (typeof n === 'number') return Number.isSafeInteger(n) ? String(n) : undefined;
+  return /^-?[0-9]+$/.test(n) ? String(BigInt(n)) : undefined;
+}
+
+/**
+ * An INCR answered with one of its value errors: it changed nothing, and it
+ * observed the value — 'not-integer': the key holds a value that is not an
+ * integer; 'overflow': the key holds 9223372036854775807. Undefined for any
+ * other operation or outcome.
+ */
+export function incrRejection(op: Pick<Operation, 'input' | 'output'>): 'not-integer' | 'overflow' | undefined {
+  if (op.input.op !== 'incr' || op.output.kind !== 'error' || op.output.applied !== 'no') return undefined;
+  const m = op.output.message.startsWith('-') ? op.output.message.slice(1) : op.output.message;
+  if (/^ERR value is not an integer\b/.test(m)) return 'not-integer';
+  if (/^ERR increment or decrement would overflow\b/.test(m)) return 'overflow';
+  return undefined;
 }
 
 /** Handle returned by HistoryRecorder.begin(); pass it to end()/fail(). */
@@ -119,6 +168,8 @@ export function describeInput(input: OpInput): string {
       return `SET ${input.key} ${JSON.stringify(input.value)}`;
     case 'del':
       return `DEL ${input.key}`;
+    case 'incr':
+      return `INCR ${input.key}`;
     case 'flushall':
       return 'FLUSHALL';
   }

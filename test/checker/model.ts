@@ -1,7 +1,8 @@
 /**
  * The per-key register model the search runs, compiled to small integers:
- * state 0 is "absent", any other number a value (check.ts interns them).
+ * state 0 is "absent", any other number a value (RegisterModel interns them).
  */
+import { INT64_MAX, integerValue } from './history';
 
 /** Register model operations, compiled to small integers. */
 export enum Kind {
@@ -9,6 +10,9 @@ export enum Kind {
   Set = 1, // arg: state written
   Del = 2, // arg: expected count (0/1), or -1 when not checked (open, FLUSHALL)
   Never = 3, // an output the model can never produce (e.g. SET answering an integer)
+  IncrOk = 4, // INCR that answered an integer n; arg: the state it read (n - 1; for n = 1 absent works too)
+  IncrNotInt = 5, // INCR that answered "value is not an integer": the key holds a non-integer; no change
+  IncrOpen = 6, // INCR of unknown outcome: adds 1 where INCR would succeed; arg -1
 }
 
 export interface SearchOp {
@@ -21,17 +25,109 @@ export interface SearchOp {
   after?: number[];
 }
 
-/** Returns the next state, or -1 when the model forbids the operation here. */
-export function step(kind: Kind, arg: number, state: number): number {
-  switch (kind) {
-    case Kind.Get:
-      return state === arg ? state : -1;
-    case Kind.Set:
-      return arg;
-    case Kind.Del:
-      return arg < 0 || arg === (state !== 0 ? 1 : 0) ? 0 : -1;
-    default:
-      return -1;
+/** The state shared by values nothing can observe (with INCR around: the non-integers among them). */
+export const SHARED = 1;
+/** With INCR around: the state shared by integers that nothing can observe, nor any count INCR makes from them. */
+export const SHARED_INTEGER = 2;
+
+/**
+ * A register's values as states. State 0 is absent; states 1 and 2 are
+ * shared by values the caller (check.ts) found nothing can tell apart: 1 for
+ * non-integers (or any value, on a key without INCR), 2 for integers; every
+ * other value gets a state of its own. Integers that INCR makes are interned
+ * on demand, so an INCR's result is a state like any other and the memo keys
+ * on it.
+ */
+export class RegisterModel {
+  private readonly ids = new Map<string, number>();
+  /** Per state: its value (undefined for the shared ones). */
+  private readonly values: (string | null | undefined)[] = [null, undefined, undefined];
+  /** Per state: the integer INCR reads there (undefined: not an integer); state 2's is unknown but exists. */
+  private readonly ints: (bigint | undefined)[] = [undefined, undefined, undefined];
+  /** INCR's successor per state, computed once: -2 not yet, -1 INCR fails there. */
+  private succ = new Int32Array(64).fill(-2);
+  /** The state of "0", once interned: INCR answering 1 reads it or absent. */
+  private zero = -1;
+
+  /**
+   * @param shared the shared state for a value (SHARED or SHARED_INTEGER),
+   * or undefined when the value needs a state of its own. It is asked once
+   * per value, for values INCR makes too.
+   */
+  constructor(private readonly shared: (value: string) => number | undefined = () => undefined) {}
+
+  intern(value: string): number {
+    let id = this.ids.get(value);
+    if (id !== undefined) return id;
+    const s = this.shared(value);
+    if (s !== undefined) {
+      this.ids.set(value, s);
+      return s;
+    }
+    id = this.values.length;
+    this.ids.set(value, id);
+    this.values.push(value);
+    this.ints.push(integerValue(value));
+    if (value === '0') this.zero = id;
+    return id;
+  }
+
+  /** The value of a state: null for absent, undefined for a shared state. */
+  valueOf(state: number): string | null | undefined {
+    return this.values[state];
+  }
+
+  /** Whether INCR would answer "not an integer" on this state. */
+  notInteger(state: number): boolean {
+    return state !== 0 && state !== SHARED_INTEGER && this.ints[state] === undefined;
+  }
+
+  isInteger(state: number): boolean {
+    return state === SHARED_INTEGER || this.ints[state] !== undefined;
+  }
+
+  /**
+   * The state after a successful INCR, or -1 where INCR answers an error (and
+   * changes nothing). An integer nobody can observe stays one: the values up
+   * to as many INCRs above it as the key has are unobserved too (check.ts).
+   */
+  successor(state: number): number {
+    if (state >= this.succ.length) {
+      const grown = new Int32Array(Math.max(state + 1, this.succ.length * 2)).fill(-2);
+      grown.set(this.succ);
+      this.succ = grown;
+    }
+    let next = this.succ[state];
+    if (next !== -2) return next;
+    if (state === 0) next = this.intern('1');
+    else if (state === SHARED_INTEGER) next = SHARED_INTEGER;
+    else {
+      const n = this.ints[state];
+      next = n === undefined || n === INT64_MAX ? -1 : this.intern(String(n + 1n));
+    }
+    this.succ[state] = next;
+    return next;
+  }
+
+  /** Returns the next state, or -1 when the model forbids the operation here. */
+  step(kind: Kind, arg: number, state: number): number {
+    switch (kind) {
+      case Kind.Get:
+        return state === arg ? state : -1;
+      case Kind.Set:
+        return arg;
+      case Kind.Del:
+        return arg < 0 || arg === (state !== 0 ? 1 : 0) ? 0 : -1;
+      case Kind.IncrOk:
+        return state === arg || (state === 0 && arg === this.zero) ? this.successor(state) : -1;
+      case Kind.IncrNotInt:
+        return this.notInteger(state) ? state : -1;
+      case Kind.IncrOpen:
+        // Where INCR fails it changes nothing: the same as never taking effect.
+        return this.successor(state);
+      default:
+        return -1;
+    }
   }
 }
 

@@ -13,6 +13,7 @@ const params = fc.record({
   pPending: fc.double({ min: 0, max: 0.1, noNaN: true }),
   pNotApplied: fc.double({ min: 0, max: 0.2, noNaN: true }),
   pFlush: fc.double({ min: 0, max: 0.1, noNaN: true }),
+  pIncr: fc.constantFrom(0, 0.2, 0.4),
 });
 
 /** A clock that never advances: the verdict cannot depend on the machine's load. */
@@ -20,6 +21,8 @@ const NO_BUDGET = { now: () => 0 };
 
 /** Completed GETs that the checker must honour. */
 const completedReads = (h: History): Operation[] => h.filter((o) => o.input.op === 'get' && o.ret !== undefined && o.output.kind === 'value');
+/** Completed INCRs that answered a number. */
+const completedIncrs = (h: History): Operation[] => h.filter((o) => o.input.op === 'incr' && o.ret !== undefined && o.output.kind === 'int');
 
 describe('property: simulated real registers', () => {
   it('histories of a real register with overlapping intervals are always linearizable', () => {
@@ -47,6 +50,23 @@ describe('property: simulated real registers', () => {
           res.violations[0].key === victim.key &&
           res.violations[0].unordered.some((o) => o.id === victim.id)
         );
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('changing one INCR reply to a count nobody reached makes it illegal', () => {
+    // Simulated SETs write 0..9 and there are at most 120 operations: no
+    // counter gets near 1000.
+    fc.assert(
+      fc.property(params, fc.nat(), (p, pick) => {
+        const h = simulate({ ...p, pIncr: 0.3 });
+        const incrs = completedIncrs(h);
+        fc.pre(incrs.length > 0);
+        const victim = incrs[pick % incrs.length];
+        victim.output = { kind: 'int', n: 1000 + pick };
+        const res = check(h, NO_BUDGET);
+        return res.result === 'illegal' && res.violations.length === 1 && res.violations[0].key === victim.key && res.violations[0].unordered.length > 0;
       }),
       { numRuns: 300 },
     );

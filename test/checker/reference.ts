@@ -6,10 +6,11 @@
  * Per key (FLUSHALL projected onto every key as an unchecked delete, as in
  * check.ts): is there an order of all completed operations plus any subset of
  * the open ones, in which an operation never precedes one that returned
- * before it was called, and every output matches a register?
+ * before it was called, and every output matches a register (INCR done as
+ * Redis does it, on the value as a string)?
  */
 import { isDropped, isOpen } from './check';
-import type { History, Operation } from './history';
+import { INT64_MAX, incrRejection, incremented, integerValue, intReply, type History, type Operation } from './history';
 
 export function referenceCheck(history: History): 'ok' | 'illegal' {
   const live = history.filter((o) => !isDropped(o));
@@ -39,6 +40,17 @@ function apply(o: Operation, state: string | null): { state: string | null } | u
       return out.kind === 'int' && out.n === (state === null ? 0 : 1) ? { state: null } : undefined;
     case 'flushall':
       return open || out.kind === 'ok' ? { state: null } : undefined;
+    case 'incr': {
+      // Straight from Redis's INCR: the new value, or an error and no change.
+      const next = incremented(state);
+      const rejected = incrRejection(o);
+      if (rejected === 'not-integer') return state !== null && integerValue(state) === undefined ? { state } : undefined;
+      if (rejected === 'overflow') return state === String(INT64_MAX) ? { state } : undefined;
+      // Open: it took effect here; where INCR fails that is no effect at all,
+      // which leaving it unplaced already covers.
+      if (open) return next === undefined ? undefined : { state: next };
+      return out.kind === 'int' && next !== undefined && intReply(out.n) === next ? { state: next } : undefined;
+    }
   }
 }
 

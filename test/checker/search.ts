@@ -23,7 +23,7 @@
  *    (memo.ts), and open candidates are tried last so that it applies.
  */
 import { Memo } from './memo';
-import { Kind, step, type SearchOp } from './model';
+import { Kind, RegisterModel, type SearchOp } from './model';
 
 export interface SearchLimits {
   /** Time (on `now`'s clock) after which the search gives up. */
@@ -49,7 +49,8 @@ export interface SearchOutcome {
 const NIL = -1;
 
 
-export function search(ops: SearchOp[], limits: SearchLimits): SearchOutcome {
+export function search(ops: SearchOp[], limits: SearchLimits, model: RegisterModel = new RegisterModel()): SearchOutcome {
+  const step = (kind: Kind, arg: number, state: number): number => model.step(kind, arg, state);
   const n = ops.length;
   // Entry 0 is the list head; entries 1..: calls and (finite) returns. Open
   // operations have no return entry: nothing forces them in.
@@ -117,11 +118,13 @@ export function search(ops: SearchOp[], limits: SearchLimits): SearchOutcome {
     return true;
   };
   // Read-like: never changes the state when the model accepts it (GET, DEL
-  // answering 0). If one can go next, it may as well go next: in any valid
-  // continuation it can be moved to the front (everything that had to precede
-  // it already has, and removing it changes no state). So such a node has that
-  // single child, which removes the branching over subsets of concurrent reads.
-  const readLike = Uint8Array.from(ops, (o) => (o.kind === Kind.Get || (o.kind === Kind.Del && o.arg === 0) ? 1 : 0));
+  // answering 0, INCR answering "not an integer"; one answering "would
+  // overflow" is compiled as a GET). If one can go next, it may as well go
+  // next: in any valid continuation it can be moved to the front (everything
+  // that had to precede it already has, and removing it changes no state).
+  // So such a node has that single child, which removes the branching over
+  // subsets of concurrent reads.
+  const readLike = Uint8Array.from(ops, (o) => (o.kind === Kind.Get || o.kind === Kind.IncrNotInt || (o.kind === Kind.Del && o.arg === 0) ? 1 : 0));
   // Open writes that need not go next. A continuation that starts with one
   // of these stays valid without it (later alike open writes each shift one
   // slot earlier, which keeps the symmetry order), so skipping them loses
@@ -132,21 +135,60 @@ export function search(ops: SearchOp[], limits: SearchLimits): SearchOutcome {
   //    seen by nothing after it: later operations overwrite it or would fail
   //    on its value, except a DEL answering 1 placed right after it. So it is
   //    needed only when the key is absent and such a DEL can go next.
+  //    With INCR there are more ways to see a value, each ruled out too: a
+  //    completed INCR whose reply is the value plus one reads it (its arg is
+  //    that value: counted with the GETs); an INCR answering "not an
+  //    integer" accepts any non-integer, so a non-integer SET stays needed
+  //    while one is unplaced, unless the state without it is a non-integer
+  //    too; open INCRs turn an integer v into v + 1, v + 2..., so an integer
+  //    SET is spent only when nothing reads v nor any value the unplaced
+  //    open INCRs can reach from it (they are then dropped from the
+  //    continuation, or, on an absent key, kept for the DEL answering 1 that
+  //    the rule above already covers);
+  //  - a "spent" open INCR likewise: one whose result, and every value the
+  //    other open INCRs can reach from it, nobody reads.
   let maxArg = 0;
   for (const o of ops) maxArg = Math.max(maxArg, o.arg);
-  const readsLeft = new Int32Array(maxArg + 1); // per value: unplaced completed GETs
+  const readsLeft = new Int32Array(maxArg + 1); // per value: unplaced completed operations that read exactly it
+  let notIntLeft = 0; // unplaced completed INCRs that answered "not an integer"
+  let openIncrLeft = 0; // unplaced open INCRs
   const account = (op: number, d: number): void => {
     const o = ops[op];
-    if (o.ret !== Infinity && o.kind === Kind.Get) readsLeft[o.arg] += d;
+    if (o.ret === Infinity) {
+      if (o.kind === Kind.IncrOpen) openIncrLeft += d;
+      return;
+    }
+    if (o.kind === Kind.Get || o.kind === Kind.IncrOk) readsLeft[o.arg] += d;
+    else if (o.kind === Kind.IncrNotInt) notIntLeft += d;
   };
   for (let i = 0; i < n; i++) account(i, 1);
   const del1Next = new Uint8Array(n + 1); // per node depth: a DEL answering 1 can go next
   const openNext = new Uint8Array(n + 1); // per node depth: an open operation can go next
+  /** Whether no unplaced completed operation reads exactly state s (states made by INCR after compiling have no readers). */
+  const unread = (s: number): boolean => s >= readsLeft.length || readsLeft[s] === 0;
+  /** Whether nothing reads s, nor the values k more INCRs make from it. */
+  const unreadChain = (s: number, k: number): boolean => {
+    for (let j = 0; ; j++) {
+      if (!unread(s)) return false;
+      if (j === k) return true;
+      s = model.successor(s);
+      if (s < 0) return true; // INCR fails from here on: the chain ends
+    }
+  };
   const needless = (op: number): boolean => {
     const o = ops[op];
     if (o.ret !== Infinity) return false;
     if (o.kind === Kind.Del) return state === 0;
-    return o.kind === Kind.Set && readsLeft[o.arg] === 0 && (state !== 0 || del1Next[depth] === 0);
+    if (state === 0 && del1Next[depth] !== 0) return false;
+    if (o.kind === Kind.Set) {
+      if (model.isInteger(o.arg)) return unreadChain(o.arg, openIncrLeft);
+      return unread(o.arg) && (notIntLeft === 0 || model.notInteger(state));
+    }
+    if (o.kind === Kind.IncrOpen) {
+      const next = model.successor(state);
+      return next >= 0 && unreadChain(next, openIncrLeft - 1);
+    }
+    return false;
   };
 
   let steps = 0;

@@ -7,7 +7,7 @@
  * effect at some point after their call (possibly after the error reached the
  * client) or never. Used by the property and performance tests.
  */
-import type { History, OpInput, OpOutput, Operation } from './history';
+import { INT64_MAX, incremented, type History, type OpInput, type OpOutput, type Operation } from './history';
 
 export interface SimOptions {
   seed: number;
@@ -21,6 +21,20 @@ export interface SimOptions {
   pFlush?: number;
   /** Longest operation duration (ms); durations are whole ms, so ties happen. */
   maxDuration?: number;
+  /**
+   * Share of operations that are INCR (default 0). With INCR on, some SETs
+   * write integers, so counters are created, bumped and reset (and INCR
+   * meets non-integers too).
+   */
+  pIncr?: number;
+  /** With INCR: the share of SETs that write an integer (default 0.5). */
+  pIntSet?: number;
+  /**
+   * With INCR: SETs write integers from 0 to 9, which INCR chains run into
+   * (hard for the checker), rather than far-apart ones as the workload's
+   * counters do. Default true.
+   */
+  smallInts?: boolean;
 }
 
 /** mulberry32: small, seeded, good enough for test data. */
@@ -54,12 +68,21 @@ export function simulate(o: SimOptions): History {
     const ret = call + int(maxDur + 1);
     clock[client] = ret;
     const key = `k${int(o.keys)}`;
-    const r = rnd();
+    const pIncr = o.pIncr ?? 0;
     let input: OpInput;
-    if (r < (o.pFlush ?? 0.02)) input = { op: 'flushall' };
-    else if (r < 0.45) input = { op: 'get', key };
-    else if (r < 0.85) input = { op: 'set', key, value: `v${o.seed}-${unique++}` };
-    else input = { op: 'del', key };
+    // Without INCR the draws are the same as before it existed: a seed gives the same history.
+    if (pIncr > 0 && rnd() < pIncr) input = { op: 'incr', key };
+    else {
+      const r = rnd();
+      if (r < (o.pFlush ?? 0.02)) input = { op: 'flushall' };
+      else if (r < 0.45) input = { op: 'get', key };
+      else if (r < 0.85) {
+        const integer = pIncr > 0 && rnd() < (o.pIntSet ?? 0.5);
+        const value = !integer ? `v${o.seed}-${unique++}` : (o.smallInts ?? true) ? String(int(10)) : String(1000 * ++unique);
+        input = { op: 'set', key, value };
+      }
+      else input = { op: 'del', key };
+    }
     const op: Operation = { id, client, input, call, ret, output: { kind: 'pending' } };
     if (input.op !== 'flushall') op.key = input.key;
     const f = rnd();
@@ -106,5 +129,15 @@ function apply(db: Map<string, string>, input: OpInput): OpOutput {
     case 'flushall':
       db.clear();
       return { kind: 'ok' };
+    case 'incr': {
+      const cur = db.get(input.key) ?? null;
+      const next = incremented(cur);
+      if (next === undefined) {
+        const message = cur === String(INT64_MAX) ? 'ERR increment or decrement would overflow' : 'ERR value is not an integer or out of range';
+        return { kind: 'error', applied: 'no', message };
+      }
+      db.set(input.key, next);
+      return { kind: 'int', n: Number(next) };
+    }
   }
 }

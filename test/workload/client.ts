@@ -1,6 +1,8 @@
 /**
  * One workload client: one plain RESP connection, one command at a time, a
- * seeded random sequence of GET/SET/DEL/FLUSHALL, every operation recorded.
+ * seeded random sequence of GET/SET/DEL/INCR/FLUSHALL, every operation
+ * recorded. With INCR on, every other hot key is a counter: GET, INCR, SET of
+ * an integer and DEL, so counters are created, incremented and reset.
  *
  * Unlike ioredis, it never re-sends a command after a reconnect: a command
  * whose reply did not come (connection lost, client-side timeout) stays
@@ -20,6 +22,8 @@ export interface ClientContext {
   stopped(): boolean;
   opTimeoutMs: number;
   flushallRate: number;
+  /** Send INCR (on the counter keys, see nextInput). */
+  incr: boolean;
   thinkMs: number;
   password?: string;
   tls?: ConnectionOptions;
@@ -48,6 +52,8 @@ export function commandOf(input: OpInput): string[] {
       return ['SET', input.key, input.value];
     case 'del':
       return ['DEL', input.key];
+    case 'incr':
+      return ['INCR', input.key];
     case 'flushall':
       return ['FLUSHALL'];
   }
@@ -67,7 +73,8 @@ export function outputOf(r: Resp): OpOutput | { error: string } {
     case 'bulk':
       return { kind: 'value', value: r.v.toString('utf8') };
     case 'int':
-      return { kind: 'int', n: Number(r.v) };
+      // Past 2^53 a number would lose digits: keep the decimal string.
+      return { kind: 'int', n: Number.isSafeInteger(Number(r.v)) ? Number(r.v) : r.v.toString() };
     case 'simple':
       return r.v === 'OK' ? { kind: 'ok' } : { kind: 'value', value: r.v };
     default:
@@ -146,8 +153,18 @@ export class WorkloadClient {
   private nextInput(): OpInput {
     const x = this.rand();
     const keys = this.ctx.hotKeys();
-    const key = keys[Math.floor(this.rand() * keys.length)];
+    const i = Math.floor(this.rand() * keys.length);
+    const key = keys[i];
     if (x < this.ctx.flushallRate) return { op: 'flushall' };
+    if (this.ctx.incr && (i % 2 === 1 || keys.length === 1)) {
+      // A counter. Each SET writes an integer no other SET writes (a multiple
+      // of 1000 per client and sequence number), so a read still names the
+      // write it counts from; INCRs count up from there, or from 1 after a DEL.
+      if (x < 0.4) return { op: 'get', key };
+      if (x < 0.75) return { op: 'incr', key };
+      if (x < 0.9) return { op: 'set', key, value: String((this.seq++ * 1000 + this.id) * 1000) };
+      return { op: 'del', key };
+    }
     if (x < 0.5) return { op: 'get', key };
     // Unique per SET, so that a read names the one write it saw.
     if (x < 0.85) return { op: 'set', key, value: `c${this.id}-${this.seq++}` };

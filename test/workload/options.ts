@@ -35,6 +35,8 @@ export interface WorkloadOptions {
   opTimeoutMs: number;
   /** Share of operations that are FLUSHALL (0 disables it, e.g. on a shared cluster). */
   flushallRate: number;
+  /** Every other hot key is a counter that also sees INCR (--no-incr: plain registers only). */
+  incr: boolean;
   /** false: the emulated Lambda answers ambiguous writes "unknown" and the proxies don't re-send (before exactly-once commits). */
   exactlyOnce: boolean;
   /** How proxies run the handler: via the emulated Lambda Invoke API, or in-process against S3 (npm start --bucket). */
@@ -61,6 +63,7 @@ export const DEFAULTS: Omit<WorkloadOptions, 'seed'> = {
   rotateMs: 5000,
   opTimeoutMs: 15_000,
   flushallRate: 0.002,
+  incr: true,
   exactlyOnce: true,
   executor: 'lambda',
   thinkMs: 4,
@@ -84,8 +87,8 @@ export function parseFaults(spec: string): ParsedFaults {
 
 export const HELP = `Usage: npm run workload -- [options]
 
-A seeded, concurrent GET/SET/DEL/FLUSHALL workload against valthree, recorded
-and checked for linearizability (strict serializability), under faults.
+A seeded, concurrent GET/SET/DEL/INCR/FLUSHALL workload against valthree,
+recorded and checked for linearizability (strict serializability), under faults.
 
 Options:
   --seconds N          how long clients issue operations (default ${DEFAULTS.seconds})
@@ -106,6 +109,9 @@ Options:
   --rotate-seconds S   new hot keys every S seconds (default ${DEFAULTS.rotateMs / 1000})
   --op-timeout-ms MS   client-side timeout per operation; it then stays pending (default ${DEFAULTS.opTimeoutMs})
   --no-flushall        never send FLUSHALL (on a cluster that holds other data)
+  --no-incr            never send INCR (by default every other hot key is a counter: GET, INCR,
+                       SET of an integer, DEL); a server without INCR answers "unknown command",
+                       which counts as failed, not applied
   --executor lambda|in-process
                        proxies invoke the handler through the emulated Lambda API (default), or run it
                        in-process against S3 directly, as \`npm start\` with --bucket does
@@ -184,6 +190,7 @@ export function parseCli(argv: string[]): WorkloadOptions | 'help' | { recheck: 
       case '--rotate-seconds': o.rotateMs = num(flag, value(), 0.1) * 1000; break;
       case '--op-timeout-ms': o.opTimeoutMs = int(flag, value(), 1); break;
       case '--no-flushall': o.flushallRate = 0; break;
+      case '--no-incr': o.incr = false; break;
       case '--no-exactly-once': o.exactlyOnce = false; break;
       case '--executor': {
         const v = value();

@@ -1,7 +1,8 @@
 /**
  * The serializability workload (issue 3): C clients on K proxies run seeded
- * random GET/SET/DEL/FLUSHALL on a few hot keys while faults are injected;
- * the history is checked for linearizability against a register per key.
+ * random GET/SET/DEL/INCR/FLUSHALL on a few hot keys while faults are
+ * injected; the history is checked for linearizability against a register
+ * per key (INCR included, see test/checker/check.ts).
  *
  *   const s = await runWorkload({ ...DEFAULTS, seed: 1, seconds: 10, faults: 'all' });
  *   s.linearizable === 'true'
@@ -107,6 +108,7 @@ async function drive(opts: WorkloadOptions, cluster: Cluster, runId: string, log
     stopped,
     opTimeoutMs: opts.opTimeoutMs,
     flushallRate: opts.flushallRate,
+    incr: opts.incr,
     thinkMs: opts.thinkMs,
     password: opts.password,
     tls,
