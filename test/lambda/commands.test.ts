@@ -39,10 +39,11 @@ describe('GET / SET', () => {
     expect(run(doc, 'GET', '')).toEqual(bulk(''));
   });
 
-  it('SET with options is a syntax error and writes nothing', () => {
+  // SET's options: test/lambda/strings-set.test.ts.
+  it('SET with an unknown or conflicting option is a syntax error and writes nothing', () => {
     const doc = docWith({ k: 'old' });
-    expect(run(doc, 'SET', 'k', 'new', 'EX', '10')).toEqual(err('ERR syntax error'));
-    expect(run(doc, 'SET', 'k', 'new', 'NX')).toEqual(err('ERR syntax error'));
+    expect(run(doc, 'SET', 'k', 'new', 'EXX', '10')).toEqual(err('ERR syntax error'));
+    expect(run(doc, 'SET', 'k', 'new', 'NX', 'XX')).toEqual(err('ERR syntax error'));
     expect(run(doc, 'GET', 'k')).toEqual(bulk('old'));
   });
 });
@@ -162,8 +163,9 @@ describe('command names', () => {
   });
 
   it('each command is registered under its lower-case name with a Redis arity', () => {
-    expect([...COMMANDS.keys()].sort()).toEqual(['del', 'flushall', 'get', 'incr', 'set']);
-    expect(Object.fromEntries([...COMMANDS.values()].map((c) => [c.spec.name, [c.spec.arity, c.spec.flags.includes('write')]]))).toEqual({
+    // Each family adds its own names: only these few are pinned here.
+    expect([...COMMANDS.keys()]).toEqual(expect.arrayContaining(['del', 'flushall', 'get', 'incr', 'set']));
+    expect(Object.fromEntries([...COMMANDS.values()].map((c) => [c.spec.name, [c.spec.arity, c.spec.flags.includes('write')]]))).toMatchObject({
       get: [2, false],
       set: [-3, true],
       incr: [2, true],
