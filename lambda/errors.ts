@@ -47,3 +47,20 @@ export function unknownSubcommand(sub: Buffer, command: string): string {
 function printable(b: Buffer, max: number): string {
   return b.subarray(0, max).toString('latin1').replace(/[\r\n]/g, ' ');
 }
+
+// Keys, expiry and databases (checked against redis-server 7.0.15).
+export const NO_SUCH_KEY = 'ERR no such key';
+export const SAME_OBJECT = 'ERR source and destination objects are the same';
+export const DB_OUT_OF_RANGE = 'ERR DB index is out of range';
+export const INVALID_CURSOR = 'ERR invalid cursor';
+export const TIMEOUT_NOT_INTEGER = 'ERR timeout is not an integer or out of range';
+export const TIMEOUT_NEGATIVE = 'ERR timeout is negative';
+
+/** getRangeLongFromObjectOrReply's text when no message of the command's own is given. */
+export function outOfRange(min: bigint | number, max: bigint | number): string {
+  return `ERR value is out of range, value must between ${min} and ${max}`;
+}
+
+export function invalidExpireTime(command: string): string {
+  return `ERR invalid expire time in '${command}' command`;
+}

@@ -135,6 +135,24 @@ export class Keyspace {
   }
 
   /**
+   * SWAPDB: this database's keys become `db`'s and the other way round.
+   * Until the document holds databases 0–15 every database views the same
+   * keys, so there is nothing to exchange yet. With them: if (db !==
+   * this.db) { this.doc.swapDbs(this.db, db); this.touched.flushed = true; }
+   */
+  swapWith(db: number): void {
+    void db;
+  }
+
+  /** A live key chosen uniformly (reservoir sampling: one pass, nothing copied), or undefined when there is none. */
+  randomKey(random: () => number = Math.random): Buffer | undefined {
+    let pick: Buffer | undefined;
+    let seen = 0;
+    for (const k of this.keys()) if (random() * ++seen < 1) pick = k;
+    return pick;
+  }
+
+  /**
    * The entry unless it has expired at the batch's clock. An expiry that only
    * this batch's clock sees (the document's clock has not passed the
    * deadline) is recorded: the batch must then commit its clock.

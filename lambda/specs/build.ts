@@ -10,10 +10,11 @@ export interface Extra {
   keys?: KeySpec[];
   acl?: string[];
   subcommands?: CommandSpec[];
+  groupAcl?: boolean;
 }
 
 export function spec(name: string, arity: number, flags: string, group: CommandGroup, since: string, reply: ReplyShape, summary: string, extra: Extra = {}): CommandSpec {
-  return { name, arity, flags: flags ? (flags.split(' ') as CommandFlag[]) : [], keys: extra.keys ?? [], group, since, summary, reply, acl: extra.acl, subcommands: extra.subcommands };
+  return { name, arity, flags: flags ? (flags.split(' ') as CommandFlag[]) : [], keys: extra.keys ?? [], group, since, summary, reply, acl: extra.acl, subcommands: extra.subcommands, groupAcl: extra.groupAcl };
 }
 
 export const HANDSHAKE = 'noscript loading stale fast no_auth allow_busy';

@@ -34,7 +34,7 @@ export function aclCategories(spec: CommandSpec): string[] {
   if (spec.flags.includes('readonly')) out.push('@read');
   if (spec.flags.includes('admin')) out.push('@admin', '@dangerous');
   // A container (CLIENT, CONFIG) has only its subcommands' categories.
-  const group = spec.subcommands && spec.flags.length === 0 ? null : GROUP_CATEGORY[spec.group];
+  const group = (spec.subcommands && spec.flags.length === 0) || spec.groupAcl === false ? null : GROUP_CATEGORY[spec.group];
   if (group) out.push(group);
   out.push(spec.flags.includes('fast') ? '@fast' : '@slow');
   for (const a of spec.acl ?? []) if (!out.includes(a)) out.push(a);

@@ -64,6 +64,8 @@ export interface CommandSpec {
   readonly reply: ReplyShape;
   /** ACL categories beyond those derived from flags and group (e.g. @dangerous). */
   readonly acl?: readonly string[];
+  /** False when the group's category is not the command's (WAIT: group generic, category @connection only). */
+  readonly groupAcl?: boolean;
   /** A container command's subcommands (CLIENT, CONFIG, COMMAND), named `parent|sub`. */
   readonly subcommands?: readonly CommandSpec[];
 }
@@ -90,13 +92,29 @@ export function subcommandOf(spec: CommandSpec, word: Buffer): CommandSpec | und
 
 export const isWrite = (spec: CommandSpec): boolean => spec.flags.includes('write');
 
-/** The legacy (first, last, step) triple COMMAND INFO still prints, from the first key spec. */
+/**
+ * The legacy (first, last, step) triple COMMAND INFO still prints. One range
+ * spec is used as is; several are merged as Redis's
+ * populateCommandLegacyRangeSpec does: step-1 ranges, each starting right
+ * after the previous one's last key (RENAME, COPY: 1, 2, 1).
+ */
 export function legacyKeyRange(spec: CommandSpec): [number, number, number] {
-  const k = spec.keys[0];
-  if (!k || !('index' in k.begin) || !('lastKey' in k.find)) return [0, 0, 0];
-  const first = k.begin.index;
-  const last = k.find.lastKey < 0 ? k.find.lastKey : first + k.find.lastKey;
-  return [first, last, k.find.step];
+  const ranges = spec.keys.flatMap((k) => ('index' in k.begin && 'lastKey' in k.find ? [{ index: k.begin.index, ...k.find }] : []));
+  if (spec.keys.length === 1 && ranges.length === 1) {
+    const [r] = ranges;
+    return [r.index, r.lastKey < 0 ? r.lastKey : r.index + r.lastKey, r.step];
+  }
+  // Redis compares last keys as unsigned: a negative one (to the end) is larger than any index.
+  const unsigned = (n: number) => (n < 0 ? 2 ** 32 + n : n);
+  let [first, last, prevLast] = [Infinity, 0, 0];
+  for (const r of ranges) {
+    if (r.step !== 1 || (prevLast && prevLast !== r.index - 1)) continue;
+    first = Math.min(first, r.index);
+    const abs = r.lastKey < 0 ? r.lastKey : r.index + r.lastKey;
+    last = unsigned(abs) > unsigned(last) ? abs : last;
+    prevLast = last;
+  }
+  return first === Infinity ? [0, 0, 0] : [first, last, 1];
 }
 
 /** The keys an argument vector names (name at argv[0]), by the spec's key specs. */

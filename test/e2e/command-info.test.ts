@@ -53,8 +53,11 @@ async function both(proto: 2 | 3, ...args: string[]): Promise<[Resp, Resp]> {
   }
 }
 
+/** Commands newer than the reference redis-server 7.0.15 (it has no COMMAND INFO for them): WAITAOF is Redis 7.2's. */
+const NEWER_THAN_REFERENCE = new Set(['waitaof']);
+
 describe.each([2, 3] as const)('RESP%s', (proto) => {
-  test.each([...SPECS.keys()])('COMMAND INFO %s matches redis-server', async (name) => {
+  test.each([...SPECS.keys()].filter((n) => !NEWER_THAN_REFERENCE.has(n)))('COMMAND INFO %s matches redis-server', async (name) => {
     const [ours, theirs] = await both(proto, 'COMMAND', 'INFO', name);
     expect(ours.t).toBe(theirs.t);
     const mine = comparable((plain(ours) as unknown[])[0]) as { subs: Record<string, unknown> };

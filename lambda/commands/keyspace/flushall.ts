@@ -1,5 +1,5 @@
-import { CommandError, SYNTAX_ERROR } from '../../errors';
 import { OK, specOf, type Command } from '../types';
+import { flushMode } from './databases';
 
 /**
  * FLUSHALL [ASYNC|SYNC]: empties the keyspace. It is a conditional write of an
@@ -10,9 +10,7 @@ import { OK, specOf, type Command } from '../types';
 export const flushall: Command = {
   spec: specOf('flushall'),
   run(args, { db }) {
-    // Both modes are the same here: the commit is what makes it durable.
-    if (args.left > 0 && args.option('async', 'sync') === null) throw new CommandError(SYNTAX_ERROR);
-    args.end();
+    flushMode(args);
     db.clearAll();
     return OK;
   },

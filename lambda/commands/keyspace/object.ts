@@ -1,0 +1,82 @@
+/**
+ * OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT|HELP. valthree stores every value
+ * as bytes in JSON and tracks no access times, so the answers are the ones
+ * Redis would give for the same value just written with SET (nil for an
+ * absent key, as Redis).
+ */
+import type { Entry } from '../../document';
+import { CommandError, unknownSubcommand } from '../../errors';
+import type { WireReply } from '../../contract';
+import { parseInteger } from '../args';
+import { bulk, int, NIL, specOf, type Command } from '../types';
+
+/** Redis's objects shared between keys: the integers 0–9999 (OBJ_SHARED_INTEGERS), with a refcount of INT_MAX. */
+const SHARED_INTEGERS = 10000n;
+const SHARED_REFCOUNT = 2147483647;
+/** Longest string Redis stores in one allocation with its header (OBJ_ENCODING_EMBSTR_SIZE_LIMIT). */
+const EMBSTR_LIMIT = 44;
+
+const FREQ_ERROR =
+  'ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.';
+
+const HELP = [
+  'OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:',
+  'ENCODING <key>',
+  '    Return the kind of internal representation used in order to store the value',
+  '    associated with a <key>.',
+  'FREQ <key>',
+  '    Return the access frequency index of the <key>. The returned integer is',
+  '    proportional to the logarithm of the recent access frequency of the key.',
+  'IDLETIME <key>',
+  '    Return the idle time of the <key>, that is the approximated number of',
+  '    seconds elapsed since the last access to the key.',
+  'REFCOUNT <key>',
+  '    Return the number of references of the value associated with the specified',
+  '    <key>.',
+  'HELP',
+  '    Prints this help.',
+];
+
+/** A string value's integer, as SET would have encoded it (at most 20 bytes, string2l), or null. */
+function asInteger(e: Readonly<Entry>): bigint | null {
+  return e.value.length <= 20 ? parseInteger(e.value) : null;
+}
+
+function encoding(e: Readonly<Entry>): string {
+  if (asInteger(e) !== null) return 'int';
+  return e.value.length <= EMBSTR_LIMIT ? 'embstr' : 'raw';
+}
+
+function refcount(e: Readonly<Entry>): number {
+  const n = asInteger(e);
+  return n !== null && n >= 0n && n < SHARED_INTEGERS ? SHARED_REFCOUNT : 1;
+}
+
+const ABOUT_KEY: Record<string, (e: Readonly<Entry>) => WireReply> = {
+  encoding: (e) => bulk(Buffer.from(encoding(e))),
+  refcount: (e) => int(refcount(e)),
+  // No access times are kept: every key is as fresh as it can be.
+  idletime: () => int(0),
+  // The maxmemory policy is noeviction (a full document refuses writes), never LFU.
+  freq: () => {
+    throw new CommandError(FREQ_ERROR);
+  },
+};
+
+export const object: Command = {
+  spec: specOf('object'),
+  run(args, { db }) {
+    const word = args.next();
+    const sub = word.toString('latin1').toLowerCase();
+    if (sub === 'help') {
+      args.end();
+      return { t: 'array', v: HELP.map((v): WireReply => ({ t: 'simple', v })) };
+    }
+    const about = Object.hasOwn(ABOUT_KEY, sub) ? ABOUT_KEY[sub] : undefined;
+    if (about === undefined) throw new CommandError(unknownSubcommand(word, 'object'));
+    const key = args.key();
+    args.end();
+    const e = db.entry(key);
+    return e === undefined ? NIL : about(e);
+  },
+};

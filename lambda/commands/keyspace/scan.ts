@@ -1,0 +1,122 @@
+/**
+ * SCAN cursor [MATCH pattern] [COUNT n] [TYPE type].
+ *
+ * The cursor is a position in key-hash order: every key has a fixed 52-bit
+ * hash, a call returns the live keys whose hash is at least the cursor, in
+ * hash order, and the next cursor is the hash of the first key it left out
+ * (0: done). A key present for the whole iteration therefore comes back at
+ * least once, whatever was written meanwhile, as Redis guarantees; and the
+ * cursor names a point in hash space, not a slot in any storage layout, so
+ * it stays valid when the document is repaged, rewritten or reloaded.
+ * Cursors stay below 2^53, so clients that parse them as doubles (node-redis
+ * uses Number) lose no digit.
+ *
+ * Each call walks the whole database once (the document keeps no index by
+ * hash), so COUNT counts keys returned, after MATCH and TYPE, not keys
+ * visited: a filtered scan then takes as few round trips as its result needs.
+ */
+import { CommandError, INVALID_CURSOR, SYNTAX_ERROR } from '../../errors';
+import type { WireReply } from '../../contract';
+import type { Args } from '../args';
+import type { Keyspace } from '../context';
+import { bulk, specOf, type Command } from '../types';
+import { globMatch } from './glob';
+
+const UINT64_MAX = 2n ** 64n - 1n;
+/** Cursors Redis accepts: strtoul's decimal, no leading space; empty is 0, "-n" wraps modulo 2^64. */
+const CURSOR = /^[+-]?[0-9]*$/;
+
+/**
+ * 52 bits of cyrb53 (a public-domain string hash) over the key's bytes. It
+ * must never change: a cursor handed out before a deployment is resumed
+ * after it.
+ */
+export function keyHash(key: Buffer): number {
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < key.length; i++) {
+    h1 = Math.imul(h1 ^ key[i], 2654435761);
+    h2 = Math.imul(h2 ^ key[i], 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (h2 & 0xfffff) * 2 ** 32 + (h1 >>> 0);
+}
+
+/** The cursor as Redis's parseScanCursorOrReply reads it (an unsigned 64-bit integer). */
+export function parseCursor(word: Buffer): bigint {
+  const s = word.toString('latin1');
+  if (!CURSOR.test(s) || s === '+' || s === '-') throw new CommandError(INVALID_CURSOR);
+  const digits = s.replace(/^[+-]/, '');
+  const n = digits === '' ? 0n : BigInt(digits);
+  if (n > UINT64_MAX) throw new CommandError(INVALID_CURSOR);
+  return s.startsWith('-') ? (2n ** 64n - n) % 2n ** 64n : n;
+}
+
+export interface ScanOptions {
+  count: number;
+  pattern: Buffer | null;
+  type: string | null;
+}
+
+function scanOptions(args: Args): ScanOptions {
+  const o: ScanOptions = { count: 10, pattern: null, type: null };
+  while (args.left > 0) {
+    const w = args.word();
+    if (args.left < 1) throw new CommandError(SYNTAX_ERROR);
+    if (w === 'count') {
+      const n = args.integer();
+      if (n < 1n) throw new CommandError(SYNTAX_ERROR);
+      o.count = Number(n);
+    } else if (w === 'match') {
+      const p = args.next();
+      o.pattern = p.length === 1 && p[0] === 0x2a ? null : p;
+    } else if (w === 'type') {
+      o.type = args.next().toString('latin1').toLowerCase();
+    } else {
+      throw new CommandError(SYNTAX_ERROR);
+    }
+  }
+  return o;
+}
+
+/**
+ * The page at `cursor`: keys with hash in [cursor, last], in hash order, and
+ * the cursor after it (0: done). `hash` is replaceable so tests can force
+ * collisions.
+ */
+export function scanPage(db: Keyspace, cursor: number, o: ScanOptions, hash: (key: Buffer) => number = keyHash): { next: number; keys: Buffer[] } {
+  const hashes: number[] = [];
+  const found: Buffer[] = [];
+  for (const k of db.keys()) {
+    const h = hash(k);
+    if (h < cursor) continue;
+    if (o.type !== null && db.entry(k)?.type !== o.type) continue;
+    if (o.pattern !== null && !globMatch(o.pattern, k)) continue;
+    hashes.push(h);
+    found.push(k);
+  }
+  if (hashes.length <= o.count) return { next: 0, keys: byHash(hashes, found, Infinity) };
+  const order = Float64Array.from(hashes).sort();
+  // Keys sharing the last hash all go in this page, so the next cursor is past them and the scan always advances.
+  const last = order[o.count - 1];
+  const next = order.find((h) => h > last) ?? 0;
+  return { next, keys: byHash(hashes, found, last) };
+}
+
+function byHash(hashes: number[], keys: Buffer[], last: number): Buffer[] {
+  const picked = hashes.flatMap((h, i) => (h <= last ? [i] : []));
+  return picked.sort((a, b) => hashes[a] - hashes[b]).map((i) => keys[i]);
+}
+
+export const scan: Command = {
+  spec: specOf('scan'),
+  run(args, { db }) {
+    const cursor = parseCursor(args.next());
+    const o = scanOptions(args);
+    // A cursor past the hash space (no cursor of ours; "-1" is 2^64-1) has nothing left to return.
+    const page = cursor >= 2n ** 52n ? { next: 0, keys: [] } : scanPage(db, Number(cursor), o);
+    const keys: WireReply[] = page.keys.map(bulk);
+    return { t: 'array', v: [bulk(Buffer.from(String(page.next))), { t: 'array', v: keys }] };
+  },
+};
