@@ -41,6 +41,8 @@ export interface AttemptInput {
   dbs: number[];
   /** This environment's clock, read once for the batch (Unix ms). */
   localNow: number;
+  /** Test only: see HandlerOptions.unsafeLocalExpiry. */
+  unsafeLocalExpiry: boolean;
   window: WindowPolicy;
   /** Replies of every attempt that sent a PUT, by the token its commit records. */
   sent: Map<string, WireReply[][]>;
@@ -71,7 +73,7 @@ export function apply(snap: Snapshot, input: AttemptInput): Applied {
   const now = Math.max(doc.clock, input.localNow);
   doc.begin();
   const result = execute(doc, input.sessions, { now, dbs: input.dbs, replyBudget: REPLY_BUDGET });
-  if (result.touched.clockAdvanced) doc.clock = now;
+  if (result.touched.clockAdvanced && !input.unsafeLocalExpiry) doc.clock = now;
   const changed = doc.mark() > 0;
   if (!changed) doc.rollback();
   return { replies: result.replies, changed, now };

@@ -4,7 +4,7 @@
  * same settings from its flags (proxy/app.ts), with these defaults and the
  * same value parsers (setting-values.ts), so both paths behave the same.
  */
-import type { HandlerOptions } from './handler';
+import { DEFAULT_MAX_CLOCK_SKEW_MS, type HandlerOptions } from './handler';
 import { DEFAULT_MAX_DOCUMENT_BYTES } from './document';
 import { boolean, oneOf, positive } from './setting-values';
 import { FileStore } from './store/file';
@@ -27,6 +27,8 @@ export interface StorageSettings {
   cache: boolean;
   /** VALTHREE_EXACTLY_ONCE=0 turns off resolving ambiguous writes (measurement only). */
   exactlyOnce: boolean;
+  /** How far this clock may lead the store's before batches are refused (HandlerOptions.maxClockSkewMs). */
+  maxClockSkewMs: number;
   /** Keys from this environment; otherwise the SDK's default chain (task or function role). */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
@@ -42,6 +44,7 @@ export const STORAGE_DEFAULTS = {
   unsafeStorage: false,
   cache: true,
   exactlyOnce: true,
+  maxClockSkewMs: DEFAULT_MAX_CLOCK_SKEW_MS,
 } as const satisfies Partial<StorageSettings>;
 
 /**
@@ -86,6 +89,7 @@ export function storageSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): St
     unsafeStorage: boolean(env.VALTHREE_UNSAFE_STORAGE, d.unsafeStorage, 'VALTHREE_UNSAFE_STORAGE'),
     cache: boolean(env.VALTHREE_CACHE, d.cache, 'VALTHREE_CACHE'),
     exactlyOnce: boolean(env.VALTHREE_EXACTLY_ONCE, d.exactlyOnce, 'VALTHREE_EXACTLY_ONCE'),
+    maxClockSkewMs: positive(env.VALTHREE_MAX_CLOCK_SKEW_MS, d.maxClockSkewMs, 'VALTHREE_MAX_CLOCK_SKEW_MS'),
   };
 }
 
@@ -121,7 +125,7 @@ export function openStorage(s: StorageSettings): { store: ObjectStore; options: 
     }));
   return {
     store,
-    options: { store, key: s.key, maxDocumentBytes: s.maxDocumentBytes, cache: s.cache, exactlyOnce: s.exactlyOnce, beforeFirstWrite: s.unsafeStorage ? undefined : checkStorage },
+    options: { store, key: s.key, maxDocumentBytes: s.maxDocumentBytes, cache: s.cache, exactlyOnce: s.exactlyOnce, maxClockSkewMs: s.maxClockSkewMs, beforeFirstWrite: s.unsafeStorage ? undefined : checkStorage },
     checkStorage: s.unsafeStorage ? async () => undefined : checkStorage,
   };
 }

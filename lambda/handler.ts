@@ -42,10 +42,23 @@ export interface HandlerOptions {
   remainingMs?: () => number;
   /** The clock, read once per batch (Unix ms). */
   now?: () => number;
+  /**
+   * How far this environment's clock may lead the store's (S3's `Date`)
+   * before its batches are refused as not applied: a clock an hour fast
+   * would otherwise expire every key early for everyone. Default 5000.
+   */
+  maxClockSkewMs?: number;
+  /**
+   * Test only: answer "expired" on this batch's clock without committing it —
+   * the broken rule the workload must catch (a key seen gone can come back).
+   */
+  unsafeLocalExpiry?: boolean;
   sleep?: (ms: number) => Promise<void>;
 }
 
 export type BatchHandler = (req: BatchRequest) => Promise<BatchResponse>;
+
+export const DEFAULT_MAX_CLOCK_SKEW_MS = 5000;
 
 /** Stop starting new attempts when less time than this is left. */
 const ATTEMPT_RESERVE_MS = 1500;
@@ -129,6 +142,7 @@ class DocumentHandler {
       }
       if (attempt > maxAttempts) throw new BatchFailed('not-applied', `db.json is contended; gave up after ${attempt - 1} attempts`);
       if (remainingMs() < ATTEMPT_RESERVE_MS) throw new BatchFailed('not-applied', `the function is about to time out after ${attempt - 1} attempts`);
+      this.checkClock(input.localNow);
 
       const { doc } = snapshot;
       const applied = apply(snapshot, input);
@@ -169,6 +183,7 @@ class DocumentHandler {
       sessions: decodeSessions(req),
       dbs: req.sessions.map((s) => s.db ?? 0),
       localNow: this.now(),
+      unsafeLocalExpiry: this.opts.unsafeLocalExpiry === true,
       window: this.opts.window ?? DEFAULT_WINDOW,
       sent: new Map(),
     };
@@ -192,6 +207,19 @@ class DocumentHandler {
     doc.maxBytes = this.opts.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
     this.cached = { doc, etag: got.status === 'found' ? got.etag : null };
     return this.cached;
+  }
+
+  /**
+   * Refuses to run on a clock that leads the store's by more than the bound.
+   * `Date` has whole seconds, so the store's time now is below date + 1 s +
+   * the time since that response; only a lead beyond that counts.
+   */
+  private checkClock(localNow: number): void {
+    const clock = this.opts.store.serverClock?.();
+    if (!clock) return;
+    const lead = localNow - (clock.date + 1000 + (performance.now() - clock.receivedAt));
+    const bound = this.opts.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
+    if (lead > bound) throw new BatchFailed('not-applied', `this environment's clock leads the store's by ${Math.round(lead)} ms, more than the ${bound} ms allowed`);
   }
 
   /** The storage safety check, once, before the first write this instance makes. */

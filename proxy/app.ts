@@ -49,6 +49,7 @@ export function storageSettings(s: ProxySettings, env: NodeJS.ProcessEnv = proce
     // The original design kept no cache: --naive turns it off whatever --cache says.
     cache: s.cache && !s.naive,
     exactlyOnce: s.exactlyOnce,
+    maxClockSkewMs: s.maxClockSkewMs,
   };
 }
 

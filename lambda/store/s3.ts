@@ -11,7 +11,7 @@
 import { S3Client, GetObjectCommand, PutObjectCommand, DeleteObjectCommand, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { describeSdkError, type SdkError } from './sdk-error';
-import { StoreError, type GetResult, type ObjectStore, type PutCondition, type PutResult } from './types';
+import { StoreError, type GetResult, type ObjectStore, type PutCondition, type PutResult, type ServerClock } from './types';
 
 export interface S3StoreOptions {
   bucket: string;
@@ -28,6 +28,9 @@ export interface S3StoreOptions {
   maxSockets?: number;
   credentials?: S3ClientConfig['credentials'];
 }
+
+/** A middleware as S3Client's stack takes it (typed from the client, not from a transitive package). */
+type ClockMiddleware = Extract<Parameters<S3Client['middlewareStack']['add']>[0], (next: never, ctx: never) => unknown>;
 
 export class S3Store implements ObjectStore {
   readonly description: string;
@@ -57,8 +60,33 @@ export class S3Store implements ObjectStore {
     // Reads are idempotent: let the SDK retry them. Writes are not: never.
     this.reader = new S3Client({ ...base, maxAttempts: 3 });
     this.writer = new S3Client({ ...base, maxAttempts: 1 });
+    for (const c of [this.reader, this.writer]) c.middlewareStack.add(this.watchClock(), { step: 'deserialize', name: 'valthreeServerClock' });
     this.etagForm = opts.etagForm ?? 'quoted';
     this.description = `s3://${opts.bucket}${endpoint ? ` at ${endpoint}` : ''}`;
+  }
+
+  private lastClock: ServerClock | undefined;
+
+  serverClock(): ServerClock | undefined {
+    return this.lastClock;
+  }
+
+  /** Remembers every response's `Date` (errors and 304s included): the bound on this machine's clock skew. */
+  private watchClock(): ClockMiddleware {
+    return (next) => async (args) => {
+      const note = (headers: Record<string, string> | undefined) => {
+        const date = headers?.date ? Date.parse(headers.date) : NaN;
+        if (Number.isFinite(date)) this.lastClock = { date, receivedAt: performance.now() };
+      };
+      try {
+        const out = await next(args);
+        note((out.response as { headers?: Record<string, string> }).headers);
+        return out;
+      } catch (e) {
+        note((e as { $response?: { headers?: Record<string, string> } }).$response?.headers);
+        throw e;
+      }
+    };
   }
 
   async get(key: string, o?: { ifNoneMatch?: string }): Promise<GetResult> {

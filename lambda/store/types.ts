@@ -26,6 +26,19 @@ export interface ObjectStore {
   put(key: string, body: Buffer, cond: PutCondition): Promise<PutResult>;
   delete(key: string): Promise<void>;
   close?(): void;
+  /**
+   * The store's clock as its last response told it (S3's `Date` header: one
+   * second resolution), or undefined when the store has none of its own (the
+   * local file store shares this machine's clock).
+   */
+  serverClock?(): ServerClock | undefined;
+}
+
+export interface ServerClock {
+  /** The `Date` of the last response (Unix ms, whole seconds). */
+  date: number;
+  /** performance.now() when that response arrived: with it, the server's time now is at least date + elapsed. */
+  receivedAt: number;
 }
 
 /** A definite refusal by the store (access denied, bad bucket ...): nothing was written. */
