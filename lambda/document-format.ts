@@ -4,7 +4,8 @@
  *   {"format":2,"clock":<ms>,"seq":<n>,
  *    "commits":[{"id":"<batch id>","at":<ms>,"a":"<attempt>","r":[...]}, ...],
  *    "data":{"<utf-8 key>": <entry>},
- *    "data64":{"<base64 key>": <entry>}}
+ *    "data64":{"<base64 key>": <entry>},
+ *    "dbs":{"<n>":{"data":{...},"data64":{...}}, ...}}      only when a db n ≠ 0 has keys
  *
  *   <entry>  = <value>                                  a string, no expiry, no stamp
  *            | {"v":<value>,"x":<expires at, unix ms>,"s":<stamp>}   x, s only when set
@@ -13,13 +14,16 @@
  * - Keys and values are byte strings. Valid UTF-8 is stored as a JSON string
  *   so that the document stays readable; anything else is base64 (`{"b64"}` for
  *   values, the `data64` map for keys). Every byte string round-trips exactly.
+ * - `data` and `data64` hold database 0 (SELECT 0). Databases 1 to 15 that
+ *   have keys sit in `dbs` under their decimal number, each with its own
+ *   `data` and `data64`; `dbs` is left out while only database 0 has keys.
  * - `clock` is the highest clock (ms) any commit used, 0 when unknown; `seq`
  *   counts commits; an entry's stamp `s` is the `seq` of the commit that last
  *   changed it.
  * - A `"t"` field will name non-string types; a type this version does not
  *   know is refused (CorruptDocumentError), as is any field it does not know:
  *   rewriting would silently drop it.
- * - Format 1 is format 2 without clock, seq or wrapped entries: it is read
+ * - Format 1 is format 2 without clock, seq, wrapped entries or dbs: it is read
  *   (clock 0, seq 0) and the next commit writes it as format 2. A format this
  *   code does not know is never rewritten: UnknownFormatError.
  */
@@ -101,51 +105,69 @@ export function entryJson(e: Entry): string {
 /** Where a key sits in db.json: its name in `data`, or its base64 in `data64`. */
 export type KeyPlace = 'data' | 'data64';
 
-/** Names a key in an error message, as it appears in db.json. */
-const keyName = (where: KeyPlace, k: string): string => (where === 'data' ? `key ${JSON.stringify(k)}` : `data64 key "${k}"`);
+/** Names a key in an error message, as it appears in db.json (its database when not 0). */
+function keyName(where: KeyPlace, k: string, db: number): string {
+  const name = where === 'data' ? `key ${JSON.stringify(k)}` : `data64 key "${k}"`;
+  return db === 0 ? name : `db ${db} ${name}`;
+}
 
-function decodeValue(v: unknown, where: KeyPlace, k: string): Buffer {
+function decodeValue(v: unknown, where: KeyPlace, k: string, db: number): Buffer {
   if (typeof v === 'string') return Buffer.from(v, 'utf8');
   if (typeof v === 'object' && v !== null && typeof (v as { b64?: unknown }).b64 === 'string') return Buffer.from((v as { b64: string }).b64, 'base64');
-  throw new CorruptDocumentError(`db.json: the value of ${keyName(where, k)} is neither a string nor {"b64": ...}`);
+  throw new CorruptDocumentError(`db.json: the value of ${keyName(where, k, db)} is neither a string nor {"b64": ...}`);
 }
 
 const WRAPPED_FIELDS = new Set(['v', 'x', 's', 't']);
 
 /** One entry of `data` or `data64`; format 1 knows bare values only. */
-export function decodeEntry(raw: unknown, format: number, where: KeyPlace, k: string): Entry {
+export function decodeEntry(raw: unknown, format: number, where: KeyPlace, k: string, db = 0): Entry {
   // Bare values first: they are nearly every entry of a large document.
   if (typeof raw === 'string') return { type: 'string', value: Buffer.from(raw, 'utf8') };
   const o = raw as Record<string, unknown>;
-  if (format === 1 || typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { type: 'string', value: decodeValue(raw, where, k) };
+  if (format === 1 || typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { type: 'string', value: decodeValue(raw, where, k, db) };
   if (Object.hasOwn(o, 'b64')) {
     // Format 1 tolerated extra fields here; in format 2 they could only be meta this version would drop.
-    if (Object.keys(o).length !== 1) throw new CorruptDocumentError(`db.json: the entry of ${keyName(where, k)} mixes "b64" with other fields`);
-    return { type: 'string', value: decodeValue(raw, where, k) };
+    if (Object.keys(o).length !== 1) throw new CorruptDocumentError(`db.json: the entry of ${keyName(where, k, db)} mixes "b64" with other fields`);
+    return { type: 'string', value: decodeValue(raw, where, k, db) };
   }
   // The type first: a newer type's own fields would otherwise be reported as unknown fields.
-  if (o.t !== undefined && o.t !== 'string') throw new CorruptDocumentError(`db.json: ${keyName(where, k)} has type ${JSON.stringify(o.t)}, which this version does not know`);
-  for (const f of Object.keys(o)) if (!WRAPPED_FIELDS.has(f)) throw new CorruptDocumentError(`db.json: the entry of ${keyName(where, k)} has an unknown field ${JSON.stringify(f)}`);
-  const e: Entry = { type: 'string', value: decodeValue(o.v, where, k) };
+  if (o.t !== undefined && o.t !== 'string') throw new CorruptDocumentError(`db.json: ${keyName(where, k, db)} has type ${JSON.stringify(o.t)}, which this version does not know`);
+  for (const f of Object.keys(o)) if (!WRAPPED_FIELDS.has(f)) throw new CorruptDocumentError(`db.json: the entry of ${keyName(where, k, db)} has an unknown field ${JSON.stringify(f)}`);
+  const e: Entry = { type: 'string', value: decodeValue(o.v, where, k, db) };
   if (o.x !== undefined) {
-    if (!Number.isSafeInteger(o.x)) throw new CorruptDocumentError(`db.json: the expiry of ${keyName(where, k)} is not an integer`);
+    if (!Number.isSafeInteger(o.x)) throw new CorruptDocumentError(`db.json: the expiry of ${keyName(where, k, db)} is not an integer`);
     e.expiresAt = o.x as number;
   }
   if (o.s !== undefined) {
-    if (!isCounter(o.s)) throw new CorruptDocumentError(`db.json: the stamp of ${keyName(where, k)} is not a non-negative integer`);
+    if (!isCounter(o.s)) throw new CorruptDocumentError(`db.json: the stamp of ${keyName(where, k, db)} is not a non-negative integer`);
     e.stamp = o.s;
   }
   return e;
 }
 
 /** The parsed top level of a body, its format checked. */
-export interface RawDocument {
+export interface RawDocument extends RawDb {
   format: 1 | 2;
   clock: number;
   seq: number;
   commits: unknown;
+  /** Databases 1 to 15 as found in `dbs`, ascending. */
+  dbs: RawDb[];
+}
+
+/** One database's two maps, not yet decoded. */
+export interface RawDb {
+  db: number;
   data: Record<string, unknown>;
   data64: Record<string, unknown>;
+}
+
+/** Redis's 16 databases: 0 to 15. */
+export const DB_COUNT = 16;
+
+export function checkDb(db: number): number {
+  if (!Number.isInteger(db) || db < 0 || db >= DB_COUNT) throw new RangeError(`db must be an integer from 0 to ${DB_COUNT - 1}, got ${db}`);
+  return db;
 }
 
 export function parseBody(body: Buffer): RawDocument {
@@ -165,14 +187,17 @@ export function parseBody(body: Buffer): RawDocument {
     if (!isCounter(obj[name])) throw new CorruptDocumentError(`db.json: ${name} is not a non-negative integer`);
     return obj[name] as number;
   };
+  if (obj.format === 1 && obj.dbs !== undefined) throw new CorruptDocumentError('db.json: format 1 has no "dbs"; this one cannot be upgraded safely');
   return {
     format: obj.format,
     clock: counter('clock'),
     seq: counter('seq'),
     commits: obj.commits,
+    db: 0,
     data: asObject(obj.data, 'data'),
     // Optional on read: hand-written documents.
     data64: asObject(obj.data64 ?? {}, 'data64'),
+    dbs: parseDbs(obj.dbs),
   };
 }
 
@@ -181,14 +206,42 @@ function asObject(v: unknown, name: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
+/** Canonical decimal 1 to 15: "01" or "1.0" would name the same database twice. */
+const DB_NAME = /^(?:[1-9]|1[0-5])$/;
+
+function parseDbs(v: unknown): RawDb[] {
+  if (v === undefined) return [];
+  const out: RawDb[] = [];
+  for (const [name, inner] of Object.entries(asObject(v, 'dbs'))) {
+    if (name === '0') throw new CorruptDocumentError('db.json: dbs has a member "0", but database 0 lives in "data" and "data64"');
+    if (!DB_NAME.test(name)) throw new CorruptDocumentError(`db.json: dbs has a member ${JSON.stringify(name)}, which is not a database number from 1 to 15`);
+    const where = `dbs["${name}"]`;
+    const maps = asObject(inner, where);
+    // An unknown field could only be something a newer version wrote: rewriting would drop it.
+    for (const f of Object.keys(maps)) if (f !== 'data' && f !== 'data64') throw new CorruptDocumentError(`db.json: ${where} has an unknown field ${JSON.stringify(f)}`);
+    out.push({ db: Number(name), data: asObject(maps.data, `${where}.data`), data64: asObject(maps.data64 ?? {}, `${where}.data64`) });
+  }
+  return out.sort((x, y) => x.db - y.db);
+}
+
 /** The document up to the first entry of `data`. */
 export function head(clock: number, seq: number, commits: string): string {
   return `{"format":${FORMAT_VERSION},"clock":${clock},"seq":${seq},"commits":[${commits}],"data":{`;
 }
 export const MIDDLE = '},"data64":{';
 export const TAIL = '}}';
+/** With databases other than 0: after db 0's data64 members, `}` + DBS_OPEN + the members, comma-separated, + TAIL. */
+export const DBS_OPEN = ',"dbs":{';
+/** Opens db n's member of `dbs`; then its data members, MIDDLE, its data64 members, TAIL. */
+export const dbOpen = (db: number): string => `"${db}":{"data":{`;
 
 /** Size of a document with no commits and no entries: what clock and seq cost. */
 export function envelopeBytes(clock: number, seq: number): number {
   return head(clock, seq, '').length + MIDDLE.length + TAIL.length;
 }
+
+/** What `dbs` itself costs while some database other than 0 has keys, less the separator its first member does without. */
+export const DBS_BYTES = DBS_OPEN.length - 1;
+
+/** What db n's member of `dbs` costs besides its entries, its separator included. */
+export const dbFrameBytes = (db: number): number => dbOpen(db).length + MIDDLE.length + TAIL.length + 1;

@@ -31,6 +31,8 @@ export interface Page {
   entries: Map<string, Slot>;
   utf?: Buffer;
   bin?: Buffer;
+  /** Sum of the entries' `bytes`, set with utf and bin. */
+  size?: number;
 }
 
 export const newPages = (): Page[] => Array.from({ length: PAGE_COUNT }, () => ({ entries: new Map<string, Slot>() }));
@@ -62,10 +64,12 @@ function encodePage(p: Page): void {
   if (p.utf !== undefined && p.bin !== undefined) return;
   const utf: string[] = [];
   const bin: string[] = [];
+  let size = 0;
   for (const [k, s] of p.entries) {
-    slotBytes(k, s);
+    size += slotBytes(k, s);
     (s.bin ? bin : utf).push(s.json as string);
   }
+  p.size = size;
   p.utf = Buffer.from(utf.join(','), 'utf8');
   p.bin = Buffer.from(bin.join(','), 'utf8');
 }

@@ -1,40 +1,43 @@
 /**
- * The database in memory: entries by key, the document's clock and commit
- * counter, and the commit window, with transactions that undo in place.
- * The db.json format is described in document-format.ts, its incremental
- * encoding in document-pages.ts, the commit window in document-commits.ts.
+ * The database in memory: entries by key in 16 numbered databases, the
+ * document's clock and commit counter, and the commit window, with
+ * transactions that undo in place (document-journal.ts). The db.json format
+ * is described in document-format.ts, a database's keyspace in
+ * document-keyspace.ts, its incremental encoding in document-pages.ts, its
+ * TTL index in document-ttl.ts, the commit window in document-commits.ts.
  */
-import { CommitWindow, DEFAULT_WINDOW, type CommitRecord, type WindowPolicy } from './document-commits';
-import { checkCounter, decodeEntry, envelopeBytes, head, MIDDLE, ownEntry, OutOfMemoryError, parseBody, TAIL, type Entry } from './document-format';
-import { assemble, encodeSection, keyOf, newPages, newSlot, pageOf, slotBytes, type Page, type Slot } from './document-pages';
+import { CommitWindow } from './document-commits';
+import { checkDb, DB_COUNT, decodeEntry, envelopeBytes, head, ownEntry, OutOfMemoryError, parseBody, type Entry, type RawDb } from './document-format';
+import { Journal } from './document-journal';
+import { encodeKeyspaces, frameBytes, Keyspace, newKeyspaces, openBytes, type Keyspaces } from './document-keyspace';
+import { assemble, keyOf, newSlot, slotBytes, type Slot } from './document-pages';
+import { avgTtl, scanExpired, type TtlIndex } from './document-ttl';
 
 export { DEFAULT_WINDOW, type CommitRecord, type StoredReplies, type WindowPolicy } from './document-commits';
-export { CorruptDocumentError, FORMAT_VERSION, OutOfMemoryError, READABLE_FORMATS, UnknownFormatError, type Entry, type EntryMeta, type EntryType, type StringEntry } from './document-format';
+export { CorruptDocumentError, DB_COUNT, FORMAT_VERSION, OutOfMemoryError, READABLE_FORMATS, UnknownFormatError, type Entry, type EntryMeta, type EntryType, type StringEntry } from './document-format';
 
 /** Default cap on db.json (VALTHREE_MAXMEMORY): it is read, parsed and rewritten whole. */
 export const DEFAULT_MAX_DOCUMENT_BYTES = 32 * 1024 * 1024;
 
-/** Each undo record holds the size estimate from before its change. */
-type Undo =
-  | { op: 'entry'; key: string; prev: Slot | undefined; bytes: number }
-  | { op: 'clear'; prev: Page[]; count: number; bytes: number }
-  | { op: 'commit'; bytes: number }
-  | { op: 'meta'; clock: number; seq: number; bytes: number };
+/** A key past its deadline, and its database. */
+export interface ExpiredKey {
+  db: number;
+  key: Buffer;
+}
+
+/** One line of INFO keyspace: `db<n>:keys=..,expires=..,avg_ttl=..`. */
+export interface KeyspaceStats {
+  db: number;
+  keys: number;
+  /** Keys with a TTL, including those past it and not yet removed (as Redis counts them). */
+  expires: number;
+  /** Mean remaining TTL (ms) of keys with one, 0 when none: see avgTtl() in document-ttl.ts. */
+  avgTtl: number;
+}
 
 const ASCII = /^[\x00-\x7f]*$/;
 
-export class Document {
-  private pages: Page[] = newPages();
-  private count = 0;
-  private window = new CommitWindow();
-  private clockMs = 0;
-  private seqNo = 0;
-  /** Running estimate of the encoded size, kept exact for changed entries. */
-  private bytes = envelopeBytes(0, 0);
-  /** Refuse writes that would grow the document past this many bytes. */
-  maxBytes = Infinity;
-  /** Open transaction's undo log (null: no transaction). */
-  private undo: { log: Undo[]; bytes: number } | null = null;
+export class Document extends Journal {
   /** Reused by encode(): see there. */
   private arena: Buffer | null = null;
 
@@ -42,225 +45,177 @@ export class Document {
     return new Document();
   }
 
-  /** Reads format 1 (as clock 0, seq 0, plain strings) or 2; the next encode() writes 2. */
+  /** Reads format 1 (as clock 0, seq 0, plain strings, db 0 only) or 2; the next encode() writes 2. */
   static decode(body: Buffer): Document {
     const raw = parseBody(body);
     const doc = new Document();
     doc.clockMs = raw.clock;
     doc.seqNo = raw.seq;
-    for (const [k, v] of Object.entries(raw.data)) {
-      // An ASCII key is its own latin1 form: skip the round trip through a Buffer.
-      doc.load(ASCII.test(k) ? k : keyOf(Buffer.from(k, 'utf8')), decodeEntry(v, raw.format, 'data', k));
-    }
-    for (const [k, v] of Object.entries(raw.data64)) {
-      doc.load(keyOf(Buffer.from(k, 'base64')), decodeEntry(v, raw.format, 'data64', k));
-    }
+    doc.load(raw, raw.format);
+    for (const db of raw.dbs) doc.load(db, raw.format);
     doc.window = CommitWindow.decode(raw.commits);
     doc.bytes = body.length;
     return doc;
   }
 
-  /**
-   * Transactions let a batch run on the cached document in place: if the
-   * commit fails, rollback() restores exactly the state S3 holds, without the
-   * cost of copying a large document for every batch.
-   */
-  begin(): void {
-    this.undo = { log: [], bytes: this.bytes };
-  }
-
-  /** A point to roll back to within the open transaction; 0 while nothing changed. */
-  mark(): number {
-    return this.undo ? this.undo.log.length : 0;
-  }
-
-  rollback(to = 0): void {
-    if (!this.undo) return;
-    const log = this.undo.log;
-    while (log.length > to) this.revert(log.pop() as Undo);
-    if (to === 0) {
-      this.bytes = this.undo.bytes;
-      this.undo = null;
+  /** Adds a database's entries while decoding (no undo, no size check). */
+  private load(raw: RawDb, format: number): void {
+    // Each entry's size stays unknown: the body's length gives the total.
+    const ks = (this.dbs[raw.db] ??= new Keyspace(undefined));
+    for (const [k, v] of Object.entries(raw.data)) {
+      // An ASCII key is its own latin1 form: skip the round trip through a Buffer.
+      ks.load(ASCII.test(k) ? k : keyOf(Buffer.from(k, 'utf8')), newSlot(decodeEntry(v, format, 'data', k, raw.db)));
+    }
+    for (const [k, v] of Object.entries(raw.data64)) {
+      ks.load(keyOf(Buffer.from(k, 'base64')), newSlot(decodeEntry(v, format, 'data64', k, raw.db)));
     }
   }
 
-  private revert(u: Undo): void {
-    this.bytes = u.bytes;
-    if (u.op === 'entry') {
-      const page = this.page(u.key);
-      const had = page.entries.has(u.key);
-      if (u.prev) page.entries.set(u.key, u.prev);
-      else page.entries.delete(u.key);
-      this.count += (u.prev ? 1 : 0) - (had ? 1 : 0);
-    } else if (u.op === 'clear') {
-      // The pages before the clear were never touched since: their caches still hold.
-      this.pages = u.prev;
-      this.count = u.count;
-    } else if (u.op === 'commit') {
-      this.window.pop();
-    } else {
-      this.clockMs = u.clock;
-      this.seqNo = u.seq;
-    }
-  }
-
-  /** Keep the transaction's changes. */
-  release(): void {
-    this.undo = null;
-  }
-
-  /** Undoes back to `mark`, keeping the transaction open (rollback(0) would end it). */
-  undoTo(mark: number): void {
-    if (!this.undo) return;
-    if (mark > 0) return this.rollback(mark);
-    this.rollback();
-    this.begin();
-  }
-
+  /** Keys in every database. */
   get size(): number {
-    return this.count;
+    let n = 0;
+    for (const ks of this.dbs) n += ks?.count ?? 0;
+    return n;
   }
 
-  /** Estimated encoded size (exact right after decode or encode): what the size cap checks. */
-  get approxBytes(): number {
-    return this.bytes;
-  }
-
-  /** The highest clock (ms) any commit used; 0 when unknown. */
-  get clock(): number {
-    return this.clockMs;
-  }
-
-  set clock(ms: number) {
-    this.setMeta(checkCounter(ms, 'clock'), this.seqNo);
-  }
-
-  /** The commit sequence counter: entries' stamps refer to it. */
-  get seq(): number {
-    return this.seqNo;
-  }
-
-  set seq(n: number) {
-    this.setMeta(this.clockMs, checkCounter(n, 'seq'));
-  }
-
-  private setMeta(clock: number, seq: number): void {
-    // An unchanged value logs nothing, so that mark() still says "nothing to commit".
-    if (clock === this.clockMs && seq === this.seqNo) return;
-    this.undo?.log.push({ op: 'meta', clock: this.clockMs, seq: this.seqNo, bytes: this.bytes });
-    this.bytes += envelopeBytes(clock, seq) - envelopeBytes(this.clockMs, this.seqNo);
-    this.clockMs = clock;
-    this.seqNo = seq;
+  /** Keys in database `db` (DBSIZE). */
+  sizeOf(db: number): number {
+    return this.dbs[checkDb(db)]?.count ?? 0;
   }
 
   /** The key's entry, as stored: never modify it (its encoding is cached); put() a new one. */
-  entry(key: Buffer): Readonly<Entry> | undefined {
-    const k = keyOf(key);
-    return this.pages[pageOf(k)].entries.get(k)?.e;
+  entry(key: Buffer, db = 0): Readonly<Entry> | undefined {
+    return this.dbs[checkDb(db)]?.slot(keyOf(key))?.e;
   }
 
   /** The value of a string key. Expiry is not applied here: the document has no notion of now. */
-  get(key: Buffer): Buffer | undefined {
-    return this.entry(key)?.value;
+  get(key: Buffer, db = 0): Buffer | undefined {
+    return this.entry(key, db)?.value;
   }
 
-  has(key: Buffer): boolean {
-    const k = keyOf(key);
-    return this.pages[pageOf(k)].entries.has(k);
+  has(key: Buffer, db = 0): boolean {
+    return this.entry(key, db) !== undefined;
   }
 
   /**
-   * Every key, in no particular order. Deleting a key already yielded is safe
-   * while iterating; keys written meanwhile may or may not be yielded.
+   * Every key of database `db`, in no particular order. Deleting a key already
+   * yielded is safe while iterating; keys written meanwhile may or may not be yielded.
    */
-  *keys(): IterableIterator<Buffer> {
-    for (const p of this.pages) for (const k of p.entries.keys()) yield Buffer.from(k, 'latin1');
-  }
-
-  /** The page of `k`, marked stale: the caller is about to change it. */
-  private page(k: string): Page {
-    const page = this.pages[pageOf(k)];
-    page.utf = page.bin = undefined;
-    return page;
-  }
-
-  /** Adds an entry while decoding (no undo, no size check). */
-  private load(k: string, e: Entry): void {
-    const entries = this.pages[pageOf(k)].entries;
-    if (!entries.has(k)) this.count++;
-    entries.set(k, newSlot(e));
+  *keys(db = 0): IterableIterator<Buffer> {
+    const ks = this.dbs[checkDb(db)];
+    if (ks) for (const p of ks.pages) for (const k of p.entries.keys()) yield Buffer.from(k, 'latin1');
   }
 
   /** Replaces the key's whole entry (value, expiry, stamp) with a copy of `entry`. */
-  put(key: Buffer, entry: Readonly<Entry>): void {
-    this.store(keyOf(key), newSlot(ownEntry(entry)));
+  put(key: Buffer, entry: Readonly<Entry>, db = 0): void {
+    checkDb(db);
+    this.store(db, keyOf(key), newSlot(ownEntry(entry)));
   }
 
   /** Sets a string value. As in Redis, a new value drops the TTL unless keepTtl. */
-  set(key: Buffer, value: Buffer, opts?: { keepTtl?: boolean }): void {
+  set(key: Buffer, value: Buffer, opts?: { keepTtl?: boolean }, db = 0): void {
     const k = keyOf(key);
-    const expiresAt = opts?.keepTtl ? this.pages[pageOf(k)].entries.get(k)?.e.expiresAt : undefined;
+    const expiresAt = opts?.keepTtl ? this.dbs[checkDb(db)]?.slot(k)?.e.expiresAt : undefined;
     // Copy: the caller's buffer may be a view into a larger request buffer.
     const e: Entry = { type: 'string', value: Buffer.from(value) };
     if (expiresAt !== undefined) e.expiresAt = expiresAt;
-    this.store(k, newSlot(e));
+    this.store(checkDb(db), k, newSlot(e));
   }
 
-  private store(k: string, slot: Slot): void {
-    const entries = this.pages[pageOf(k)].entries;
-    const prev = entries.get(k);
-    const grow = slotBytes(k, slot) - (prev ? slotBytes(k, prev) : 0);
+  private store(db: number, k: string, slot: Slot): void {
+    const ks = (this.dbs[db] ??= new Keyspace());
+    const prev = ks.slot(k);
+    // A database's first key also brings its section of `dbs`.
+    const frame = ks.count === 0 ? openBytes(this.dbs, db) : 0;
+    const grow = slotBytes(k, slot) - (prev ? slotBytes(k, prev) : 0) + frame;
     if (grow > 0 && this.bytes + grow > this.maxBytes) throw new OutOfMemoryError();
-    this.undo?.log.push({ op: 'entry', key: k, prev, bytes: this.bytes });
+    this.log({ op: 'entry', ks, key: k, prev, bytes: this.bytes });
     this.bytes += grow;
-    this.page(k).entries.set(k, slot);
-    if (!prev) this.count++;
+    ks.place(k, slot);
   }
 
-  delete(key: Buffer): boolean {
+  delete(key: Buffer, db = 0): boolean {
     const k = keyOf(key);
-    const prev = this.pages[pageOf(k)].entries.get(k);
-    if (!prev) return false;
-    this.undo?.log.push({ op: 'entry', key: k, prev, bytes: this.bytes });
+    const ks = this.dbs[checkDb(db)];
+    const prev = ks?.slot(k);
+    if (!ks || !prev) return false;
+    this.log({ op: 'entry', ks, key: k, prev, bytes: this.bytes });
     this.bytes -= slotBytes(k, prev);
-    this.count--;
-    return this.page(k).entries.delete(k);
-  }
-
-  /** Drops every key; clock, seq and the commit window stay. */
-  clear(): void {
-    // An empty keyspace stays untouched, so FLUSHALL on it needs no commit.
-    if (this.count === 0) return;
-    this.undo?.log.push({ op: 'clear', prev: this.pages, count: this.count, bytes: this.bytes });
-    this.pages = newPages();
-    this.count = 0;
-    this.bytes = envelopeBytes(this.clockMs, this.seqNo) + this.window.bytes;
-  }
-
-  hasCommit(id: string): CommitRecord | undefined {
-    return this.window.find(id);
+    ks.place(k, undefined);
+    // Its last key takes the database's section of `dbs` with it.
+    if (ks.count === 0) this.bytes -= openBytes(this.dbs, db);
+    return true;
   }
 
   /**
-   * Adds a batch id to the window. Old ids are trimmed only outside a
-   * transaction's undo scope, i.e. at encode time of a released document.
+   * FLUSHDB of `db`, or without one FLUSHALL of every database; clock, seq
+   * and the commit window stay.
    */
-  recordCommit(rec: CommitRecord): void {
-    this.undo?.log.push({ op: 'commit', bytes: this.bytes });
-    const before = this.window.bytes;
-    this.window.push(rec);
-    this.bytes += this.window.bytes - before;
+  clear(db?: number): void {
+    if (db !== undefined) return this.flush(checkDb(db));
+    // An empty keyspace stays untouched, so FLUSHALL on it needs no commit.
+    if (this.size === 0) return;
+    this.log({ op: 'dbs', prev: this.dbs, bytes: this.bytes });
+    this.dbs = newKeyspaces();
+    this.bytes = envelopeBytes(this.clockMs, this.seqNo) + this.window.bytes;
   }
 
-  /** Drops ids older than the policy allows; the newest one always stays. */
-  trimCommits(now: number, policy: WindowPolicy = DEFAULT_WINDOW): void {
-    const before = this.window.bytes;
-    this.window.trim(now, policy);
-    this.bytes += this.window.bytes - before;
+  private flush(db: number): void {
+    const ks = this.dbs[db];
+    if (!ks || ks.count === 0) return;
+    const alone = this.size === ks.count;
+    // With other databases left, the size drops by this one's: right after a
+    // decode, measuring it walks its entries once (FLUSHDB is O(n) in Redis too).
+    const gone = alone ? 0 : ks.measure() + openBytes(this.dbs, db);
+    this.changeDbs((dbs) => (dbs[db] = undefined));
+    this.bytes = alone ? envelopeBytes(this.clockMs, this.seqNo) + this.window.bytes : this.bytes - gone;
   }
 
-  get commits(): readonly CommitRecord[] {
-    return this.window.records;
+  /** SWAPDB: the two databases trade their keys, TTL index included; cached encodings move with them. */
+  swapDbs(a: number, b: number): void {
+    checkDb(a);
+    checkDb(b);
+    if (a === b || (!this.sizeOf(a) && !this.sizeOf(b))) return;
+    const before = frameBytes(this.dbs);
+    this.changeDbs((dbs) => ([dbs[a], dbs[b]] = [dbs[b], dbs[a]]));
+    this.bytes += frameBytes(this.dbs) - before;
+  }
+
+  /** Changes a copy of the keyspace array, logging the original (16 slots: cheap). */
+  private changeDbs(change: (dbs: Keyspaces) => void): void {
+    this.log({ op: 'dbs', prev: this.dbs, bytes: this.bytes });
+    const dbs = this.dbs.slice();
+    change(dbs);
+    this.dbs = dbs;
+  }
+
+  /** Keys of `db` that have a TTL, expired or not. */
+  expiringCount(db: number): number {
+    return this.dbs[checkDb(db)]?.ttl.size ?? 0;
+  }
+
+  /**
+   * Up to `max` keys with `expiresAt < now` (at its deadline a key is still
+   * alive), earliest deadline first, from `db` or, without one, from every
+   * database. The work follows what it returns (see scanExpired), never the
+   * number of keys: active expiry calls it on every commit.
+   */
+  expiredKeys(now: number, max: number, db?: number): ExpiredKey[] {
+    const indexes: { db: number; ttl: TtlIndex }[] = [];
+    for (let n = db === undefined ? 0 : checkDb(db); n < (db === undefined ? DB_COUNT : db + 1); n++) {
+      const ks = this.dbs[n];
+      if (ks && ks.ttl.size > 0) indexes.push({ db: n, ttl: ks.ttl });
+    }
+    return scanExpired(indexes, now, max).map(({ db, k }) => ({ db, key: Buffer.from(k, 'latin1') }));
+  }
+
+  /** INFO keyspace: a line per database that has keys, ascending. */
+  keyspaceStats(now: number): KeyspaceStats[] {
+    const out: KeyspaceStats[] = [];
+    this.dbs.forEach((ks, db) => {
+      if (ks && ks.count > 0) out.push({ db, keys: ks.count, expires: ks.ttl.size, avgTtl: avgTtl(ks.ttl, now) });
+    });
+    return out;
   }
 
   /**
@@ -270,10 +225,7 @@ export class Document {
    */
   encode(): Buffer {
     const parts: Buffer[] = [Buffer.from(head(this.clockMs, this.seqNo, this.window.encode()))];
-    encodeSection(this.pages, 'utf', parts);
-    parts.push(Buffer.from(MIDDLE));
-    encodeSection(this.pages, 'bin', parts);
-    parts.push(Buffer.from(TAIL));
+    encodeKeyspaces(this.dbs, parts);
     const { arena, body } = assemble(parts, this.arena);
     this.arena = arena;
     this.bytes = body.length;
