@@ -49,6 +49,8 @@ export interface AttemptInput {
 }
 
 const REPLY_BUDGET = LAMBDA_PAYLOAD_LIMIT - PAYLOAD_ENVELOPE_RESERVE;
+/** Expired keys one commit removes at most: bounded work, and enough to keep up with any write rate that sets TTLs. */
+export const ACTIVE_EXPIRY_PER_COMMIT = 32;
 
 export interface Applied {
   replies: WireReply[][];
@@ -91,6 +93,10 @@ export async function commit(snap: Snapshot, { replies, now }: Applied, input: A
   // (per-key stamps for WATCH) and a clock no later batch may run behind.
   doc.seq += 1;
   doc.clock = Math.max(doc.clock, now);
+  // Active expiry, as Redis's: each commit removes a few keys past their
+  // deadline, so expired keys do not pile up in db.json. (The rest stay
+  // invisible to every command until a later commit removes them.)
+  for (const { db, key } of doc.expiredKeys(doc.clock, ACTIVE_EXPIRY_PER_COMMIT)) doc.delete(key, db);
   doc.recordCommit({ id: input.batchId, at: now, a: token, r: storedReplies(input.sessions, replies) });
   input.sent.set(token, replies);
   let put;

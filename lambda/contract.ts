@@ -114,6 +114,8 @@ export interface BatchStats {
   conflicts: number;
   /** Number of keys after the batch, for INFO keyspace. */
   keys: number;
+  /** Per non-empty database after the batch, for INFO keyspace (`db3:keys=…,expires=…,avg_ttl=…`). */
+  keyspace?: { db: number; keys: number; expires: number; avgTtl: number }[];
   /** True when the batch was recognised as already committed. */
   replayed: boolean;
 }

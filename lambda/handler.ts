@@ -131,6 +131,7 @@ class DocumentHandler {
     let fresh = false;
     const done = (replies: WireReply[][], doc: Document): BatchResponse => {
       stats.keys = doc.size;
+      stats.keyspace = doc.keyspaceStats(Math.max(doc.clock, input.localNow));
       return { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions: req.sessions.map((s, i) => ({ id: s.id, replies: replies[i] ?? [] })), stats };
     };
     for (let attempt = 1; ; attempt++) {

@@ -2,7 +2,7 @@
  * What an operator needs to see, in the shape Redis shows it (INFO stats,
  * INFO commandstats). Counters only; nothing here holds keys or values.
  */
-import type { BatchRequest, BatchResponse } from '../lambda/contract';
+import type { BatchRequest, BatchResponse, BatchStats } from '../lambda/contract';
 
 const MAX_ERROR_KINDS = 128;
 
@@ -38,6 +38,8 @@ export class Metrics {
   uncaughtErrors = 0;
   /** Key count after the most recent batch (for INFO keyspace). */
   keys: number | null = null;
+  /** Per-database counts after the most recent batch. */
+  keyspace: NonNullable<BatchStats['keyspace']> = [];
   readonly commands = new Map<string, CommandStat>();
   readonly errors = new Map<string, number>();
 
@@ -65,7 +67,10 @@ export class Metrics {
       this.s3Puts += res.stats.s3Puts;
       this.conflicts += res.stats.conflicts;
       if (res.stats.replayed) this.batchesReplayed++;
-      if (res.ok) this.keys = res.stats.keys;
+      if (res.ok) {
+        this.keys = res.stats.keys;
+        if (res.stats.keyspace) this.keyspace = res.stats.keyspace;
+      }
     }
     if (!res.ok) {
       if (res.failure.kind === 'unknown') this.batchFailuresUnknown++;

@@ -75,13 +75,13 @@ export class Keyspace {
   set(key: Buffer, value: Buffer, opts: SetOptions = {}): void {
     const prev = opts.keepTtl ? this.live(key) : undefined;
     const expiresAt = opts.expiresAt ?? prev?.expiresAt;
-    this.doc.put(key, expiresAt === undefined ? { type: 'string', value } : { type: 'string', value, expiresAt });
+    this.doc.put(key, expiresAt === undefined ? { type: 'string', value } : { type: 'string', value, expiresAt }, this.db);
     this.touched.writes.push(key);
   }
 
   /** Replaces the whole entry (RENAME, COPY, MOVE keep type and TTL). */
   put(key: Buffer, entry: Readonly<Entry>): void {
-    this.doc.put(key, entry);
+    this.doc.put(key, entry, this.db);
     this.touched.writes.push(key);
   }
 
@@ -90,7 +90,7 @@ export class Keyspace {
     const e = this.live(key);
     if (e === undefined) return false;
     const { expiresAt: _old, ...rest } = e;
-    this.doc.put(key, expiresAt === undefined ? rest : { ...rest, expiresAt });
+    this.doc.put(key, expiresAt === undefined ? rest : { ...rest, expiresAt }, this.db);
     this.touched.writes.push(key);
     return true;
   }
@@ -98,8 +98,8 @@ export class Keyspace {
   /** Deletes a live key; an expired one counts as absent (and is removed all the same). */
   delete(key: Buffer): boolean {
     const alive = this.live(key) !== undefined;
-    if (this.doc.has(key)) {
-      this.doc.delete(key);
+    if (this.doc.has(key, this.db)) {
+      this.doc.delete(key, this.db);
       this.touched.writes.push(key);
     }
     return alive;
@@ -107,18 +107,18 @@ export class Keyspace {
 
   /** Live keys of this database. */
   *keys(): IterableIterator<Buffer> {
-    for (const k of this.doc.keys()) if (this.live(k) !== undefined) yield k;
+    for (const k of this.doc.keys(this.db)) if (this.live(k) !== undefined) yield k;
   }
 
   /** Keys held, including expired ones not removed yet (Redis's DBSIZE counts those too). */
   get size(): number {
-    return this.doc.size;
+    return this.doc.sizeOf(this.db);
   }
 
   /** FLUSHDB: this database only. */
   clear(): void {
-    if (this.doc.size === 0) return;
-    this.doc.clear();
+    if (this.doc.sizeOf(this.db) === 0) return;
+    this.doc.clear(this.db);
     this.touched.flushed = true;
   }
 
@@ -134,14 +134,11 @@ export class Keyspace {
     return db === this.db ? this : new Keyspace(this.doc, this.touched, db, this.now);
   }
 
-  /**
-   * SWAPDB: this database's keys become `db`'s and the other way round.
-   * Until the document holds databases 0–15 every database views the same
-   * keys, so there is nothing to exchange yet. With them: if (db !==
-   * this.db) { this.doc.swapDbs(this.db, db); this.touched.flushed = true; }
-   */
+  /** SWAPDB: this database's keys become `db`'s and the other way round. */
   swapWith(db: number): void {
-    void db;
+    if (db === this.db || (this.doc.sizeOf(db) === 0 && this.doc.sizeOf(this.db) === 0)) return;
+    this.doc.swapDbs(this.db, db);
+    this.touched.flushed = true;
   }
 
   /** A live key chosen uniformly (reservoir sampling: one pass, nothing copied), or undefined when there is none. */
@@ -158,7 +155,7 @@ export class Keyspace {
    * deadline) is recorded: the batch must then commit its clock.
    */
   private live(key: Buffer): Readonly<Entry> | undefined {
-    const e = this.doc.entry(key);
+    const e = this.doc.entry(key, this.db);
     if (e?.expiresAt === undefined || this.now <= e.expiresAt) return e;
     if (this.doc.clock <= e.expiresAt) this.touched.clockAdvanced = true;
     return undefined;

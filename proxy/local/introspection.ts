@@ -76,7 +76,7 @@ const SECTION_LINES: Record<Section, (server: ServerInfo) => string[]> = {
   commandstats: ({ metrics: m }) =>
     [...m.commands].map(([cmd, s]) => `cmdstat_${cmd}:calls=${s.calls},usec=${Math.round(s.usec)},usec_per_call=${s.calls ? (s.usec / s.calls).toFixed(2) : '0.00'},rejected_calls=0,failed_calls=${s.failed}`),
   errorstats: ({ metrics: m }) => [...m.errors].map(([e, n]) => `errorstat_${e}:count=${n}`),
-  keyspace: ({ metrics: m }) => (m.keys ? [`db0:keys=${m.keys},expires=0,avg_ttl=0`] : []),
+  keyspace: ({ metrics: m }) => m.keyspace.map((k) => `db${k.db}:keys=${k.keys},expires=${k.expires},avg_ttl=${k.avgTtl}`),
 };
 
 const section = (name: Section, server: ServerInfo): string[] => SECTION_LINES[name](server);

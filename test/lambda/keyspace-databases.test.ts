@@ -2,7 +2,7 @@
  * Whole databases: DBSIZE, FLUSHDB, SWAPDB, and what crosses databases
  * (MOVE, COPY … DB). Replies and error texts as redis-server 7.0.15 gives them.
  */
-import { describeMultiDb, harness, names, T0 } from './keyspace-harness';
+import { harness, names, T0 } from './keyspace-harness';
 import { bulk, err, int, OK } from './util';
 
 const SAME = 'ERR source and destination objects are the same';
@@ -14,7 +14,7 @@ function withKeys(...pairs: [string, string][]) {
   return h;
 }
 
-describeMultiDb('across databases', () => {
+describe('across databases', () => {
   it('MOVE takes value and TTL to the other database; 0 if the key is there already', () => {
     const h = withKeys(['a', '1'], ['b', '2']);
     h.run('PEXPIRE', 'a', '3000');

@@ -28,14 +28,6 @@ export function harness(now = T0): Harness {
   return h;
 }
 
-/**
- * Whether the document holds databases 0–15 yet (someone is adding them):
- * until then every database is one and the same, and the tests of what
- * crosses databases wait for it.
- */
-export const MULTI_DB = typeof (Document.prototype as unknown as Record<string, unknown>).swapDbs === 'function';
-export const describeMultiDb = MULTI_DB ? describe : describe.skip;
-
 /** The keys of a KEYS reply (or SCAN's page), sorted, as latin1 text. */
 export function names(reply: WireReply): string[] {
   if (reply.t !== 'array') throw new Error(`expected an array, got ${JSON.stringify(reply)}`);
