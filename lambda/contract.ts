@@ -118,6 +118,8 @@ export interface BatchStats {
   keyspace?: { db: number; keys: number; expires: number; avgTtl: number }[];
   /** True when the batch was recognised as already committed. */
   replayed: boolean;
+  /** Of a replayed batch: replies the commit did not keep, answered "outcome unknown". */
+  repliesLost?: number;
 }
 
 export type BatchResponse =

@@ -6,8 +6,14 @@
  */
 import { CorruptDocumentError } from './document-format';
 
+/**
+ * One kept reply: `+status`, `-error`, an integer, `{"w": <wire reply>}` for
+ * any other shape (a bulk, an array …), or null (a read, or not kept).
+ */
+export type StoredReply = string | number | null | { w: unknown };
+
 /** Replies of one committed batch, per session: write replies kept, reads null. */
-export type StoredReplies = (string | number | null)[][];
+export type StoredReplies = StoredReply[][];
 
 export interface CommitRecord {
   /** The batch id. */
@@ -27,13 +33,15 @@ export interface WindowPolicy {
   maxEntries: number;
   /** Only the newest this many commits keep their replies (ids are what matter). */
   withReplies: number;
+  /** And only while the replies kept add up to at most this many bytes (GETDELs of big values). */
+  replyBytes?: number;
 }
 
 /**
  * A batch is re-checked at most one proxy invoke timeout (12 s) plus one
  * retry after its commit; 60 s is a wide margin over that horizon.
  */
-export const DEFAULT_WINDOW: WindowPolicy = { retainMs: 60_000, maxEntries: 8192, withReplies: 64 };
+export const DEFAULT_WINDOW: WindowPolicy = { retainMs: 60_000, maxEntries: 8192, withReplies: 64, replyBytes: 1024 * 1024 };
 
 /** The records, their ids for lookup, and their JSON (encoded once, copied into every commit). */
 export class CommitWindow {
@@ -88,8 +96,13 @@ export class CommitWindow {
       this.json = this.json.slice(drop);
       this.ids = new Set(this.list.map((c) => c.id));
     }
-    // Older commits keep only their id: replies are small but add up at high rates.
-    for (let i = this.list.length - policy.withReplies - 1; i >= 0 && this.list[i].r.length > 0; i--) {
+    // Older commits keep only their id: replies add up at high rates, and a
+    // few big ones (GETDEL of a large value) must not fill the document.
+    let kept = 0;
+    for (let i = this.list.length - 1; i >= 0; i--) {
+      if (this.list[i].r.length === 0) continue;
+      kept += this.json[i].length;
+      if (i >= this.list.length - policy.withReplies && kept <= (policy.replyBytes ?? Infinity)) continue;
       const old = this.json[i];
       this.list[i] = { ...this.list[i], r: [] };
       this.json[i] = JSON.stringify(this.list[i]);

@@ -13,7 +13,7 @@ import { encodeKeyspaces, frameBytes, Keyspace, newKeyspaces, openBytes, type Ke
 import { assemble, keyOf, newSlot, slotBytes, type Slot } from './document-pages';
 import { avgTtl, scanExpired, type TtlIndex } from './document-ttl';
 
-export { DEFAULT_WINDOW, type CommitRecord, type StoredReplies, type WindowPolicy } from './document-commits';
+export { DEFAULT_WINDOW, type CommitRecord, type StoredReplies, type StoredReply, type WindowPolicy } from './document-commits';
 export { CorruptDocumentError, DB_COUNT, FORMAT_VERSION, OutOfMemoryError, READABLE_FORMATS, UnknownFormatError, type Entry, type EntryMeta, type EntryType, type StringEntry } from './document-format';
 
 /** Default cap on db.json (VALTHREE_MAXMEMORY): it is read, parsed and rewritten whole. */
@@ -128,7 +128,8 @@ export class Document extends Journal {
     // A database's first key also brings its section of `dbs`.
     const frame = ks.count === 0 ? openBytes(this.dbs, db) : 0;
     const grow = slotBytes(k, slot) - (prev ? slotBytes(k, prev) : 0) + frame;
-    if (grow > 0 && this.bytes + grow > this.maxBytes) throw new OutOfMemoryError();
+    // The commit window (ids and kept replies) is valthree's, not the user's: it does not count.
+    if (grow > 0 && this.bytes - this.window.bytes + grow > this.maxBytes) throw new OutOfMemoryError();
     this.log({ op: 'entry', ks, key: k, prev, bytes: this.bytes });
     this.bytes += grow;
     ks.place(k, slot);

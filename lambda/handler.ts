@@ -139,7 +139,11 @@ class DocumentHandler {
       const landed = snapshot.doc.hasCommit(req.batchId);
       if (landed) {
         stats.replayed = true;
-        return done(input.sent.get(landed.a ?? '') ?? replayStored(landed, input.sessions), snapshot.doc);
+        const own = input.sent.get(landed.a ?? '');
+        if (own) return done(own, snapshot.doc);
+        const stored = replayStored(landed, input.sessions);
+        stats.repliesLost = stored.lost;
+        return done(stored.replies, snapshot.doc);
       }
       if (attempt > maxAttempts) throw new BatchFailed('not-applied', `db.json is contended; gave up after ${attempt - 1} attempts`);
       if (remainingMs() < ATTEMPT_RESERVE_MS) throw new BatchFailed('not-applied', `the function is about to time out after ${attempt - 1} attempts`);

@@ -29,6 +29,8 @@ export class Metrics {
   batchFailuresNotApplied = 0;
   batchFailuresUnknown = 0;
   batchesReplayed = 0;
+  /** Replies of replayed batches that their commit had not kept (answered "outcome unknown"). */
+  replayRepliesLost = 0;
   invokeMsTotal = 0;
   invokeMsMax = 0;
   s3Gets = 0;
@@ -67,6 +69,7 @@ export class Metrics {
       this.s3Puts += res.stats.s3Puts;
       this.conflicts += res.stats.conflicts;
       if (res.stats.replayed) this.batchesReplayed++;
+      this.replayRepliesLost += res.stats.repliesLost ?? 0;
       if (res.ok) {
         this.keys = res.stats.keys;
         if (res.stats.keyspace) this.keyspace = res.stats.keyspace;
@@ -82,7 +85,7 @@ export class Metrics {
     this.commands.clear();
     this.errors.clear();
     this.batches = this.batchCommands = this.invokeMsTotal = this.invokeMsMax = 0;
-    this.s3Gets = this.s3Puts = this.conflicts = this.batchesReplayed = 0;
+    this.s3Gets = this.s3Puts = this.conflicts = this.batchesReplayed = this.replayRepliesLost = 0;
     this.batchFailuresNotApplied = this.batchFailuresUnknown = this.protocolErrors = this.internalErrors = this.readPauses = 0;
   }
 }

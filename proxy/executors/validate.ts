@@ -83,6 +83,7 @@ export function checkReply(x: unknown, at = 'reply', depth = 0): Problem {
 function checkStats(x: unknown): Problem {
   if (!isObj(x)) return 'stats is not an object';
   for (const k of ['s3Gets', 's3Puts', 'conflicts', 'keys'] as const) if (!isCount(x[k])) return `stats.${k} is not a count`;
+  if (x.repliesLost !== undefined && !isCount(x.repliesLost)) return 'stats.repliesLost is not a count';
   if (x.keyspace !== undefined) {
     if (!Array.isArray(x.keyspace)) return 'stats.keyspace is not an array';
     for (const k of x.keyspace as unknown[]) {

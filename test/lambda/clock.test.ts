@@ -130,3 +130,37 @@ test('databases are namespaces in the one document, and INFO keyspace gets per-d
   expect(stored(store).get(b('k'), 3)?.toString()).toBe('three');
   expect(stored(store).get(b('k'))?.toString()).toBe('zero');
 });
+
+describe('exactly-once for every write reply', () => {
+  test('a batch re-sent after an ambiguous write is answered with the replies that landed, bulk and arrays too', async () => {
+    const store = new MemoryStore();
+    const h = handlerAt(store, { now: T0 });
+    await h(batch('seed', [['SET', 'a', 'apple'], ['SET', 'n', '1.5']]));
+    store.onPut({ kind: 'unknown-applied' }, { kind: 'unknown-applied' });
+    const cmds = [['GETDEL', 'a'], ['SET', 'b', 'x', 'GET'], ['GETSET', 'b', 'y'], ['INCRBYFLOAT', 'n', '1'], ['MSET', 'c', '1', 'd', '2']];
+    // Both the first attempt and its re-read give up as unknown: the client sees UNKNOWN…
+    const first = await h(batch('X', cmds));
+    // …and the proxy sends the batch again (same id) to another environment.
+    const again = await handlerAt(store, { now: T0 + 10 })(batch('X', cmds));
+    expect(again.ok && again.stats).toMatchObject({ replayed: true });
+    expect(repliesOf(again)).toEqual([[bulk('apple'), NIL, bulk('x'), bulk('2.5'), OK]]);
+    if (first.ok) expect(repliesOf(first)).toEqual(repliesOf(again));
+    expect(stored(store).get(b('a'))).toBeUndefined();
+  });
+
+  test('past the per-commit budget a reply is not kept: its replay is UNKNOWN and counted, and the window does not count toward maxmemory', async () => {
+    const store = new MemoryStore();
+    const big = 'v'.repeat(100 * 1024);
+    const h = handlerAt(store, { now: T0 }, { maxDocumentBytes: 150 * 1024 });
+    await h(batch('seed', [['SET', 'big', big]]));
+    store.onPut({ kind: 'unknown-applied' }, { kind: 'unknown-applied' });
+    await h(batch('Y', [['GETDEL', 'big'], ['SET', 'small', '1']]));
+    const again = await handlerAt(store, { now: T0 + 10 }, { maxDocumentBytes: 150 * 1024 })(batch('Y', [['GETDEL', 'big'], ['SET', 'small', '1']]));
+    const replies = repliesOf(again)[0];
+    expect(replies[0]).toMatchObject({ t: 'error', v: expect.stringMatching(/^UNKNOWN /) });
+    expect(replies[1]).toEqual(OK);
+    expect(again.ok && again.stats.repliesLost).toBe(1);
+    // 100 KiB of user data fits a 150 KiB cap whatever the commit window holds.
+    expect(repliesOf(await h(batch('Z', [['SET', 'big2', big]])))).toEqual([[OK]]);
+  });
+});

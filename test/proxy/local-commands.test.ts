@@ -102,7 +102,7 @@ test('handshake commands real clients send', async () => {
   expect(stats).toMatch(/cmdstat_set:calls=\d+/);
   await expect(c.call('NOSUCH', 'a', 'b')).rejects.toThrow("ERR unknown command 'NOSUCH', with args beginning with: 'a' 'b' ");
   await expect(c.call('SET', 'only-key')).rejects.toThrow("ERR wrong number of arguments for 'set' command");
-  await expect(c.call('SET', 'k', 'v', 'EX', '10')).rejects.toThrow('ERR syntax error');
+  await expect(c.call('SET', 'k', 'v', 'EX', '10', 'PX', '5')).rejects.toThrow('ERR syntax error');
   await expect(c.call('AUTH', 'x')).rejects.toThrow('without any password configured');
   expect(await c.call('AUTH', 'default', 'anything')).toBe('OK');
   c.disconnect();
