@@ -23,6 +23,7 @@ describe('storageSettingsFromEnv', () => {
       unsafeStorage: false,
       cache: true,
       exactlyOnce: true,
+      maxClockSkewMs: 5000,
       credentials: undefined,
     });
   });

@@ -96,6 +96,7 @@ describe('storageSettings (the in-process handler, from the flags)', () => {
       unsafeStorage: true,
       cache: true,
       exactlyOnce: false,
+      maxClockSkewMs: 5000,
     });
   });
 
