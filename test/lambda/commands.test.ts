@@ -8,16 +8,11 @@ import { Document } from '../../lambda/document';
 import { execute, executeOne, OOM_REPLY, replySize } from '../../lambda/engine';
 import { COMMANDS } from '../../lambda/commands';
 import { Keyspace, Touched, type CommandContext } from '../../lambda/commands/context';
-import { argv, b, bulk, err, int, NIL, OK } from './util';
+import { argv, b, bulk, err, int, NIL, OK, docWith } from './util';
 
 const ctxOf = (doc: Document, now = 0): CommandContext => ({ db: new Keyspace(doc, new Touched(), 0, now), now });
 const run = (doc: Document, ...words: (string | Buffer)[]) => executeOne(ctxOf(doc), argv(...words));
 
-function docWith(entries: Record<string, string> = {}): Document {
-  const doc = Document.empty();
-  for (const [k, v] of Object.entries(entries)) doc.set(b(k), b(v));
-  return doc;
-}
 
 describe('GET / SET', () => {
   it('GET of a missing key is nil; SET then GET returns the value', () => {

@@ -4,24 +4,17 @@
  * printing (every expected reply below was read from redis-server on x86-64).
  */
 import { Document } from '../../lambda/document';
-import { executeOne } from '../../lambda/engine';
-import { Keyspace, Touched } from '../../lambda/commands/context';
 import { add, formatHuman, parseLongDouble, type Finite } from '../../lambda/commands/strings/longdouble';
-import { argv, b, bulk, err, int, NIL } from './util';
+import { b, bulk, err, int, NIL, docWith, runAt } from './util';
 
 const NOW = 1_000_000;
-const at = (doc: Document, now: number, ...words: (string | Buffer)[]) => executeOne({ db: new Keyspace(doc, new Touched(), 0, now), now }, argv(...words));
+const at = runAt;
 const run = (doc: Document, ...words: (string | Buffer)[]) => at(doc, NOW, ...words);
 const NOT_INT = err('ERR value is not an integer or out of range');
 const OVERFLOW = err('ERR increment or decrement would overflow');
 const NOT_FLOAT = err('ERR value is not a valid float');
 const NAN_INF = err('ERR increment would produce NaN or Infinity');
 
-function docWith(entries: Record<string, string> = {}): Document {
-  const doc = Document.empty();
-  for (const [k, v] of Object.entries(entries)) doc.set(b(k), b(v));
-  return doc;
-}
 
 describe('INCRBY, DECR, DECRBY', () => {
   it('add to the stored integer (absent: 0) and store the decimal text', () => {

@@ -6,21 +6,16 @@
 import { Document } from '../../lambda/document';
 import { executeOne } from '../../lambda/engine';
 import { Keyspace, Touched } from '../../lambda/commands/context';
-import { argv, b, bulk, err, int, NIL, OK } from './util';
+import { argv, b, bulk, err, int, NIL, OK, docWith, runAt } from './util';
 
 const NOW = 1_000_000;
-const at = (doc: Document, now: number, ...words: (string | Buffer)[]) => executeOne({ db: new Keyspace(doc, new Touched(), 0, now), now }, argv(...words));
+const at = runAt;
 const run = (doc: Document, ...words: (string | Buffer)[]) => at(doc, NOW, ...words);
 const deadlineOf = (doc: Document, key: string) => doc.entry(b(key))?.expiresAt;
 const SYNTAX = err('ERR syntax error');
 const NOT_INT = err('ERR value is not an integer or out of range');
 const invalid = (cmd: string) => err(`ERR invalid expire time in '${cmd}' command`);
 
-function docWith(entries: Record<string, string> = {}): Document {
-  const doc = Document.empty();
-  for (const [k, v] of Object.entries(entries)) doc.set(b(k), b(v));
-  return doc;
-}
 
 describe('SETNX, SETEX, PSETEX', () => {
   it('SETNX: 1 when it set the key (no TTL), 0 when it existed', () => {

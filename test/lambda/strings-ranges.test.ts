@@ -7,20 +7,15 @@ import { Document } from '../../lambda/document';
 import { executeOne } from '../../lambda/engine';
 import { Keyspace, Touched } from '../../lambda/commands/context';
 import type { WireReply } from '../../lambda/contract';
-import { argv, b, bulk, err, int, NIL, OK } from './util';
+import { argv, b, bulk, err, int, NIL, OK, docWith, runAt } from './util';
 
 const NOW = 1_000_000;
-const at = (doc: Document, now: number, ...words: (string | Buffer)[]) => executeOne({ db: new Keyspace(doc, new Touched(), 0, now), now }, argv(...words));
+const at = runAt;
 const run = (doc: Document, ...words: (string | Buffer)[]) => at(doc, NOW, ...words);
 const NOT_INT = err('ERR value is not an integer or out of range');
 const TOO_LONG = err('ERR string exceeds maximum allowed size (proto-max-bulk-len)');
 const arr = (...v: WireReply[]): WireReply => ({ t: 'array', v });
 
-function docWith(entries: Record<string, string> = {}): Document {
-  const doc = Document.empty();
-  for (const [k, v] of Object.entries(entries)) doc.set(b(k), b(v));
-  return doc;
-}
 
 describe('APPEND, STRLEN', () => {
   it('APPEND creates the key (even with an empty value) and returns the new length; STRLEN counts bytes', () => {

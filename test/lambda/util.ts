@@ -1,4 +1,6 @@
 /** Shared helpers for the lambda/ unit tests: byte-string generators, batch builders, reply readers. */
+import { executeOne } from '../../lambda/engine';
+import { Keyspace, Touched } from '../../lambda/commands/context';
 import fc from 'fast-check';
 import { CONTRACT_VERSION, encodeArg, type BatchRequest, type BatchResponse, type WireReply } from '../../lambda/contract';
 import { Document } from '../../lambda/document';
@@ -63,3 +65,13 @@ export function canonical(doc: Document): string {
   const sortObj = (o: unknown) => Object.fromEntries(Object.entries(o as Record<string, unknown>).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
   return JSON.stringify({ ...raw, data: sortObj(raw.data), data64: sortObj(raw.data64) });
 }
+
+/** A document holding these string keys (database 0, no TTL). */
+export function docWith(entries: Record<string, string> = {}): Document {
+  const doc = Document.empty();
+  for (const [k, v] of Object.entries(entries)) doc.set(b(k), b(v));
+  return doc;
+}
+
+/** One command on `doc` at batch clock `now`, in database 0, as the engine runs it. */
+export const runAt = (doc: Document, now: number, ...words: (string | Buffer)[]): WireReply => executeOne({ db: new Keyspace(doc, new Touched(), 0, now), now }, argv(...words));
