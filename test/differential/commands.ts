@@ -188,6 +188,12 @@ export const GENERATORS: Readonly<Record<string, CommandGenerator>> = {
   substr: { family: 'strings', forms: [f(args(key, integer, integer))] },
   getrange: { family: 'strings', forms: [f(args(key, integer, integer)), f(args(key, fc.constantFrom('0', '1', '-3'), fc.constantFrom('-1', '2', '100')))] },
   setrange: { family: 'strings', forms: [f(args(key, fc.constantFrom('0', '1', '3', '10', '-1', 'x', '536870912'), value))] },
+  lcs: {
+    family: 'strings',
+    forms: [
+      f(fc.tuple(key, key, tokens([tok(word('len')), tok(word('idx')), tok(word('withmatchlen')), tok(word('minmatchlen'), fc.constantFrom('0', '1', '2', '-1', 'x'))], 3)).map(([a, b, o]) => [a, b, ...o])),
+    ],
+  },
   // counters
   incr: { family: 'counters', forms: [f(args(key))] },
   decr: { family: 'counters', forms: [f(args(key))] },
