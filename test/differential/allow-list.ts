@@ -1,0 +1,355 @@
+/**
+ * Every way a valthree reply may differ from redis-server's and still pass
+ * the differential test, each with its reason. Everything not listed here is
+ * compared byte for byte: the whole RESP reply, so its type too (`$-1` is not
+ * `*-1`, `:1` is not `+1`).
+ *
+ * Two kinds of entries:
+ * - `nondeterministic`: Redis does not answer these the same way twice
+ *   (time, iteration order, randomness, when it reclaims expired keys), so
+ *   the reply is compared in a normalised form. These are not differences of
+ *   valthree's; they would be needed to compare two redis-servers (the test
+ *   suite does exactly that to prove the normalisations are enough).
+ * - `deliberate`: valthree answers differently on purpose (a different
+ *   number representation, a different memory layout, or it follows Redis
+ *   7.2 / Valkey where 7.0.15, the reference here, differs).
+ *
+ * Commands valthree has not implemented are not allow-listed: the generator
+ * only sends commands valthree lists in COMMAND LIST, and only the option
+ * forms whose feature probe passed (commands.ts).
+ *
+ * An error reply is never normalised: if either side answers an error, both
+ * must answer the same error.
+ */
+import type { Resp } from '../support/resp-client';
+import type { Feature } from './commands';
+
+export interface Observed {
+  readonly resp: Resp;
+  /** The reply's bytes exactly as the server sent them. */
+  readonly raw: Buffer;
+}
+
+export type SideName = 'valthree' | 'redis';
+
+export interface CompareContext {
+  /** The command as sent (argv[0] is its name, in the case it was sent). */
+  readonly argv: readonly Buffer[];
+  readonly ours: Observed;
+  readonly theirs: Observed;
+  /** Sends a follow-up command on one side's connection (SCAN's next cursor, an EXISTS check). */
+  call(side: SideName, ...args: (string | Buffer)[]): Promise<Observed>;
+  /** An earlier step gave a key an expiry that has passed (so a server may still hold the expired key). */
+  readonly expiredKeysPossible: boolean;
+  readonly features: ReadonlySet<Feature>;
+  /** Commands valthree lists in COMMAND LIST. */
+  readonly listed: ReadonlySet<string>;
+  /** The key pool: every key a sequence can create. */
+  readonly keys: readonly Buffer[];
+}
+
+/** null: the replies agree; otherwise why they do not. */
+export type Verdict = string | null;
+
+export interface Allowance {
+  readonly id: string;
+  readonly kind: 'nondeterministic' | 'deliberate';
+  /** Command names (lower case; `object|encoding` for a subcommand). */
+  readonly commands: readonly string[];
+  readonly reason: string;
+  /** Narrows the entry to some forms of its commands (the first entry that applies is used). */
+  applies?(argv: readonly Buffer[]): boolean;
+  compare(ctx: CompareContext): Promise<Verdict>;
+}
+
+// ---- helpers ----
+
+export function show(r: Resp): string {
+  switch (r.t) {
+    case 'bulk':
+    case 'verbatim':
+      return JSON.stringify(r.v.toString('latin1'));
+    case 'simple':
+      return `+${r.v}`;
+    case 'error':
+      return `-${r.v}`;
+    case 'int':
+      return `:${r.v}`;
+    case 'null':
+      return 'nil';
+    case 'array':
+    case 'set':
+    case 'push':
+      return `${r.t === 'array' ? '' : r.t}[${r.v.map(show).join(', ')}]`;
+    case 'map':
+      return `{${r.v.map(([k, v]) => `${show(k)}: ${show(v)}`).join(', ')}}`;
+    default:
+      return `${r.t}:${String(r.v)}`;
+  }
+}
+
+export function exact(ours: Observed, theirs: Observed): Verdict {
+  return ours.raw.equals(theirs.raw) ? null : `valthree ${show(ours.resp)} (${JSON.stringify(ours.raw.toString('latin1'))}) ≠ redis ${show(theirs.resp)} (${JSON.stringify(theirs.raw.toString('latin1'))})`;
+}
+
+const isError = (o: Observed) => o.resp.t === 'error';
+
+/** Replies of the same RESP type (the raw type byte: `$` vs `*` for nil too). */
+function sameType(ctx: CompareContext): Verdict {
+  return ctx.ours.raw[0] === ctx.theirs.raw[0] ? null : `reply types differ: ${exact(ctx.ours, ctx.theirs)}`;
+}
+
+function integers(ctx: CompareContext): [bigint, bigint] | Verdict {
+  const { ours, theirs } = ctx;
+  // Not two integers (nil, say): then they must be the same reply.
+  if (ours.resp.t !== 'int' || theirs.resp.t !== 'int') return exact(ours, theirs);
+  return [ours.resp.v, theirs.resp.v];
+}
+
+/** Integers that agree exactly when either is negative (the -1/-2 answers), else within `tolerance`. */
+function within(tolerance: bigint) {
+  return async (ctx: CompareContext): Promise<Verdict> => {
+    const n = integers(ctx);
+    if (!Array.isArray(n)) return n;
+    const [a, b] = n;
+    if (a < 0n || b < 0n) return a === b ? null : exact(ctx.ours, ctx.theirs);
+    const d = a > b ? a - b : b - a;
+    return d <= tolerance ? null : `valthree ${a}, redis ${b}: more than ${tolerance} apart`;
+  };
+}
+
+function bulks(r: Resp): Buffer[] | null {
+  if (r.t !== 'array' && r.t !== 'set') return null;
+  const out: Buffer[] = [];
+  for (const x of r.v) {
+    if (x.t !== 'bulk') return null;
+    out.push(x.v);
+  }
+  return out;
+}
+
+const sortedHex = (bs: Buffer[]) => [...new Set(bs.map((b) => b.toString('hex')))].sort();
+const showKeys = (hex: string[]) => `[${hex.map((h) => JSON.stringify(Buffer.from(h, 'hex').toString('latin1'))).join(', ')}]`;
+
+/** SCAN to the end from the first reply, following this side's own cursors; the keys seen, or why the reply is malformed. */
+async function scanAll(ctx: CompareContext, side: SideName, first: Observed): Promise<Buffer[] | string> {
+  const rest = ctx.argv.slice(2);
+  const keys: Buffer[] = [];
+  let reply = first.resp;
+  for (let round = 0; ; round++) {
+    if (reply.t !== 'array' || reply.v.length !== 2 || reply.v[0].t !== 'bulk') return `${side}: SCAN reply is not [cursor, keys]: ${show(reply)}`;
+    const page = bulks(reply.v[1]);
+    if (page === null || reply.v[1].t !== 'array') return `${side}: SCAN keys are not an array of bulk strings: ${show(reply)}`;
+    keys.push(...page);
+    const cursor = reply.v[0].v.toString('latin1');
+    if (cursor === '0') return keys;
+    if (round > 1000) return `${side}: SCAN did not finish in 1000 calls`;
+    reply = (await ctx.call(side, ctx.argv[0], cursor, ...rest)).resp;
+  }
+}
+
+const num = (r: Resp): number | null => (r.t === 'bulk' && /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(r.v.toString('latin1')) ? Number(r.v.toString('latin1')) : null);
+
+// ---- the list ----
+
+export const ALLOW_LIST: readonly Allowance[] = [
+  // nondeterministic: time
+  {
+    id: 'expiry-timing',
+    kind: 'nondeterministic',
+    commands: ['ttl', 'expiretime'],
+    reason:
+      'A TTL is read some milliseconds apart on the two servers, and rounded to seconds: ±1 s. -1 (no expiry) and -2 (no key) are exact.',
+    compare: within(1n),
+  },
+  {
+    id: 'expiry-timing-ms',
+    kind: 'nondeterministic',
+    commands: ['pttl', 'pexpiretime'],
+    reason:
+      'The two servers set and read a deadline a few milliseconds apart (each server gets the command when the other has answered, on a busy machine): within 500 ms. -1 and -2 are exact.',
+    compare: within(500n),
+  },
+  {
+    id: 'time',
+    kind: 'nondeterministic',
+    commands: ['time'],
+    reason: 'TIME is the clock: two bulk strings, unix seconds within 2 s of each other, microseconds below 1000000.',
+    async compare(ctx) {
+      const t = sameType(ctx);
+      if (t) return t;
+      const parts = [bulks(ctx.ours.resp), bulks(ctx.theirs.resp)];
+      const [a, b] = parts.map((p) => (p?.length === 2 && p.every((x) => /^\d+$/.test(x.toString('latin1'))) ? p.map((x) => Number(x.toString('latin1'))) : null));
+      if (!a || !b) return `TIME replies are not two integer bulks: ${exact(ctx.ours, ctx.theirs)}`;
+      if (a[1] >= 1e6) return `valthree's microseconds ${a[1]} ≥ 1000000`;
+      return Math.abs(a[0] - b[0]) <= 2 ? null : `TIME seconds ${a[0]} vs ${b[0]}`;
+    },
+  },
+  {
+    id: 'object-idletime',
+    kind: 'nondeterministic',
+    commands: ['object|idletime'],
+    reason:
+      "Seconds since the key was last read or written, on Redis's LRU clock (one-second resolution): within 2. A small integer (0–9999) is one object Redis shares among all keys holding it (OBJECT REFCOUNT answers 2147483647), so its idle time is that of whichever key touched it last: then any idle time is accepted.",
+    async compare(ctx) {
+      const verdict = await within(2n)(ctx);
+      if (verdict === null || ctx.ours.resp.t !== 'int' || ctx.ours.resp.v < 0n) return verdict;
+      // OBJECT REFCOUNT does not touch the key (as OBJECT IDLETIME does not).
+      const refcount = (await ctx.call('redis', 'OBJECT', 'REFCOUNT', ctx.argv[2])).resp;
+      return refcount.t === 'int' && refcount.v === 2147483647n ? null : verdict;
+    },
+  },
+  // nondeterministic: order and randomness
+  {
+    id: 'keys-order',
+    kind: 'nondeterministic',
+    commands: ['keys'],
+    reason: 'KEYS lists keys in hash-table order: compared as sets (same RESP type, same keys).',
+    async compare(ctx) {
+      const t = sameType(ctx);
+      if (t) return t;
+      const [a, b] = [bulks(ctx.ours.resp), bulks(ctx.theirs.resp)];
+      if (!a || !b) return exact(ctx.ours, ctx.theirs);
+      const [x, y] = [sortedHex(a), sortedHex(b)];
+      if (a.length !== x.length) return `valthree's KEYS repeats a key: ${show(ctx.ours.resp)}`;
+      return x.join() === y.join() ? null : `KEYS valthree ${showKeys(x)} ≠ redis ${showKeys(y)}`;
+    },
+  },
+  {
+    id: 'scan-type-none',
+    kind: 'deliberate',
+    commands: ['scan'],
+    reason:
+      "Redis 7.0's SCAN … TYPE none returns expired keys it has not reclaimed yet: its type check looks the key up, which deletes it, so its expiry filter then misses it (whether the key is still there depends on Redis's active expire cycle). No live key has type none; valthree returns only live keys. After an expiry, valthree's keys must be a subset of Redis's; otherwise as scan-order.",
+    applies: (argv) => argv.some((a, i) => i > 1 && a.toString('latin1').toLowerCase() === 'type' && argv[i + 1]?.toString('latin1').toLowerCase() === 'none'),
+    async compare(ctx) {
+      const t = sameType(ctx);
+      if (t) return t;
+      const [a, b] = [await scanAll(ctx, 'valthree', ctx.ours), await scanAll(ctx, 'redis', ctx.theirs)];
+      if (typeof a === 'string') return a;
+      if (typeof b === 'string') return b;
+      const [x, y] = [sortedHex(a), sortedHex(b)];
+      const ok = ctx.expiredKeysPossible ? x.every((k) => y.includes(k)) : x.join() === y.join();
+      return ok ? null : `SCAN … TYPE none to the end: valthree ${showKeys(x)}, redis ${showKeys(y)}`;
+    },
+  },
+  {
+    id: 'scan-order',
+    kind: 'nondeterministic',
+    commands: ['scan'],
+    reason:
+      "SCAN's cursors and pages are the server's own: each side is scanned to the end (cursor 0) with the same options, and the sets of keys compared (a key may come twice, as SCAN allows).",
+    async compare(ctx) {
+      const t = sameType(ctx);
+      if (t) return t;
+      const [a, b] = [await scanAll(ctx, 'valthree', ctx.ours), await scanAll(ctx, 'redis', ctx.theirs)];
+      if (typeof a === 'string') return a;
+      if (typeof b === 'string') return b;
+      const [x, y] = [sortedHex(a), sortedHex(b)];
+      return x.join() === y.join() ? null : `SCAN to the end: valthree ${showKeys(x)} ≠ redis ${showKeys(y)}`;
+    },
+  },
+  {
+    id: 'randomkey',
+    kind: 'nondeterministic',
+    commands: ['randomkey'],
+    reason: 'RANDOMKEY is random: nil on both (an empty database) or, on both, a key that exists on both servers (checked with EXISTS when valthree has it).',
+    async compare(ctx) {
+      const t = sameType(ctx);
+      if (t) return t;
+      const { ours, theirs } = ctx;
+      if (ours.resp.t === 'null' || theirs.resp.t === 'null') return ours.resp.t === theirs.resp.t ? null : exact(ours, theirs);
+      if (ours.resp.t !== 'bulk' || theirs.resp.t !== 'bulk') return exact(ours, theirs);
+      if (!ctx.listed.has('exists')) return null;
+      const both = [ours.resp.v, theirs.resp.v];
+      const answers = [await ctx.call('valthree', 'EXISTS', ...both), await ctx.call('redis', 'EXISTS', ...both)];
+      const expected = `:2\r\n`;
+      return answers.every((a) => a.raw.toString('latin1') === expected) ? null : `RANDOMKEY ${show(ours.resp)} / ${show(theirs.resp)}: EXISTS of both answers ${answers.map((a) => show(a.resp)).join(' / ')}, not 2 on each`;
+    },
+  },
+  {
+    id: 'dbsize-unreclaimed',
+    kind: 'nondeterministic',
+    commands: ['dbsize'],
+    reason:
+      "DBSIZE counts expired keys the server has not removed yet; Redis removes them on access and in its active expire cycle (every 100 ms), valthree on a write. After an expiry has passed, any count from the live keys (EXISTS of the pool) up to the pool's size is accepted; otherwise exact.",
+    async compare(ctx) {
+      const exactly = exact(ctx.ours, ctx.theirs);
+      if (exactly === null || !ctx.expiredKeysPossible || !ctx.listed.has('exists')) return exactly;
+      const n = integers(ctx);
+      if (!Array.isArray(n)) return n;
+      const live = (await ctx.call('redis', 'EXISTS', ...ctx.keys)).resp;
+      if (live.t !== 'int') return exactly;
+      const ok = (x: bigint) => x >= live.v && x <= BigInt(ctx.keys.length);
+      return ok(n[0]) && ok(n[1]) ? null : `${exactly}; ${live.v} keys live`;
+    },
+  },
+  // deliberate
+  {
+    id: 'incrbyfloat-long-double',
+    kind: 'deliberate',
+    commands: ['incrbyfloat'],
+    reason:
+      "Redis computes INCRBYFLOAT in long double (80-bit on x86) and prints 17 significant digits; valthree's engine computes in JavaScript numbers, so the last digits may differ (0.1 + 0.2). Replies are compared as numbers within 1e-12 relative. When the texts differ, valthree's key is then set to Redis's text (keeping its TTL when SET has options) so that later steps compare the same state. Values beyond a double's range are finite long doubles in Redis; the generator never makes them.",
+    async compare(ctx) {
+      const exactly = exact(ctx.ours, ctx.theirs);
+      if (exactly === null || isError(ctx.ours) || isError(ctx.theirs)) return exactly;
+      const t = sameType(ctx);
+      if (t) return t;
+      const [a, b] = [num(ctx.ours.resp), num(ctx.theirs.resp)];
+      if (a === null || b === null) return exactly;
+      if (Math.abs(a - b) > 1e-12 * Math.max(Math.abs(a), Math.abs(b))) return `${exactly}: more than 1e-12 apart`;
+      const redisText = (ctx.theirs.resp as { v: Buffer }).v;
+      const keep = ctx.features.has('set-options') ? ['KEEPTTL'] : [];
+      const set = await ctx.call('valthree', 'SET', ctx.argv[1], redisText, ...keep);
+      return set.resp.t === 'simple' ? null : `re-syncing the key after INCRBYFLOAT failed: ${show(set.resp)}`;
+    },
+  },
+  {
+    id: 'object-encoding-string',
+    kind: 'deliberate',
+    commands: ['object|encoding'],
+    reason:
+      "Whether a string is 'embstr' or 'raw' is Redis's memory layout (the embstr limit is 44 bytes in Redis 7.0, and differs in Valkey 8, where the key is embedded too); valthree has no such layout. The two count as the same; 'int' and nil are exact.",
+    async compare(ctx) {
+      const norm = (o: Observed) => (o.resp.t === 'bulk' && o.resp.v.toString('latin1') === 'raw' ? Buffer.from(o.raw.toString('latin1').replace('$3\r\nraw', '$6\r\nembstr'), 'latin1') : o.raw);
+      return norm(ctx.ours).equals(norm(ctx.theirs)) ? null : exact(ctx.ours, ctx.theirs);
+    },
+  },
+  {
+    id: 'object-refcount',
+    kind: 'deliberate',
+    commands: ['object|refcount'],
+    reason:
+      "Redis shares the objects of small integers (0–9999): their refcount is 2147483647, others 1. That is Redis's memory layout; valthree answers an integer for an existing key, nil for a missing one (both as in Redis).",
+    async compare(ctx) {
+      const { ours, theirs } = ctx;
+      if (ours.resp.t === 'int' && theirs.resp.t === 'int') return null;
+      return exact(ours, theirs);
+    },
+  },
+];
+
+/**
+ * Commands valthree has that redis-server 7.0.15, the reference, does not:
+ * they cannot be compared here, so the generator leaves them out (each is
+ * tested against its own specification in the engine's unit tests).
+ */
+export const NOT_IN_REFERENCE: Readonly<Record<string, string>> = {
+  waitaof: 'Redis 7.2 (WAITAOF numlocal numreplicas timeout); 7.0.15 answers unknown command',
+};
+
+/** The allowance for a command, by name (and subcommand for OBJECT), or undefined: compared exactly. */
+export function allowanceFor(argv: readonly Buffer[]): Allowance | undefined {
+  const name = argv[0].toString('latin1').toLowerCase();
+  const full = name === 'object' && argv.length > 1 ? `object|${argv[1].toString('latin1').toLowerCase()}` : name;
+  return ALLOW_LIST.find((a) => a.commands.includes(full) && (a.applies?.(argv) ?? true));
+}
+
+/** Compares one step's replies: an error on either side, or a command with no allowance, byte for byte. */
+export async function compareReplies(ctx: CompareContext): Promise<Verdict> {
+  const allowance = allowanceFor(ctx.argv);
+  if (!allowance || isError(ctx.ours) || isError(ctx.theirs)) return exact(ctx.ours, ctx.theirs);
+  const verdict = await allowance.compare(ctx);
+  return verdict === null ? null : `${verdict} [allow-list entry '${allowance.id}' applied]`;
+}
