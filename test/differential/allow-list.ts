@@ -107,12 +107,20 @@ function integers(ctx: CompareContext): [bigint, bigint] | Verdict {
 }
 
 /** Integers that agree exactly when either is negative (the -1/-2 answers), else within `tolerance`. */
-function within(tolerance: bigint) {
+/**
+ * A deadline past 2^53 ms (year 287396) is kept as 2^53 − 1 in db.json (exact
+ * JSON numbers): it never comes on either server, but its TTL reads lower
+ * than Redis's. Both past 2^52 ms (in the reply's unit) counts as the same.
+ */
+const FAR_FUTURE_MS = 2n ** 52n;
+
+function within(tolerance: bigint, unitMs: bigint) {
   return async (ctx: CompareContext): Promise<Verdict> => {
     const n = integers(ctx);
     if (!Array.isArray(n)) return n;
     const [a, b] = n;
     if (a < 0n || b < 0n) return a === b ? null : exact(ctx.ours, ctx.theirs);
+    if (a * unitMs >= FAR_FUTURE_MS && b * unitMs >= FAR_FUTURE_MS) return null;
     const d = a > b ? a - b : b - a;
     return d <= tolerance ? null : `valthree ${a}, redis ${b}: more than ${tolerance} apart`;
   };
@@ -150,6 +158,14 @@ async function scanAll(ctx: CompareContext, side: SideName, first: Observed): Pr
 
 const num = (r: Resp): number | null => (r.t === 'bulk' && /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(r.v.toString('latin1')) ? Number(r.v.toString('latin1')) : null);
 
+/** The key OBJECT ENCODING asked about holds a decimal integer on valthree's side. */
+async function readsAsInteger(ctx: CompareContext): Promise<boolean> {
+  const key = ctx.argv[2];
+  if (!key) return false;
+  const v = await ctx.call('valthree', 'GET', key);
+  return v.resp.t === 'bulk' && /^-?[0-9]{1,19}$/.test(v.resp.v.toString('latin1'));
+}
+
 // ---- the list ----
 
 export const ALLOW_LIST: readonly Allowance[] = [
@@ -159,16 +175,16 @@ export const ALLOW_LIST: readonly Allowance[] = [
     kind: 'nondeterministic',
     commands: ['ttl', 'expiretime'],
     reason:
-      'A TTL is read some milliseconds apart on the two servers, and rounded to seconds: ±1 s. -1 (no expiry) and -2 (no key) are exact.',
-    compare: within(1n),
+      'A TTL is read some milliseconds apart on the two servers, and rounded to seconds: ±1 s. -1 (no expiry) and -2 (no key) are exact. (And deliberate: a deadline past 2^53 ms is kept as 2^53 − 1.)',
+    compare: within(1n, 1000n),
   },
   {
     id: 'expiry-timing-ms',
     kind: 'nondeterministic',
     commands: ['pttl', 'pexpiretime'],
     reason:
-      'The two servers set and read a deadline a few milliseconds apart (each server gets the command when the other has answered, on a busy machine): within 500 ms. -1 and -2 are exact.',
-    compare: within(500n),
+      'The two servers set and read a deadline a few milliseconds apart (each server gets the command when the other has answered, on a busy machine): within 500 ms. -1 and -2 are exact. (And deliberate: a deadline past 2^53 ms is kept as 2^53 − 1.)',
+    compare: within(500n, 1n),
   },
   {
     id: 'time',
@@ -192,7 +208,7 @@ export const ALLOW_LIST: readonly Allowance[] = [
     reason:
       "Seconds since the key was last read or written, on Redis's LRU clock (one-second resolution): within 2. A small integer (0–9999) is one object Redis shares among all keys holding it (OBJECT REFCOUNT answers 2147483647), so its idle time is that of whichever key touched it last: then any idle time is accepted.",
     async compare(ctx) {
-      const verdict = await within(2n)(ctx);
+      const verdict = await within(2n, 1000n)(ctx);
       if (verdict === null || ctx.ours.resp.t !== 'int' || ctx.ours.resp.v < 0n) return verdict;
       // OBJECT REFCOUNT does not touch the key (as OBJECT IDLETIME does not).
       const refcount = (await ctx.call('redis', 'OBJECT', 'REFCOUNT', ctx.argv[2])).resp;
@@ -310,8 +326,14 @@ export const ALLOW_LIST: readonly Allowance[] = [
     kind: 'deliberate',
     commands: ['object|encoding'],
     reason:
-      "Whether a string is 'embstr' or 'raw' is Redis's memory layout (the embstr limit is 44 bytes in Redis 7.0, and differs in Valkey 8, where the key is embedded too); valthree has no such layout. The two count as the same; 'int' and nil are exact.",
+      "Whether a string is 'embstr' or 'raw' is Redis's memory layout (the embstr limit is 44 bytes in Redis 7.0, and differs in Valkey 8, where the key is embedded too); valthree has no such layout and derives the encoding from the value, so a number INCRBYFLOAT wrote ('250') is 'int' here where Redis keeps the string it formatted. 'embstr', 'raw' and 'int' of such a value count as the same; nil is exact.",
     async compare(ctx) {
+      const layout = (o: Observed) => o.resp.t === 'bulk' && ['raw', 'embstr', 'int'].includes(o.resp.v.toString('latin1'));
+      if (layout(ctx.ours) && layout(ctx.theirs) && ctx.ours.resp.t === 'bulk' && ctx.theirs.resp.t === 'bulk') {
+        const [a, b] = [ctx.ours.resp.v.toString('latin1'), ctx.theirs.resp.v.toString('latin1')];
+        // 'int' against a string layout only for a value that reads as an integer (INCRBYFLOAT's).
+        if (a === b || (a !== 'int' && b !== 'int') || (await readsAsInteger(ctx))) return null;
+      }
       const norm = (o: Observed) => (o.resp.t === 'bulk' && o.resp.v.toString('latin1') === 'raw' ? Buffer.from(o.raw.toString('latin1').replace('$3\r\nraw', '$6\r\nembstr'), 'latin1') : o.raw);
       return norm(ctx.ours).equals(norm(ctx.theirs)) ? null : exact(ctx.ours, ctx.theirs);
     },

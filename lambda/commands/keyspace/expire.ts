@@ -32,22 +32,17 @@ function conditions(words: Buffer[]): Conditions {
   return c;
 }
 
-/**
- * The deadline in Unix ms, with Redis's overflow checks (seconds × 1000 and
- * base + time must fit a signed 64-bit integer). A deadline past 2^53 ms
- * (year 287396) is refused with the same error: db.json keeps deadlines as
- * exact JSON numbers, and a silently rounded deadline would be a lie.
- */
+/** The deadline in Unix ms, with Redis's overflow checks (seconds × 1000 and base + time must fit a signed 64-bit integer). */
 function deadline(word: Buffer, name: string, base: number, unitMs: bigint): bigint {
   let when = parseInteger(word);
   if (when === null) throw new CommandError(NOT_INTEGER);
   if (when > INT64_MAX / unitMs || when < INT64_MIN / unitMs) throw new CommandError(invalidExpireTime(name));
   when *= unitMs;
   if (when > INT64_MAX - BigInt(base)) throw new CommandError(invalidExpireTime(name));
-  when += BigInt(base);
-  if (when > BigInt(Number.MAX_SAFE_INTEGER)) throw new CommandError(invalidExpireTime(name));
-  return when;
+  return when + BigInt(base);
 }
+
+const MAX_DEADLINE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /** Whether the conditions let `when` replace `current` (undefined: no TTL, an infinite one for GT/LT). */
 function allowed(c: Conditions, current: number | undefined, when: bigint): boolean {
@@ -71,7 +66,10 @@ function expireGeneric(args: Args, { db, now }: CommandContext, name: string, re
   const e = db.entry(key);
   if (e === undefined || !allowed(c, e.expiresAt, when)) return int(0);
   if (when <= BigInt(now)) db.delete(key);
-  else db.setExpiry(key, Number(when));
+  // db.json keeps deadlines as exact JSON numbers: one past 2^53 ms (year
+  // 287396) is kept as 2^53 − 1 — it never comes either way; only its
+  // TTL reads lower than Redis's (the strings' deadline() does the same).
+  else db.setExpiry(key, Number(when > MAX_DEADLINE ? MAX_DEADLINE : when));
   return int(1);
 }
 
