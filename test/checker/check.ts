@@ -40,7 +40,14 @@
  *  - unknown outcome or no reply: open. Where INCR can apply it adds one,
  *    at some point after its call, or never; where it would fail it does
  *    nothing either way.
+ * INCRBY n is the same with n for 1 (its overflow error observes "the key
+ * holds an integer that n takes out of the 64-bit range").
+ *
+ * TTLs (SET … PX, PEXPIRE; PTTL observes them): see expiry.ts. A key with
+ * any of them is checked with the timed model, whose expiries are virtual
+ * deletes with a window set by `clockSkewMs`.
  */
+import { TimedModel, addExpiries, isTimed } from './expiry';
 import { INT64_MAX, INT64_MIN, incrRejection, incremented, integerValue, intReply, type History, type Operation } from './history';
 import { Kind, RegisterModel, SHARED, SHARED_INTEGER, canonicalOrder, type SearchOp } from './model';
 import { search } from './search';
@@ -55,6 +62,13 @@ export interface CheckOptions {
   /** Memo entries per key before giving up with 'unknown' (bounds memory). */
   maxCacheEntries?: number;
   /**
+   * How far two of the servers' clocks may disagree beyond the real time
+   * between their readings, in ms (the most any clock leads the recorder's
+   * plus the most any lags it, plus a margin): the slack of every expiry's
+   * window (expiry.ts). Default 0: every clock is the recorder's.
+   */
+  clockSkewMs?: number;
+  /**
    * The clock the budgets are measured on (ms; default performance.now). The
    * search reads it once per 1024 steps, so a test can inject a clock that
    * drives the budgets deterministically.
@@ -68,10 +82,14 @@ export interface KeyViolation {
   history: Operation[];
   /** Ids in `history` the search ignored: not applied, or an unanswered GET. */
   dropped: number[];
-  /** Longest linearizable prefix found, in linearization order. */
+  /** Longest linearizable prefix found, in linearization order (expiries left out). */
   linearized: Operation[];
+  /** That prefix with its expiries, as `#id` and `expiry(#id)` labels. */
+  prefix: string[];
   /** Register after that prefix (null: absent). */
   stateAfter: string | null;
+  /** The operation whose TTL is pending after that prefix, if one is. */
+  ttlOwner?: number;
   /** Completed operations that cannot come next after that prefix. */
   unordered: Operation[];
 }
@@ -111,7 +129,7 @@ export function isOpen(op: Operation): boolean {
  */
 export function isDropped(op: Operation): boolean {
   if (op.output.kind === 'error' && op.output.applied === 'no') return incrRejection(op) === undefined;
-  return op.input.op === 'get' && isOpen(op);
+  return (op.input.op === 'get' || op.input.op === 'pttl') && isOpen(op);
 }
 
 function validate(history: History): void {
@@ -127,16 +145,21 @@ function validate(history: History): void {
   }
 }
 
+/** INCR's increment: 1, or INCRBY's. */
+const incrBy = (op: Operation): number => (op.input.op === 'incr' ? (op.input.by ?? 1) : 0);
+
 /**
- * The value a completed INCR that answered n read: n - 1 (for n = 1 the key
- * may also have been absent, which the model allows). Undefined when n is no
- * integer INCR can answer.
+ * The value a completed INCR (INCRBY by) that answered n read: n - by (for
+ * n = by the key may also have been absent, which the model allows).
+ * Undefined when n is no integer it can answer.
  */
 function incrReadOf(op: Operation): string | undefined {
   if (op.output.kind !== 'int') return undefined;
   const n = intReply(op.output.n);
   const v = n === undefined ? undefined : BigInt(n);
-  return v === undefined || v <= INT64_MIN || v > INT64_MAX ? undefined : String(v - 1n);
+  if (v === undefined || v < INT64_MIN || v > INT64_MAX) return undefined;
+  const read = v - BigInt(incrBy(op));
+  return read < INT64_MIN || read > INT64_MAX ? undefined : String(read);
 }
 
 /** Compiles one operation for the register of one key; values are interned. */
@@ -151,6 +174,7 @@ function compile(op: Operation, intern: (v: string) => number): SearchOp {
       return { kind: Kind.Get, arg: out.value === null ? 0 : intern(out.value), call, ret };
     case 'set':
       if (!open && out.kind !== 'ok') return { kind: Kind.Never, arg: 0, call, ret };
+      if (op.input.px !== undefined) return { kind: Kind.SetTtl, arg: intern(op.input.value), call, ret, ttl: op.input.px };
       return { kind: Kind.Set, arg: intern(op.input.value), call, ret };
     case 'del':
       if (open) return { kind: Kind.Del, arg: -1, call, ret };
@@ -160,13 +184,29 @@ function compile(op: Operation, intern: (v: string) => number): SearchOp {
       if (!open && out.kind !== 'ok') return { kind: Kind.Never, arg: 0, call, ret };
       return { kind: Kind.Del, arg: -1, call, ret };
     case 'incr': {
-      if (open) return { kind: Kind.IncrOpen, arg: -1, call, ret };
+      const by = incrBy(op);
+      if (open) return { kind: Kind.IncrOpen, arg: -1, call, ret, by };
       const rejected = incrRejection(op);
-      if (rejected === 'not-integer') return { kind: Kind.IncrNotInt, arg: 0, call, ret };
-      if (rejected === 'overflow') return { kind: Kind.Get, arg: intern(String(INT64_MAX)), call, ret };
+      if (rejected === 'not-integer') return { kind: Kind.IncrNotInt, arg: 0, call, ret, by };
+      if (rejected === 'overflow') {
+        if (by === 1) return { kind: Kind.Get, arg: intern(String(INT64_MAX)), call, ret };
+        return { kind: Kind.IncrOverflow, arg: 0, call, ret, by };
+      }
       const v = incrReadOf(op);
       if (v === undefined) return { kind: Kind.Never, arg: 0, call, ret };
-      return { kind: Kind.IncrOk, arg: intern(v), call, ret };
+      return { kind: Kind.IncrOk, arg: intern(v), call, ret, by };
+    }
+    case 'pexpire':
+      if (open) return { kind: Kind.PexpireOpen, arg: 0, call, ret, ttl: op.input.ms };
+      if (out.kind !== 'int' || (out.n !== 0 && out.n !== 1)) return { kind: Kind.Never, arg: 0, call, ret };
+      // 0: the key was absent (or expired); nothing changed.
+      return out.n === 0 ? { kind: Kind.Get, arg: 0, call, ret } : { kind: Kind.Pexpire, arg: 0, call, ret, ttl: op.input.ms };
+    case 'pttl': {
+      const n = out.kind === 'int' ? Number(out.n) : NaN;
+      if (n === -2) return { kind: Kind.Get, arg: 0, call, ret };
+      if (n === -1) return { kind: Kind.LiveNoTtl, arg: 0, call, ret };
+      if (Number.isSafeInteger(n) && n >= 0) return { kind: Kind.LiveTtl, arg: n, call, ret };
+      return { kind: Kind.Never, arg: 0, call, ret };
     }
   }
 }
@@ -208,14 +248,22 @@ export function checkKey(key: string, own: Operation[], flushes: Operation[], de
   //    operation can tell it from another one of them (the model keeps INCR
   //    on state 2 in state 2).
   // The rest, integers some operation may observe, get a state each.
+  // With INCRBY the same holds for integers v such that nothing reads a
+  // value in [v - down, v + up], up and down being the sums of the key's
+  // positive and negative increments: no sequence of them leaves that range.
   const read = new Set<string>();
   const observed: bigint[] = []; // integers a GET or an INCR reads (an overflow reads the maximum)
   let incrs = 0;
+  let up = 0n;
+  let down = 0n;
   for (const op of ops) {
     if (op.input.op === 'get' && op.output.kind === 'value' && op.output.value !== null) read.add(op.output.value);
     if (op.input.op !== 'incr') continue;
     incrs++;
-    const v = incrRejection(op) === 'overflow' ? String(INT64_MAX) : incrReadOf(op);
+    const by = BigInt(incrBy(op));
+    if (by > 0n) up += by;
+    else down -= by;
+    const v = incrRejection(op) === 'overflow' && by === 1n ? String(INT64_MAX) : incrReadOf(op);
     if (v !== undefined) read.add(v);
   }
   for (const v of read) {
@@ -223,31 +271,40 @@ export function checkKey(key: string, own: Operation[], flushes: Operation[], de
     if (n !== undefined) observed.push(n);
   }
   observed.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  /** Whether some observed integer lies in [n, n + incrs]. */
+  /** Whether some observed integer lies in [n - down, n + up]. */
   const observable = (n: bigint): boolean => {
     let lo = 0;
     let hi = observed.length;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      if (observed[mid] < n) lo = mid + 1;
+      if (observed[mid] < n - down) lo = mid + 1;
       else hi = mid;
     }
-    return lo < observed.length && observed[lo] <= n + BigInt(incrs);
+    return lo < observed.length && observed[lo] <= n + up;
   };
+  // Near the ends of the 64-bit range increments can overflow, which INCRBY's
+  // overflow error observes: integers there get a state of their own too.
+  const nearEdge = (n: bigint): boolean => n > INT64_MAX - 2n * up || n < INT64_MIN + 2n * down;
   const model = new RegisterModel((v) => {
     if (incrs === 0) return read.has(v) ? undefined : SHARED;
     const n = integerValue(v);
     if (n === undefined) return read.has(v) ? undefined : SHARED;
-    return observable(n) ? undefined : SHARED_INTEGER;
+    return observable(n) || nearEdge(n) ? undefined : SHARED_INTEGER;
   });
   const compiled = ops.map((op) => compile(op, (v) => model.intern(v)));
+  const timed = isTimed(compiled) ? new TimedModel(model, compiled) : undefined;
+  if (timed) {
+    let lastRet = -Infinity;
+    for (const c of compiled) if (c.ret !== Infinity) lastRet = Math.max(lastRet, c.ret);
+    addExpiries(compiled, opts.clockSkewMs ?? 0, lastRet);
+  }
   canonicalOrder(compiled);
   const limits = {
     deadline: Math.min(deadline, t0 + (opts.keyTimeoutMs ?? 10_000)),
     maxCacheEntries: opts.maxCacheEntries ?? 2_000_000,
     now,
   };
-  const out = search(compiled, limits, model);
+  const out = search(compiled, limits, model, timed);
   const res: KeyResult = {
     key,
     result: out.result,
@@ -268,30 +325,41 @@ export function checkKey(key: string, own: Operation[], flushes: Operation[], de
   });
   const unordered: Operation[] = [];
   compiled.forEach((c, i) => {
-    if (inPrefix.has(i) || c.ret === Infinity || c.call > minRet) return;
-    if (model.step(c.kind, c.arg, out.bestState) < 0) unordered.push(ops[i]);
+    if (inPrefix.has(i) || c.ret === Infinity || c.call > minRet || i >= ops.length) return;
+    const next = timed ? timed.step(i, out.bestState) : model.step(c.kind, c.arg, out.bestState, c.by);
+    if (next < 0) unordered.push(ops[i]);
   });
   const history = [...ops, ...own.filter((op) => !ops.includes(op))].sort((a, b) => a.call - b.call || a.id - b.id);
   // The state after the prefix, as a value (the search only knows classes):
-  // the prefix replayed on a real register.
+  // the prefix replayed on a real register, with the pending TTL's owner.
   let stateAfter: string | null = null;
+  let owner = -1;
   for (const i of out.best) {
+    if (i >= ops.length) {
+      if (compiled[i].arg === owner) [stateAfter, owner] = [null, -1];
+      continue;
+    }
     const { input, output } = ops[i];
-    if (input.op === 'set') stateAfter = input.value;
-    else if (input.op === 'del' || input.op === 'flushall') stateAfter = null;
+    if (input.op === 'set') [stateAfter, owner] = [input.value, input.px === undefined ? -1 : i];
+    else if (input.op === 'del' || input.op === 'flushall') [stateAfter, owner] = [null, -1];
+    else if (input.op === 'pexpire' && stateAfter !== null) owner = i;
     else if (input.op === 'incr' && incrRejection(ops[i]) === undefined) {
       const n = output.kind === 'int' ? intReply(output.n) : undefined;
-      stateAfter = n ?? incremented(stateAfter) ?? stateAfter;
+      if (stateAfter === null) owner = -1;
+      stateAfter = n ?? incremented(stateAfter, input.by) ?? stateAfter;
     }
   }
+  const label = (i: number): string => (i < ops.length ? `#${ops[i].id}` : `expiry(#${ops[compiled[i].arg].id})`);
   res.violation = {
     key,
     history,
     dropped: own.filter((op) => !ops.includes(op)).map((op) => op.id),
-    linearized: out.best.map((i) => ops[i]),
+    linearized: out.best.filter((i) => i < ops.length).map((i) => ops[i]),
+    prefix: out.best.map(label),
     stateAfter,
     unordered,
   };
+  if (owner >= 0) res.violation.ttlOwner = ops[owner].id;
   return res;
 }
 

@@ -175,3 +175,93 @@ describe('differential with INCR: check() agrees with brute force', () => {
     expect(seen.illegal).toBeGreaterThan(200);
   });
 });
+
+/**
+ * TTLs mixed in (expiry.ts): SET … PX, PEXPIRE and PTTL with TTLs about as
+ * long as the operations, INCR/INCRBY that keep a TTL, and skew bounds from 0
+ * to half a TTL. This guards the timed search: expiries as virtual
+ * operations, the ones left out or left open past the last return, spent
+ * expiries as forced reads, and the needless-write rule kept to DEL.
+ */
+describe('differential with TTLs: check() agrees with brute force', () => {
+  const ttlArb = fc.record({
+    client: fc.integer({ min: 0, max: 3 }),
+    key: fc.constantFrom('a', 'b'),
+    kind: fc.constantFrom('get', 'get', 'setpx', 'setpx', 'set', 'pexpire', 'pttl', 'del', 'incr', 'incrby', 'flushall'),
+    value: fc.constantFrom('1', '2', 'v0', 'v1'),
+    read: fc.constantFrom<string | null>(null, null, '1', '2', '3', 'v0', 'v1'),
+    ttl: fc.integer({ min: 1, max: 10 }),
+    by: fc.constantFrom(2, 3),
+    reply: fc.constantFrom(-2, -1, 0, 1, 2, 3, 4, 5, 8),
+    call: fc.integer({ min: 0, max: 16 }),
+    duration: fc.integer({ min: 0, max: 5 }),
+    status: fc.constantFrom('ok', 'ok', 'ok', 'ok', 'ok', 'unknown', 'no', 'pending'),
+  });
+  type TtlRaw = typeof ttlArb extends fc.Arbitrary<infer T> ? T : never;
+
+  function buildTtl(raws: TtlRaw[], oneKey: boolean): History {
+    return raws.map((r, id): Operation => {
+      const key = oneKey ? 'a' : r.key;
+      let input: OpInput;
+      switch (r.kind) {
+        case 'flushall': input = { op: 'flushall' }; break;
+        case 'setpx': input = { op: 'set', key, value: r.value, px: r.ttl }; break;
+        case 'set': input = { op: 'set', key, value: r.value }; break;
+        case 'pexpire': input = { op: 'pexpire', key, ms: r.ttl }; break;
+        case 'incrby': input = { op: 'incr', key, by: r.by }; break;
+        default: input = { op: r.kind as 'get' | 'del' | 'incr' | 'pttl', key };
+      }
+      let output: OpOutput;
+      if (r.status === 'pending') output = { kind: 'pending' };
+      else if (r.status !== 'ok') output = { kind: 'error', applied: r.status === 'no' ? 'no' : 'unknown', message: r.status };
+      else if (input.op === 'get') output = { kind: 'value', value: r.read };
+      else if (input.op === 'del' || input.op === 'pexpire') output = { kind: 'int', n: Math.abs(r.reply) % 2 };
+      else if (input.op === 'pttl' || input.op === 'incr') output = { kind: 'int', n: r.reply };
+      else output = { kind: 'ok' };
+      const op: Operation = { id, client: r.client, input, call: r.call, output };
+      if (r.status !== 'pending') op.ret = r.call + r.duration;
+      if (input.op !== 'flushall') op.key = input.key;
+      return op;
+    });
+  }
+
+  it.each([
+    ['one key, S = 0', true, 0],
+    ['one key, S = 2', true, 2],
+    ['two keys, S = 5', false, 5],
+  ])('%s', (_name, oneKey, clockSkewMs) => {
+    const seen = { ok: 0, illegal: 0 };
+    fc.assert(
+      fc.property(fc.array(ttlArb, { minLength: 1, maxLength: 7 }), (raws) => {
+        const h = buildTtl(raws, oneKey);
+        const expected = referenceCheck(h, { clockSkewMs });
+        seen[expected]++;
+        const res = check(h, { ...NO_BUDGET, clockSkewMs });
+        expect(res.result).toBe(expected);
+        for (const v of res.violations) expect(v.unordered.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 3000 },
+    );
+    expect(seen.ok).toBeGreaterThan(300);
+    expect(seen.illegal).toBeGreaterThan(300);
+  });
+
+  it('agrees on histories where most TTLs are pending or open (expiries left open, spent ones forced)', () => {
+    const arb = fc.array(
+      ttlArb.map((r) => ({ ...r, kind: r.kind === 'get' || r.kind === 'setpx' || r.kind === 'pexpire' || r.kind === 'pttl' ? r.kind : ('setpx' as const), status: r.status === 'no' ? ('unknown' as const) : r.status })),
+      { minLength: 3, maxLength: 8 },
+    );
+    const seen = { ok: 0, illegal: 0 };
+    fc.assert(
+      fc.property(arb, fc.constantFrom(0, 3), (raws, clockSkewMs) => {
+        const h = buildTtl(raws, true);
+        const expected = referenceCheck(h, { clockSkewMs });
+        seen[expected]++;
+        expect(check(h, { ...NO_BUDGET, clockSkewMs }).result).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(seen.ok).toBeGreaterThan(200);
+    expect(seen.illegal).toBeGreaterThan(200);
+  });
+});

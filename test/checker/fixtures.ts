@@ -37,6 +37,26 @@ export class H {
     return this.add(c, { op: 'incr', key }, call, ret, { kind: 'error', applied: classifyError(message), message });
   }
 
+  /** SET key value PX ttl, answered OK or (ret undefined) never answered. */
+  setPx(c: number, key: string, value: string, ttl: number, call: number, ret: Ret): Operation {
+    return this.add(c, { op: 'set', key, value, px: ttl }, call, ret, ret === undefined ? { kind: 'pending' } : { kind: 'ok' });
+  }
+
+  /** INCRBY key by, answered n or never answered. */
+  incrBy(c: number, key: string, by: number, n: number | string, call: number, ret: Ret): Operation {
+    return this.add(c, { op: 'incr', key, by }, call, ret, ret === undefined ? { kind: 'pending' } : { kind: 'int', n });
+  }
+
+  /** PEXPIRE key ms, answered 0/1 or never answered. */
+  pexpire(c: number, key: string, ms: number, n: number, call: number, ret: Ret): Operation {
+    return this.add(c, { op: 'pexpire', key, ms }, call, ret, ret === undefined ? { kind: 'pending' } : { kind: 'int', n });
+  }
+
+  /** PTTL key answered n (ms left, -1 no TTL, -2 absent). */
+  pttl(c: number, key: string, n: number, call: number, ret: number): Operation {
+    return this.add(c, { op: 'pttl', key }, call, ret, { kind: 'int', n });
+  }
+
   flush(c: number, call: number, ret: Ret): Operation {
     return this.add(c, { op: 'flushall' }, call, ret, ret === undefined ? { kind: 'pending' } : { kind: 'ok' });
   }

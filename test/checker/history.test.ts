@@ -85,6 +85,10 @@ describe('describe', () => {
     expect(describeInput({ op: 'set', key: 'k', value: 'a b' })).toBe('SET k "a b"');
     expect(describeInput({ op: 'flushall' })).toBe('FLUSHALL');
     expect(describeInput({ op: 'incr', key: 'n' })).toBe('INCR n');
+    expect(describeInput({ op: 'incr', key: 'n', by: 5 })).toBe('INCRBY n 5');
+    expect(describeInput({ op: 'set', key: 'k', value: 'v', px: 250 })).toBe('SET k "v" PX 250');
+    expect(describeInput({ op: 'pexpire', key: 'k', ms: 300 })).toBe('PEXPIRE k 300');
+    expect(describeInput({ op: 'pttl', key: 'k' })).toBe('PTTL k');
     expect(describeOutput({ kind: 'int', n: '9223372036854775807' })).toBe('(integer) 9223372036854775807');
     expect(describeOutput({ kind: 'value', value: null })).toBe('(nil)');
     expect(describeOutput({ kind: 'int', n: 1 })).toBe('(integer) 1');

@@ -9,9 +9,15 @@
 
 export type OpInput =
   | { op: 'get'; key: string }
-  | { op: 'set'; key: string; value: string }
+  /** With `px`: SET key value PX px (a time to live in ms, see expiry.ts). */
+  | { op: 'set'; key: string; value: string; px?: number }
   | { op: 'del'; key: string }
-  | { op: 'incr'; key: string }
+  /** INCR, or with `by`: INCRBY key by. */
+  | { op: 'incr'; key: string; by?: number }
+  /** PEXPIRE key ms: 1 if the key was live (it now expires ms after this command's clock), else 0. */
+  | { op: 'pexpire'; key: string; ms: number }
+  /** PTTL key: the time to live left in ms, -1 for no TTL, -2 for absent. */
+  | { op: 'pttl'; key: string }
   | { op: 'flushall' };
 
 /** Whether a failed operation may have taken effect. */
@@ -20,8 +26,9 @@ export type Applied = 'no' | 'unknown';
 export type OpOutput =
   | { kind: 'value'; value: string | null } // GET
   | { kind: 'ok' } // SET, FLUSHALL
-  // DEL: 1 if the key existed, else 0. INCR: the new value; an integer past
-  // 2^53 is kept as its decimal string, so that no digit is lost.
+  // DEL: 1 if the key existed, else 0. INCR/INCRBY: the new value; an integer
+  // past 2^53 is kept as its decimal string, so that no digit is lost.
+  // PEXPIRE: 1 or 0. PTTL: ms left, -1 or -2.
   | { kind: 'int'; n: number | string }
   | { kind: 'error'; applied: Applied; message: string }
   | { kind: 'pending' }; // never answered
@@ -84,11 +91,12 @@ export function integerValue(v: string): bigint | undefined {
   return n >= INT64_MIN && n <= INT64_MAX ? n : undefined;
 }
 
-/** What INCR does to the key: the new value, or undefined when it answers an error and changes nothing. */
-export function incremented(v: string | null): string | undefined {
-  if (v === null) return '1';
-  const n = integerValue(v);
-  return n === undefined || n === INT64_MAX ? undefined : String(n + 1n);
+/** What INCR (INCRBY by) does to the key: the new value, or undefined when it answers an error and changes nothing. */
+export function incremented(v: string | null, by = 1): string | undefined {
+  const n = v === null ? 0n : integerValue(v);
+  if (n === undefined) return undefined;
+  const m = n + BigInt(by);
+  return m > INT64_MAX || m < INT64_MIN ? undefined : String(m);
 }
 
 /** An INCR reply as a decimal string, or undefined when it is not an integer at all. */
@@ -165,11 +173,15 @@ export function describeInput(input: OpInput): string {
     case 'get':
       return `GET ${input.key}`;
     case 'set':
-      return `SET ${input.key} ${JSON.stringify(input.value)}`;
+      return `SET ${input.key} ${JSON.stringify(input.value)}${input.px === undefined ? '' : ` PX ${input.px}`}`;
     case 'del':
       return `DEL ${input.key}`;
     case 'incr':
-      return `INCR ${input.key}`;
+      return input.by === undefined ? `INCR ${input.key}` : `INCRBY ${input.key} ${input.by}`;
+    case 'pexpire':
+      return `PEXPIRE ${input.key} ${input.ms}`;
+    case 'pttl':
+      return `PTTL ${input.key}`;
     case 'flushall':
       return 'FLUSHALL';
   }

@@ -1,8 +1,10 @@
 /**
  * The per-key register model the search runs, compiled to small integers:
  * state 0 is "absent", any other number a value (RegisterModel interns them).
+ * On a key with expiring values the search runs expiry.ts's TimedModel,
+ * whose states pair such a value with the operation whose TTL is pending.
  */
-import { INT64_MAX, integerValue } from './history';
+import { INT64_MAX, INT64_MIN, integerValue } from './history';
 
 /** Register model operations, compiled to small integers. */
 export enum Kind {
@@ -10,10 +12,24 @@ export enum Kind {
   Set = 1, // arg: state written
   Del = 2, // arg: expected count (0/1), or -1 when not checked (open, FLUSHALL)
   Never = 3, // an output the model can never produce (e.g. SET answering an integer)
-  IncrOk = 4, // INCR that answered an integer n; arg: the state it read (n - 1; for n = 1 absent works too)
-  IncrNotInt = 5, // INCR that answered "value is not an integer": the key holds a non-integer; no change
-  IncrOpen = 6, // INCR of unknown outcome: adds 1 where INCR would succeed; arg -1
+  IncrOk = 4, // INCR(BY) that answered an integer n; arg: the state it read (n - by; for n = by absent works too)
+  IncrNotInt = 5, // INCR(BY) that answered "value is not an integer": the key holds a non-integer; no change
+  IncrOpen = 6, // INCR(BY) of unknown outcome: adds `by` where it would succeed; arg -1
+  IncrOverflow = 7, // INCRBY (by != 1) that answered "would overflow": the key holds an integer n with n + by out of range
+  // Expiry (expiry.ts's TimedModel only):
+  SetTtl = 8, // SET … PX: arg: state written; its TTL is pending until its Expire runs
+  Pexpire = 9, // PEXPIRE that answered 1: the key is live; its TTL becomes this operation's
+  PexpireOpen = 10, // PEXPIRE of unknown outcome: as Pexpire where the key is live
+  Expire = 11, // virtual: the deadline of operation `arg` passes (deletes the key if that TTL still applies)
+  LiveNoTtl = 12, // PTTL answering -1: the key is live without a TTL
+  LiveTtl = 13, // PTTL answering n >= 0 (arg): live, with a pending TTL of at least n ms
 }
+
+/** Kinds that never change the state (GET, DEL answering 0 is compiled as Del 0, PTTL). */
+export const READ_KINDS: ReadonlySet<Kind> = new Set([Kind.Get, Kind.IncrNotInt, Kind.IncrOverflow, Kind.LiveNoTtl, Kind.LiveTtl]);
+
+/** Kinds that make their own operation the key's pending TTL (or are a TTL's expiry): never alike. */
+export const TTL_KINDS: ReadonlySet<Kind> = new Set([Kind.SetTtl, Kind.Pexpire, Kind.PexpireOpen, Kind.Expire]);
 
 export interface SearchOp {
   kind: Kind;
@@ -23,6 +39,10 @@ export interface SearchOp {
   ret: number;
   /** Operations that must be linearized before this one (see canonicalOrder). */
   after?: number[];
+  /** INCR(BY)'s increment (default 1). */
+  by?: number;
+  /** SET … PX / PEXPIRE: the TTL in ms. */
+  ttl?: number;
 }
 
 /** The state shared by values nothing can observe (with INCR around: the non-integers among them). */
@@ -46,6 +66,8 @@ export class RegisterModel {
   private readonly ints: (bigint | undefined)[] = [undefined, undefined, undefined];
   /** INCR's successor per state, computed once: -2 not yet, -1 INCR fails there. */
   private succ = new Int32Array(64).fill(-2);
+  /** INCRBY's, for increments other than 1: "state:by" → state or -1. */
+  private readonly succBy = new Map<string, number>();
   /** The state of "0", once interned: INCR answering 1 reads it or absent. */
   private zero = -1;
 
@@ -86,12 +108,31 @@ export class RegisterModel {
     return state === SHARED_INTEGER || this.ints[state] !== undefined;
   }
 
+  /** The integer a state holds (undefined: not an integer, or the shared one). */
+  intOf(state: number): bigint | undefined {
+    return this.ints[state];
+  }
+
   /**
-   * The state after a successful INCR, or -1 where INCR answers an error (and
-   * changes nothing). An integer nobody can observe stays one: the values up
-   * to as many INCRs above it as the key has are unobserved too (check.ts).
+   * The state after a successful INCR (INCRBY by), or -1 where it answers an
+   * error (and changes nothing). An integer nobody can observe stays one:
+   * every value the key's increments can reach from it is unobserved too
+   * (check.ts).
    */
-  successor(state: number): number {
+  successor(state: number, by = 1): number {
+    if (by !== 1) {
+      const k = `${state}:${by}`;
+      let next = this.succBy.get(k);
+      if (next !== undefined) return next;
+      if (state === SHARED_INTEGER) next = SHARED_INTEGER;
+      else {
+        const n = state === 0 ? 0n : this.ints[state];
+        const m = n === undefined ? undefined : n + BigInt(by);
+        next = m === undefined || m > INT64_MAX || m < INT64_MIN ? -1 : this.intern(String(m));
+      }
+      this.succBy.set(k, next);
+      return next;
+    }
     if (state >= this.succ.length) {
       const grown = new Int32Array(Math.max(state + 1, this.succ.length * 2)).fill(-2);
       grown.set(this.succ);
@@ -110,7 +151,7 @@ export class RegisterModel {
   }
 
   /** Returns the next state, or -1 when the model forbids the operation here. */
-  step(kind: Kind, arg: number, state: number): number {
+  step(kind: Kind, arg: number, state: number, by = 1): number {
     switch (kind) {
       case Kind.Get:
         return state === arg ? state : -1;
@@ -119,12 +160,19 @@ export class RegisterModel {
       case Kind.Del:
         return arg < 0 || arg === (state !== 0 ? 1 : 0) ? 0 : -1;
       case Kind.IncrOk:
-        return state === arg || (state === 0 && arg === this.zero) ? this.successor(state) : -1;
+        return state === arg || (state === 0 && arg === this.zero) ? this.successor(state, by) : -1;
       case Kind.IncrNotInt:
         return this.notInteger(state) ? state : -1;
       case Kind.IncrOpen:
         // Where INCR fails it changes nothing: the same as never taking effect.
-        return this.successor(state);
+        return this.successor(state, by);
+      case Kind.IncrOverflow: {
+        // The shared integers are far from the ends of the range (check.ts): no increment overflows them.
+        const n = state === 0 ? 0n : this.ints[state];
+        if (n === undefined) return -1;
+        const m = n + BigInt(by);
+        return m > INT64_MAX || m < INT64_MIN ? state : -1;
+      }
       default:
         return -1;
     }
@@ -146,7 +194,9 @@ export class RegisterModel {
 export function canonicalOrder(ops: SearchOp[]): void {
   const classes = new Map<string, number[]>();
   ops.forEach((o, i) => {
-    const c = `${o.kind}:${o.arg}`;
+    // A TTL belongs to its operation (its window is its own): never alike.
+    if (TTL_KINDS.has(o.kind)) return;
+    const c = `${o.kind}:${o.arg}:${o.by ?? 1}`;
     const list = classes.get(c);
     if (list) list.push(i);
     else classes.set(c, [i]);

@@ -71,4 +71,29 @@ describe('property: simulated real registers', () => {
       { numRuns: 300 },
     );
   });
+
+  it('with TTLs (clocks up to S apart), INCRBY and counters: always linearizable with the same S', () => {
+    fc.assert(
+      fc.property(params, fc.constantFrom(0, 5, 40), (p, skewMs) => {
+        const h = simulate({ ...p, pIncr: 0.2, pIncrBy: 0.5, pTtl: 0.3, skewMs });
+        return check(h, { ...NO_BUDGET, clockSkewMs: skewMs }).result === 'ok';
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('with TTLs: a completed read of a never-written value is still illegal', () => {
+    fc.assert(
+      fc.property(params, fc.nat(), (p, pick) => {
+        const h = simulate({ ...p, pTtl: 0.3, skewMs: 5 });
+        const reads = completedReads(h);
+        fc.pre(reads.length > 0);
+        const victim = reads[pick % reads.length];
+        victim.output = { kind: 'value', value: 'never-written' };
+        const res = check(h, { ...NO_BUDGET, clockSkewMs: 5 });
+        return res.result === 'illegal' && res.violations.length === 1 && res.violations[0].key === victim.key;
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

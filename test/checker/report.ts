@@ -14,7 +14,8 @@ function fmtTime(t: number | undefined, origin: number): string {
 
 export function formatViolation(v: KeyViolation): string {
   const origin = v.history.length ? Math.min(...v.history.map((o) => o.call)) : 0;
-  const state = v.stateAfter === null ? 'absent' : JSON.stringify(v.stateAfter);
+  const ttl = v.ttlOwner === undefined ? '' : ` (with the TTL #${v.ttlOwner} set still pending)`;
+  const state = v.stateAfter === null ? 'absent' : `${JSON.stringify(v.stateAfter)}${ttl}`;
   const lines = [
     `key ${JSON.stringify(v.key)}: NOT linearizable (${v.history.length} operations)`,
     `  The longest linearizable prefix found has ${v.linearized.length} operations and leaves the key ${state}.`,
@@ -34,7 +35,10 @@ export function formatViolation(v: KeyViolation): string {
         `${describeInput(op.input)}  ->  ${describeOutput(op.output)}`,
     );
   }
-  lines.push('', `  Linearization of the prefix: ${v.linearized.map((o) => '#' + o.id).join(' ') || '(empty)'}`);
+  lines.push('', `  Linearization of the prefix: ${(v.prefix ?? v.linearized.map((o) => '#' + o.id)).join(' ') || '(empty)'}`);
+  if (v.prefix?.some((l) => l.startsWith('expiry'))) {
+    lines.push('  (expiry(#id): the TTL operation #id set runs out there; see test/checker/expiry.ts for its window)');
+  }
   lines.push(`  Cannot be ordered next: ${v.unordered.map((o) => '#' + o.id).join(' ') || '(none)'}`);
   return lines.join('\n');
 }

@@ -21,9 +21,15 @@
  *  - needless open writes: ones no later operation could notice are skipped;
  *  - dominance: a failed node prunes nodes that only add open operations
  *    (memo.ts), and open candidates are tried last so that it applies.
+ *
+ * On a key with TTLs the model is expiry.ts's TimedModel (pass it as
+ * `timed`): the virtual expiries are operations like the others, an expiry
+ * whose TTL was replaced is a forced read (it can never change anything),
+ * and of the needless open writes only DEL on an absent key is skipped.
  */
+import type { TimedModel } from './expiry';
 import { Memo } from './memo';
-import { Kind, RegisterModel, type SearchOp } from './model';
+import { Kind, READ_KINDS, RegisterModel, type SearchOp } from './model';
 
 export interface SearchLimits {
   /** Time (on `now`'s clock) after which the search gives up. */
@@ -49,8 +55,8 @@ export interface SearchOutcome {
 const NIL = -1;
 
 
-export function search(ops: SearchOp[], limits: SearchLimits, model: RegisterModel = new RegisterModel()): SearchOutcome {
-  const step = (kind: Kind, arg: number, state: number): number => model.step(kind, arg, state);
+export function search(ops: SearchOp[], limits: SearchLimits, model: RegisterModel = new RegisterModel(), timed?: TimedModel): SearchOutcome {
+  const step = timed ? (op: number, state: number): number => timed.step(op, state) : (op: number, state: number): number => model.step(ops[op].kind, ops[op].arg, state, ops[op].by);
   const n = ops.length;
   // Entry 0 is the list head; entries 1..: calls and (finite) returns. Open
   // operations have no return entry: nothing forces them in.
@@ -124,7 +130,10 @@ export function search(ops: SearchOp[], limits: SearchLimits, model: RegisterMod
   // that had to precede it already has, and removing it changes no state).
   // So such a node has that single child, which removes the branching over
   // subsets of concurrent reads.
-  const readLike = Uint8Array.from(ops, (o) => (o.kind === Kind.Get || o.kind === Kind.IncrNotInt || (o.kind === Kind.Del && o.arg === 0) ? 1 : 0));
+  const readLike = Uint8Array.from(ops, (o) => (READ_KINDS.has(o.kind) || (o.kind === Kind.Del && o.arg === 0) ? 1 : 0));
+  // An expiry whose TTL was replaced (its operation placed, and the pending
+  // TTL another's) changes nothing now or ever after: a read too.
+  const spent = timed ? (op: number, state: number): boolean => timed.spentExpiry(op, state) : (): boolean => false;
   // Open writes that need not go next. A continuation that starts with one
   // of these stays valid without it (later alike open writes each shift one
   // slot earlier, which keeps the symmetry order), so skipping them loses
@@ -147,6 +156,11 @@ export function search(ops: SearchOp[], limits: SearchLimits, model: RegisterMod
   //    the rule above already covers);
   //  - a "spent" open INCR likewise: one whose result, and every value the
   //    other open INCRs can reach from it, nobody reads.
+  // The integer cases follow chains of +1: with an increment other than 1 on
+  // the key they are not used. On a key with TTLs (timed) only the first
+  // rule is: a value can be seen there without being read (PEXPIRE, PTTL),
+  // and a TTL's expiry can make a kept write matter.
+  const unitIncrs = ops.every((o) => (o.kind !== Kind.IncrOk && o.kind !== Kind.IncrOpen && o.kind !== Kind.IncrOverflow) || (o.by ?? 1) === 1);
   let maxArg = 0;
   for (const o of ops) maxArg = Math.max(maxArg, o.arg);
   const readsLeft = new Int32Array(maxArg + 1); // per value: unplaced completed operations that read exactly it
@@ -179,12 +193,14 @@ export function search(ops: SearchOp[], limits: SearchLimits, model: RegisterMod
     const o = ops[op];
     if (o.ret !== Infinity) return false;
     if (o.kind === Kind.Del) return state === 0;
+    if (timed) return false;
     if (state === 0 && del1Next[depth] !== 0) return false;
     if (o.kind === Kind.Set) {
-      if (model.isInteger(o.arg)) return unreadChain(o.arg, openIncrLeft);
+      if (model.isInteger(o.arg)) return unitIncrs && unreadChain(o.arg, openIncrLeft);
       return unread(o.arg) && (notIntLeft === 0 || model.notInteger(state));
     }
     if (o.kind === Kind.IncrOpen) {
+      if (!unitIncrs) return false;
       const next = model.successor(state);
       return next >= 0 && unreadChain(next, openIncrLeft - 1);
     }
@@ -231,7 +247,7 @@ export function search(ops: SearchOp[], limits: SearchLimits, model: RegisterMod
       for (let e = next[0]; e !== NIL && isCall[e]; e = next[e]) {
         const op = entryOp[e];
         const o = ops[op];
-        if (readLike[op] && step(o.kind, o.arg, state) >= 0 && ready(op)) {
+        if ((readLike[op] || spent(op, state)) && ready(op) && step(op, state) >= 0) {
           entry = e;
           forced = true;
           break;
@@ -252,9 +268,8 @@ export function search(ops: SearchOp[], limits: SearchLimits, model: RegisterMod
     let backtrack = !isCall[entry];
     if (!backtrack) {
       const op = entryOp[entry];
-      const o = ops[op];
       const inPass = forced || (ops[op].ret === Infinity) === openPass;
-      const ns = inPass && (forced || (ready(op) && !needless(op))) ? step(o.kind, o.arg, state) : -1;
+      const ns = inPass && (forced || (ready(op) && !needless(op))) ? step(op, state) : -1;
       if (ns >= 0) {
         memo.toggle(op);
         const id = memo.add(ns);

@@ -7,7 +7,7 @@
  * effect at some point after their call (possibly after the error reached the
  * client) or never. Used by the property and performance tests.
  */
-import { INT64_MAX, incremented, type History, type OpInput, type OpOutput, type Operation } from './history';
+import { incremented, integerValue, type History, type OpInput, type OpOutput, type Operation } from './history';
 
 export interface SimOptions {
   seed: number;
@@ -35,6 +35,17 @@ export interface SimOptions {
    * counters do. Default true.
    */
   smallInts?: boolean;
+  /** With INCR: the share of INCRs that are INCRBY 2..4 (default 0). */
+  pIncrBy?: number;
+  /**
+   * Share of operations that are about TTLs (default 0): SET … PX, PEXPIRE,
+   * PTTL. Each TTL's deadline is its operation's point + TTL + a draw in
+   * [-skewMs, skewMs] (after the point), as clocks that far apart would make it.
+   */
+  pTtl?: number;
+  /** TTLs are 1..maxTtl ms (default 3 × maxDuration). */
+  maxTtl?: number;
+  skewMs?: number;
 }
 
 /** mulberry32: small, seeded, good enough for test data. */
@@ -70,9 +81,20 @@ export function simulate(o: SimOptions): History {
     const key = `k${int(o.keys)}`;
     const pIncr = o.pIncr ?? 0;
     let input: OpInput;
+    const pTtl = o.pTtl ?? 0;
     // Without INCR the draws are the same as before it existed: a seed gives the same history.
-    if (pIncr > 0 && rnd() < pIncr) input = { op: 'incr', key };
-    else {
+    if (pIncr > 0 && rnd() < pIncr) {
+      input = { op: 'incr', key };
+      if ((o.pIncrBy ?? 0) > 0 && rnd() < (o.pIncrBy ?? 0)) input.by = 2 + int(3);
+    } else if (pTtl > 0 && rnd() < pTtl) {
+      const r = rnd();
+      const ttl = 1 + int(o.maxTtl ?? 3 * maxDur);
+      if (r < 0.4) {
+        const integer = pIncr > 0 && rnd() < (o.pIntSet ?? 0.5);
+        input = { op: 'set', key, value: integer ? String(int(10)) : `v${o.seed}-${unique++}`, px: ttl };
+      } else if (r < 0.65) input = { op: 'pexpire', key, ms: ttl };
+      else input = { op: 'pttl', key };
+    } else {
       const r = rnd();
       if (r < (o.pFlush ?? 0.02)) input = { op: 'flushall' };
       else if (r < 0.45) input = { op: 'get', key };
@@ -105,22 +127,33 @@ export function simulate(o: SimOptions): History {
     planned.push({ op, point, tie: rnd() });
   }
 
-  const db = new Map<string, string>();
+  const db = new Map<string, Entry>();
+  const skew = o.skewMs ?? 0;
+  const deadline = (point: number, ttl: number): number => Math.max(point + 0.001, point + ttl - skew + rnd() * 2 * skew);
   const effective = planned.filter((p) => p.point !== undefined);
   effective.sort((a, b) => (a.point as number) - (b.point as number) || a.tie - b.tie);
-  for (const { op } of effective) {
-    const out = apply(db, op.input);
+  for (const { op, point } of effective) {
+    const at = point as number;
+    // Keys whose deadline has passed are gone (at the deadline they still exist).
+    for (const [k, e] of db) if (e.deadline !== undefined && at > e.deadline) db.delete(k);
+    const out = apply(db, op.input, at, deadline);
     if (op.output.kind === 'pending' && op.ret !== undefined) op.output = out;
   }
   return planned.map((p) => p.op);
 }
 
-function apply(db: Map<string, string>, input: OpInput): OpOutput {
+interface Entry {
+  value: string;
+  deadline?: number;
+  ttl?: number;
+}
+
+function apply(db: Map<string, Entry>, input: OpInput, at: number, deadline: (point: number, ttl: number) => number): OpOutput {
   switch (input.op) {
     case 'get':
-      return { kind: 'value', value: db.get(input.key) ?? null };
+      return { kind: 'value', value: db.get(input.key)?.value ?? null };
     case 'set':
-      db.set(input.key, input.value);
+      db.set(input.key, input.px === undefined ? { value: input.value } : { value: input.value, deadline: deadline(at, input.px), ttl: input.px });
       return { kind: 'ok' };
     case 'del': {
       const had = db.delete(input.key);
@@ -130,14 +163,29 @@ function apply(db: Map<string, string>, input: OpInput): OpOutput {
       db.clear();
       return { kind: 'ok' };
     case 'incr': {
-      const cur = db.get(input.key) ?? null;
-      const next = incremented(cur);
+      const e = db.get(input.key);
+      const cur = e?.value ?? null;
+      const next = incremented(cur, input.by);
       if (next === undefined) {
-        const message = cur === String(INT64_MAX) ? 'ERR increment or decrement would overflow' : 'ERR value is not an integer or out of range';
+        const message = cur !== null && integerValue(cur) !== undefined ? 'ERR increment or decrement would overflow' : 'ERR value is not an integer or out of range';
         return { kind: 'error', applied: 'no', message };
       }
-      db.set(input.key, next);
+      // INCR keeps the TTL.
+      db.set(input.key, { ...e, value: next });
       return { kind: 'int', n: Number(next) };
+    }
+    case 'pexpire': {
+      const e = db.get(input.key);
+      if (!e) return { kind: 'int', n: 0 };
+      db.set(input.key, { value: e.value, deadline: deadline(at, input.ms), ttl: input.ms });
+      return { kind: 'int', n: 1 };
+    }
+    case 'pttl': {
+      const e = db.get(input.key);
+      if (!e) return { kind: 'int', n: -2 };
+      if (e.deadline === undefined) return { kind: 'int', n: -1 };
+      // What the server would answer: at most the TTL (its clock is no earlier than the setter's).
+      return { kind: 'int', n: Math.min(e.ttl as number, Math.floor(e.deadline - at)) };
     }
   }
 }

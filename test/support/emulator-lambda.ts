@@ -48,6 +48,16 @@ export interface FunctionOptions {
   reservedConcurrency?: number;
   /** Replace the real handler (for tests of the invoke path itself). */
   handler?: (req: BatchRequest) => Promise<BatchResponse>;
+  /**
+   * The clock of execution environment `instance` (0, 1, … in the order
+   * they start): HandlerOptions.now. Default: the fault injector's
+   * (clock_skew), else Date.now.
+   */
+  clock?: (instance: number) => (() => number) | undefined;
+  /** HandlerOptions.maxClockSkewMs (default VALTHREE_MAX_CLOCK_SKEW_MS, else 5 s). */
+  maxClockSkewMs?: number;
+  /** HandlerOptions.unsafeLocalExpiry (a broken mode); default: the fault injector's (broken-expiry). */
+  unsafeLocalExpiry?: boolean;
 }
 
 export interface LambdaDeps {
@@ -111,7 +121,12 @@ export class LambdaBackend {
     const key = o.key ?? s.key;
     const safety = o.safetyCheck ?? !s.unsafeStorage;
     let deadline = Infinity;
+    // This environment's number: its clock under clock_skew depends on it.
+    const instance = stores.length - 1;
     const handler = createHandler({
+      now: (o.clock ?? ((i: number) => this.d.faults.clock?.(i)))(instance),
+      maxClockSkewMs: o.maxClockSkewMs ?? s.maxClockSkewMs,
+      unsafeLocalExpiry: o.unsafeLocalExpiry ?? this.d.faults.unsafeLocalExpiry ?? false,
       store,
       key,
       maxDocumentBytes: o.maxDocumentBytes ?? s.maxDocumentBytes,

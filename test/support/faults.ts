@@ -9,6 +9,16 @@
  * deliberately broken storage mode: conditional writes become unconditional,
  * so the serializability checker and the storage safety check can be shown to
  * catch lost updates. It is not part of "all".
+ *
+ * `clock_skew` is not drawn per request either: every handler instance (a
+ * Lambda execution environment, an in-process proxy's handler) gets its own
+ * clock, off from the real one by a fixed share of the configured bound
+ * (its "rate" is that bound in ms, default 3000: clocks within ±3 s), drawn
+ * from the seed and the instance's number. Each batch that runs on such a
+ * clock counts as one injection. `broken-expiry` is a broken mode like
+ * ignore-preconditions: the handlers answer "expired" on their own clock
+ * without committing it (HandlerOptions.unsafeLocalExpiry), with clock_skew
+ * on, so that a key seen gone can come back. Not part of "all" either.
  */
 import { prng } from './prng';
 
@@ -24,6 +34,7 @@ export const FAULT_NAMES = [
   'lambda_429',
   'lambda_error',
   'lambda_ambiguous',
+  'clock_skew',
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
@@ -38,7 +49,12 @@ export const DEFAULT_RATES: Record<FaultName, number> = {
   lambda_429: 0.02,
   lambda_error: 0.01,
   lambda_ambiguous: 0.01,
+  // Not a rate: the most a handler's clock is off, in ms.
+  clock_skew: 3000,
 };
+
+/** The clock_skew bound, in ms, that "all" and a bare `clock_skew` use. */
+export const DEFAULT_CLOCK_SKEW_MS = DEFAULT_RATES.clock_skew;
 
 export type S3Op = 'get' | 'head' | 'put' | 'delete' | 'list' | 'bucket';
 
@@ -68,27 +84,39 @@ export interface FaultInjector {
   decide(point: FaultPoint): FaultAction;
   /** The broken mode: the emulator ignores If-Match / If-None-Match on writes. */
   readonly ignorePreconditions: boolean;
+  /**
+   * The clock of handler instance `instance` (Unix ms), or undefined for the
+   * real one (clock_skew off).
+   */
+  clock?(instance: number): (() => number) | undefined;
+  /** The broken mode broken-expiry: handlers run with unsafeLocalExpiry. */
+  readonly unsafeLocalExpiry?: boolean;
   /** How long a hang lasts at most before the socket is destroyed. */
   readonly hangMs: number;
 }
 
 export interface FaultConfig {
+  /** Per fault its rate; for clock_skew the bound in ms. */
   rates?: Partial<Record<FaultName, number>>;
   seed?: number;
   ignorePreconditions?: boolean;
+  unsafeLocalExpiry?: boolean;
   /** s3_latency adds a uniform delay in [0, latencyMaxMs). */
   latencyMaxMs?: number;
   hangMs?: number;
 }
 
 /**
- * "none" | "all" | "ignore-preconditions" | comma list of names, each with an
- * optional rate: "s3_500,lambda_429=0.1". "all" never includes
- * ignore-preconditions; the two may be combined explicitly.
+ * "none" | "all" | "ignore-preconditions" | "broken-expiry" | comma list of
+ * names, each with an optional rate: "s3_500,lambda_429=0.1,clock_skew=2000"
+ * (clock_skew's is a bound in ms). "all" never includes the broken modes;
+ * they may be combined explicitly. "broken-expiry" switches clock_skew on
+ * too (at its default bound unless one is given).
  */
-export function parseFaultSpec(spec: string): Pick<FaultConfig, 'rates' | 'ignorePreconditions'> {
+export function parseFaultSpec(spec: string): Pick<FaultConfig, 'rates' | 'ignorePreconditions' | 'unsafeLocalExpiry'> {
   const rates: Partial<Record<FaultName, number>> = {};
   let ignorePreconditions = false;
+  let unsafeLocalExpiry = false;
   for (const raw of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
     const [name, rateText] = raw.split('=');
     if (name === 'none') continue;
@@ -96,16 +124,26 @@ export function parseFaultSpec(spec: string): Pick<FaultConfig, 'rates' | 'ignor
       ignorePreconditions = true;
       continue;
     }
+    if (name === 'broken-expiry') {
+      unsafeLocalExpiry = true;
+      continue;
+    }
     if (name === 'all') {
       for (const f of FAULT_NAMES) rates[f] ??= DEFAULT_RATES[f];
       continue;
     }
     if (!(FAULT_NAMES as readonly string[]).includes(name)) {
-      throw new Error(`unknown fault ${JSON.stringify(name)}; known: none, all, ignore-preconditions, ${FAULT_NAMES.join(', ')}`);
+      throw new Error(`unknown fault ${JSON.stringify(name)}; known: none, all, ignore-preconditions, broken-expiry, ${FAULT_NAMES.join(', ')}`);
     }
     const rate = rateText === undefined ? DEFAULT_RATES[name as FaultName] : Number(rateText);
-    if (!(rate >= 0 && rate <= 1)) throw new Error(`fault rate for ${name} must be in [0, 1], got ${JSON.stringify(rateText)}`);
+    if (name === 'clock_skew') {
+      if (!(rate >= 0 && Number.isFinite(rate))) throw new Error(`clock_skew takes a bound in ms >= 0, got ${JSON.stringify(rateText)}`);
+    } else if (!(rate >= 0 && rate <= 1)) throw new Error(`fault rate for ${name} must be in [0, 1], got ${JSON.stringify(rateText)}`);
     rates[name as FaultName] = rate;
+  }
+  if (unsafeLocalExpiry) {
+    rates.clock_skew ??= DEFAULT_CLOCK_SKEW_MS;
+    return { rates, ignorePreconditions, unsafeLocalExpiry };
   }
   return { rates, ignorePreconditions };
 }
@@ -122,6 +160,9 @@ function eligible(f: FaultName, p: FaultPoint): boolean {
 /** The seeded, rate-controlled injector; reconfigurable at runtime. */
 export class Faults implements FaultInjector {
   ignorePreconditions = false;
+  unsafeLocalExpiry = false;
+  /** Called with every fault injected (the workload timestamps them). */
+  onInject?: (f: FaultName) => void;
   hangMs = 30_000;
   latencyMaxMs = 250;
   /** How many times each fault fired. */
@@ -130,6 +171,9 @@ export class Faults implements FaultInjector {
   readonly losses: Record<Loss, number> = { reset: 0, hang: 0, error500: 0 };
   private rates: Partial<Record<FaultName, number>> = {};
   private rand: () => number = prng(1);
+  private seed = 1;
+  /** Per handler instance: its share of the clock_skew bound, in [-1, 1]. */
+  private readonly shares = new Map<number, number>();
 
   constructor(config: FaultConfig | string = {}) {
     this.set(config);
@@ -140,9 +184,65 @@ export class Faults implements FaultInjector {
     const c: FaultConfig = typeof config === 'string' ? parseFaultSpec(config) : config;
     this.rates = { ...(c.rates ?? {}) };
     this.ignorePreconditions = c.ignorePreconditions ?? false;
+    this.unsafeLocalExpiry = c.unsafeLocalExpiry ?? false;
     if (c.latencyMaxMs !== undefined) this.latencyMaxMs = c.latencyMaxMs;
     if (c.hangMs !== undefined) this.hangMs = c.hangMs;
-    if (c.seed !== undefined) this.rand = prng(c.seed);
+    if (c.seed !== undefined) {
+      this.rand = prng(c.seed);
+      this.seed = c.seed;
+      this.shares.clear();
+    }
+  }
+
+  /** The clock_skew bound now (ms; 0 when off). */
+  get clockSkewMs(): number {
+    return this.rates.clock_skew ?? 0;
+  }
+
+  /**
+   * Handler instance `instance`'s share of the clock_skew bound, in [-1, 1]:
+   * from the seed and the number alone (not from the order instances start
+   * in), its own PRNG (the per-request draws stay as they were). Instances 0
+   * and 1 get the two ends, so that the bound is reached: 0, the busiest
+   * (an idle environment is reused before a new one starts), the slow end,
+   * so that the document's clock mostly runs behind the fastest one.
+   */
+  clockShare(instance: number): number {
+    let s = this.shares.get(instance);
+    if (s === undefined) {
+      s = instance === 0 ? -1 : instance === 1 ? 1 : 2 * prng((this.seed ^ Math.imul(instance + 1, 0x85ebca6b)) >>> 0)() - 1;
+      this.shares.set(instance, s);
+    }
+    return s;
+  }
+
+  /** The handler instances that asked for a clock so far, by number: their share of the bound. */
+  get clockInstances(): ReadonlyMap<number, number> {
+    return this.shares;
+  }
+
+  /** The instance's offset from the real clock now (ms). */
+  clockOffsetMs(instance: number): number {
+    return Math.round(this.clockShare(instance) * this.clockSkewMs);
+  }
+
+  /**
+   * A clock for handler instance `instance` (HandlerOptions.now): the real
+   * one plus the instance's offset under the current bound (0 while
+   * clock_skew is off, e.g. once the faults are cleared), each reading of a
+   * skewed clock counted as one clock_skew injection.
+   */
+  clock(instance: number): (() => number) | undefined {
+    return () => {
+      const offset = this.clockOffsetMs(instance);
+      if (offset !== 0) this.inject('clock_skew');
+      return Date.now() + offset;
+    };
+  }
+
+  private inject(f: FaultName): void {
+    this.injected[f]++;
+    this.onInject?.(f);
   }
 
   /** All faults off, broken mode off. */
@@ -166,7 +266,7 @@ export class Faults implements FaultInjector {
       const rate = this.rates[f] ?? 0;
       if (rate <= 0 || !eligible(f, p)) continue;
       if (this.rand() >= rate) continue;
-      this.injected[f]++;
+      this.inject(f);
       return this.action(f);
     }
     return { type: 'none' };
@@ -204,6 +304,9 @@ export class Faults implements FaultInjector {
         // a crash while answering): half of them do, so a proxy that treats a
         // function error as "not applied" is caught by the checker.
         return { type: 'function-error', when: this.rand() < 0.5 ? 'before' : 'after' };
+      case 'clock_skew':
+        // Never drawn per request (see clock()).
+        return { type: 'none' };
     }
   }
 }

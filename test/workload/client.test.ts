@@ -11,7 +11,7 @@ import { DEFAULTS, parseCli } from './options';
 const KEYS = ['wl:r:0:0', 'wl:r:0:1', 'wl:r:0:2', 'wl:r:0:3'];
 
 /** The first n inputs a client with this seed draws. */
-function draws(incr: boolean, n: number, keys = KEYS, seed = 1): OpInput[] {
+function draws(incr: boolean, n: number, keys = KEYS, seed = 1, ttl = false): OpInput[] {
   const ctx: ClientContext = {
     recorder: new HistoryRecorder(),
     hotKeys: () => keys,
@@ -19,6 +19,8 @@ function draws(incr: boolean, n: number, keys = KEYS, seed = 1): OpInput[] {
     opTimeoutMs: 1000,
     flushallRate: 0.002,
     incr,
+    ttl,
+    ttlMs: [100, 400],
     thinkMs: 0,
   };
   const c = new WorkloadClient(3, 0, { host: '127.0.0.1', port: 1 }, prng(seed), ctx) as unknown as { nextInput(): OpInput };
@@ -63,11 +65,48 @@ describe('the operation mix', () => {
     const ops = draws(false, 5000);
     expect(new Set(ops.map((o) => o.op))).toEqual(new Set(['get', 'set', 'del', 'flushall']));
   });
+
+  test('counters see INCRBY 2..9 besides INCR', () => {
+    const bys = draws(true, 20_000).flatMap((o) => (o.op === 'incr' && o.by !== undefined ? [o.by] : []));
+    expect(bys.length).toBeGreaterThan(500);
+    expect(Math.min(...bys)).toBe(2);
+    expect(Math.max(...bys)).toBe(9);
+  });
+
+  test('TTLs are on by default (--no-ttl: off); keys 2 and 3 of every 4 get them, the others never', () => {
+    expect(DEFAULTS.ttl).toBe(true);
+    expect(parseCli(['--seed', '1'])).toMatchObject({ ttl: true, ttlMs: [100, 400] });
+    expect(parseCli(['--no-ttl', '--seed', '1'])).toMatchObject({ ttl: false });
+    expect(parseCli(['--ttl-ms', '50-80', '--seed', '1'])).toMatchObject({ ttlMs: [50, 80] });
+    expect(() => parseCli(['--ttl-ms', '80-50'])).toThrow(/MIN-MAX/);
+    const ops = draws(true, 40_000, KEYS, 1, true);
+    const on = (k: string) => ops.filter((o) => o.op !== 'flushall' && o.key === k);
+    const timed = (o: OpInput): boolean => o.op === 'pexpire' || o.op === 'pttl' || (o.op === 'set' && o.px !== undefined);
+    for (const k of [KEYS[0], KEYS[1]]) expect(on(k).some(timed)).toBe(false);
+    // A register with TTLs, and a counter with TTLs (INCR/INCRBY keep them).
+    expect(new Set(on(KEYS[2]).map((o) => o.op))).toEqual(new Set(['get', 'pttl', 'set', 'pexpire', 'del']));
+    expect(new Set(on(KEYS[3]).map((o) => o.op))).toEqual(new Set(['get', 'incr', 'pttl', 'set', 'pexpire', 'del']));
+    for (const k of [KEYS[2], KEYS[3]]) {
+      const ttls = on(k).flatMap((o) => (o.op === 'set' && o.px !== undefined ? [o.px] : o.op === 'pexpire' ? [o.ms] : []));
+      expect(Math.min(...ttls)).toBe(100);
+      expect(Math.max(...ttls)).toBe(400);
+      // Few writes: TTLs run out between them.
+      expect(on(k).filter((o) => o.op !== 'get' && o.op !== 'pttl').length / on(k).length).toBeLessThan(0.5);
+    }
+    for (const o of on(KEYS[3])) if (o.op === 'set') expect(integerValue(o.value)).toBeDefined();
+  });
 });
 
 describe('commands and replies', () => {
   test('INCR is sent as INCR key', () => {
     expect(commandOf({ op: 'incr', key: 'k' })).toEqual(['INCR', 'k']);
+  });
+
+  test('INCRBY, SET … PX, PEXPIRE and PTTL as Redis spells them', () => {
+    expect(commandOf({ op: 'incr', key: 'k', by: 7 })).toEqual(['INCRBY', 'k', '7']);
+    expect(commandOf({ op: 'set', key: 'k', value: 'v', px: 250 })).toEqual(['SET', 'k', 'v', 'PX', '250']);
+    expect(commandOf({ op: 'pexpire', key: 'k', ms: 300 })).toEqual(['PEXPIRE', 'k', '300']);
+    expect(commandOf({ op: 'pttl', key: 'k' })).toEqual(['PTTL', 'k']);
   });
 
   test('an integer reply is a number, or past 2^53 its decimal string', () => {

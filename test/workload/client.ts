@@ -1,8 +1,11 @@
 /**
  * One workload client: one plain RESP connection, one command at a time, a
- * seeded random sequence of GET/SET/DEL/INCR/FLUSHALL, every operation
- * recorded. With INCR on, every other hot key is a counter: GET, INCR, SET of
- * an integer and DEL, so counters are created, incremented and reset.
+ * seeded random sequence of GET/SET/DEL/INCR/INCRBY/FLUSHALL (and, on keys
+ * with TTLs, SET … PX, PEXPIRE and PTTL), every operation recorded. With INCR
+ * on, every other hot key is a counter: GET, INCR, INCRBY, SET of an integer
+ * and DEL, so counters are created, incremented and reset. With TTLs on, hot
+ * keys 2 and 3 of every 4 get short TTLs (a register and, with INCR, a
+ * counter); the others never have one, so the plain checks keep their power.
  *
  * Unlike ioredis, it never re-sends a command after a reconnect: a command
  * whose reply did not come (connection lost, client-side timeout) stays
@@ -22,8 +25,11 @@ export interface ClientContext {
   stopped(): boolean;
   opTimeoutMs: number;
   flushallRate: number;
-  /** Send INCR (on the counter keys, see nextInput). */
+  /** Send INCR and INCRBY (on the counter keys, see nextInput). */
   incr: boolean;
+  /** Give keys 2 and 3 of every 4 TTLs of ttlMs[0]..ttlMs[1] ms (SET … PX, PEXPIRE; PTTL reads them). */
+  ttl?: boolean;
+  ttlMs?: readonly [number, number];
   thinkMs: number;
   password?: string;
   tls?: ConnectionOptions;
@@ -49,11 +55,15 @@ export function commandOf(input: OpInput): string[] {
     case 'get':
       return ['GET', input.key];
     case 'set':
-      return ['SET', input.key, input.value];
+      return input.px === undefined ? ['SET', input.key, input.value] : ['SET', input.key, input.value, 'PX', String(input.px)];
     case 'del':
       return ['DEL', input.key];
     case 'incr':
-      return ['INCR', input.key];
+      return input.by === undefined ? ['INCR', input.key] : ['INCRBY', input.key, String(input.by)];
+    case 'pexpire':
+      return ['PEXPIRE', input.key, String(input.ms)];
+    case 'pttl':
+      return ['PTTL', input.key];
     case 'flushall':
       return ['FLUSHALL'];
   }
@@ -156,13 +166,39 @@ export class WorkloadClient {
     const i = Math.floor(this.rand() * keys.length);
     const key = keys[i];
     if (x < this.ctx.flushallRate) return { op: 'flushall' };
-    if (this.ctx.incr && (i % 2 === 1 || keys.length === 1)) {
-      // A counter. Each SET writes an integer no other SET writes (a multiple
-      // of 1000 per client and sequence number), so a read still names the
-      // write it counts from; INCRs count up from there, or from 1 after a DEL.
+    const counter = this.ctx.incr && (i % 2 === 1 || keys.length === 1);
+    // Each counter SET writes an integer no other SET writes (a multiple of
+    // 1000 per client and sequence number), so a read still names the write
+    // it counts from; INCRs count up from there, or from 1 after a DEL (or an
+    // expiry).
+    const integer = (): string => String((this.seq++ * 1000 + this.id) * 1000);
+    if (this.ctx.ttl && i % 4 >= 2) {
+      // Few writes, so that TTLs of a few hundred ms run out between them,
+      // and many reads, which see them run out (and must not see a value
+      // come back after that).
+      const [lo, hi] = this.ctx.ttlMs ?? [100, 400];
+      const ttl = (): number => lo + Math.floor(this.rand() * (hi - lo + 1));
+      if (counter) {
+        if (x < 0.5) return { op: 'get', key };
+        if (x < 0.62) return { op: 'incr', key };
+        if (x < 0.7) return { op: 'incr', key, by: 2 + Math.floor(this.rand() * 8) };
+        if (x < 0.82) return { op: 'pttl', key };
+        if (x < 0.89) return { op: 'set', key, value: integer(), px: ttl() };
+        if (x < 0.96) return { op: 'pexpire', key, ms: ttl() };
+        return { op: 'del', key };
+      }
+      if (x < 0.7) return { op: 'get', key };
+      if (x < 0.89) return { op: 'pttl', key };
+      if (x < 0.94) return { op: 'set', key, value: `c${this.id}-${this.seq++}`, px: ttl() };
+      if (x < 0.97) return { op: 'pexpire', key, ms: ttl() };
+      if (x < 0.98) return { op: 'set', key, value: `c${this.id}-${this.seq++}` };
+      return { op: 'del', key };
+    }
+    if (counter) {
       if (x < 0.4) return { op: 'get', key };
-      if (x < 0.75) return { op: 'incr', key };
-      if (x < 0.9) return { op: 'set', key, value: String((this.seq++ * 1000 + this.id) * 1000) };
+      if (x < 0.6) return { op: 'incr', key };
+      if (x < 0.75) return { op: 'incr', key, by: 2 + Math.floor(this.rand() * 8) };
+      if (x < 0.9) return { op: 'set', key, value: integer() };
       return { op: 'del', key };
     }
     if (x < 0.5) return { op: 'get', key };

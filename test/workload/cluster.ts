@@ -9,6 +9,10 @@
  * clients reconnect to the address they know (as behind an NLB).
  */
 import type { ChildProcess } from 'node:child_process';
+import { openStorage } from '../../lambda/config';
+import { storageSettings } from '../../proxy/app';
+import { parseArgs } from '../../proxy/config';
+import { InProcessExecutor } from '../../proxy/executors/in-process';
 import { lambdaEnv } from '../e2e/backends';
 import { startEmulator, type Emulator, type FunctionS3 } from '../support/emulator';
 import type { FaultConfig } from '../support/faults';
@@ -25,7 +29,7 @@ export interface ClusterOptions {
   proxies: number;
   seed: number;
   /** The emulator's fault spec (proxy_kill excluded). */
-  emulatorFaults: Pick<FaultConfig, 'rates' | 'ignorePreconditions'>;
+  emulatorFaults: Pick<FaultConfig, 'rates' | 'ignorePreconditions' | 'unsafeLocalExpiry'>;
   /** Run proxy 0 as a child process that can be killed. */
   killable: boolean;
   s3: 'emulator' | 'rgw';
@@ -40,6 +44,8 @@ export interface ClusterOptions {
    * (`npm start` with --bucket), as several such servers on one bucket would.
    */
   executor?: 'lambda' | 'in-process';
+  /** Test hook: the handlers' clocks by instance (default: the fault injector's, clock_skew). */
+  handlerClock?: (instance: number) => () => number;
   /** With s3 'rgw': use this RGW instead of finding or booting one. */
   rgwTarget?: FunctionS3;
   log: (line: string) => void;
@@ -119,6 +125,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
         // the safety check would (rightly) refuse to write at all.
         safetyCheck: !o.emulatorFaults.ignorePreconditions,
         env: o.exactlyOnce === false ? { VALTHREE_EXACTLY_ONCE: '0' } : {},
+        ...(o.handlerClock ? { clock: o.handlerClock } : {}),
       },
     });
     closers.push(() => emu.close());
@@ -162,13 +169,21 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       unhook();
       if (child) await stopChild(child.child, child.exited);
     });
+    // In-process handlers get the fault injector's clocks (clock_skew) and
+    // broken-expiry, one clock per proxy (instance i): what `npm start`
+    // builds, with HandlerOptions.now added. The killable proxy is a child
+    // process running the bundle, which has no such hook: its clock is real.
+    const executorFor = (i: number): InProcessExecutor => {
+      const { store, options, checkStorage } = openStorage(storageSettings(parseArgs(['--port', '0', ...args()], env), env));
+      return new InProcessExecutor(store, { ...options, now: (o.handlerClock ?? ((n: number) => emu.faults.clock(n)))(i), unsafeLocalExpiry: emu.faults.unsafeLocalExpiry }, checkStorage);
+    };
     for (let i = 0; i < o.proxies; i++) {
       if (i === 0 && o.killable) {
         child = await spawnKillableProxy(['--port', String(await stablePort()), ...args()], env);
         addresses.push({ host: '127.0.0.1', port: child.port });
         continue;
       }
-      const p: RunningProxy = await startProxy(args(), { env });
+      const p: RunningProxy = await startProxy(args(), { env, ...(inProcess ? { executor: executorFor(i) } : {}) });
       closers.push(() => p.close());
       addresses.push({ host: '127.0.0.1', port: p.port });
     }

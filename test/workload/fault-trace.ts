@@ -8,7 +8,7 @@
  * checker saw under which faults.
  */
 import type { Operation } from '../checker/history';
-import { FAULT_NAMES, type Faults } from '../support/faults';
+import type { Faults } from '../support/faults';
 import { FAULT_CLASSES, type FaultClass } from './options';
 
 export class FaultTrace {
@@ -16,19 +16,9 @@ export class FaultTrace {
 
   constructor(private readonly now: () => number = () => performance.now()) {}
 
-  /** Wraps the emulator's decide() to timestamp every injected fault. */
+  /** Timestamps every fault the emulator injects (clock_skew: every batch run on a skewed clock). */
   attach(faults: Faults): void {
-    const decide = faults.decide.bind(faults);
-    faults.decide = (point) => {
-      const before = FAULT_NAMES.map((f) => faults.injected[f]);
-      const action = decide(point);
-      if (action.type !== 'none') {
-        FAULT_NAMES.forEach((f, i) => {
-          if (faults.injected[f] !== before[i]) this.add(f);
-        });
-      }
-      return action;
-    };
+    faults.onInject = (f) => this.add(f);
   }
 
   add(cls: FaultClass, at: number = this.now()): void {

@@ -2,6 +2,7 @@
  * The workload's options: defaults, the fault spec split into the emulator's
  * part and the process fault, and the CLI parser with its --help.
  */
+import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../../lambda/handler';
 import type { Emulator, FunctionS3 } from '../support/emulator';
 import { FAULT_NAMES, parseFaultSpec, type FaultName } from '../support/faults';
 
@@ -17,7 +18,7 @@ export interface WorkloadOptions {
   /** Hot keys at a time (per rotation). */
   keys: number;
   seed: number;
-  /** none | all | ignore-preconditions | comma list (emulator faults, proxy_kill), rates as name=0.1 */
+  /** none | all | ignore-preconditions | broken-expiry | comma list (emulator faults, proxy_kill), rates as name=0.1 */
   faults: string;
   /** Drive an already running cluster (host:port each) instead of starting one. */
   addrs?: string[];
@@ -35,8 +36,18 @@ export interface WorkloadOptions {
   opTimeoutMs: number;
   /** Share of operations that are FLUSHALL (0 disables it, e.g. on a shared cluster). */
   flushallRate: number;
-  /** Every other hot key is a counter that also sees INCR (--no-incr: plain registers only). */
+  /** Every other hot key is a counter that also sees INCR and INCRBY (--no-incr: plain registers only). */
   incr: boolean;
+  /** Hot keys 2 and 3 of every 4 get TTLs (SET … PX, PEXPIRE, PTTL; --no-ttl: none). */
+  ttl: boolean;
+  /** The TTLs' range, in ms. */
+  ttlMs: [number, number];
+  /**
+   * The checker's clock skew bound (CheckOptions.clockSkewMs). Default: what
+   * clock_skew injects (lag) plus the lead it injects, capped by what the
+   * handlers enforce, plus a margin; with --addrs, twice the enforced lead.
+   */
+  clockSkewMs?: number;
   /** false: the emulated Lambda answers ambiguous writes "unknown" and the proxies don't re-send (before exactly-once commits). */
   exactlyOnce: boolean;
   /** How proxies run the handler: via the emulated Lambda Invoke API, or in-process against S3 (npm start --bucket). */
@@ -49,6 +60,12 @@ export interface WorkloadOptions {
   log?: (line: string) => void;
   /** With s3 'rgw': an RGW already running (else VALTHREE_TEST_RGW_* from the environment, else a new one). */
   rgwTarget?: FunctionS3;
+  /**
+   * Test hook: every handler's clock (HandlerOptions.now) by instance, in
+   * place of the fault injector's; e.g. a stopped clock, on which no key
+   * ever expires.
+   */
+  handlerClock?: (instance: number) => () => number;
   /** Test hook, run after the faults are off and before the final reads (e.g. to lose data on purpose). */
   beforeFinalReads?: (emulator: Emulator | undefined) => Promise<void> | void;
 }
@@ -64,11 +81,27 @@ export const DEFAULTS: Omit<WorkloadOptions, 'seed'> = {
   opTimeoutMs: 15_000,
   flushallRate: 0.002,
   incr: true,
+  ttl: true,
+  ttlMs: [100, 400],
   exactlyOnce: true,
   executor: 'lambda',
   thinkMs: 4,
   checkTimeoutMs: 300_000,
 };
+
+/** Slack in the checker's skew bound for the recorder's clock (performance.now) against the handlers' Date.now. */
+export const CLOCK_MARGIN_MS = 50;
+
+/**
+ * The checker's bound on how far two batch clocks disagree beyond real time
+ * (expiry.ts): the most a handler clock leads real time, capped by the lead
+ * the handlers refuse past (their maxClockSkewMs, + 1 s for the whole
+ * seconds of S3's Date), plus the most one lags (not enforced: only what
+ * clock_skew injects), plus a margin.
+ */
+export function checkerSkewMs(injectedMs: number, enforcedLeadMs = DEFAULT_MAX_CLOCK_SKEW_MS): number {
+  return Math.min(injectedMs, enforcedLeadMs + 1000) + injectedMs + CLOCK_MARGIN_MS;
+}
 
 export interface ParsedFaults {
   /** The spec for the emulator (proxy_kill removed). */
@@ -76,7 +109,7 @@ export interface ParsedFaults {
   proxyKill: boolean;
 }
 
-/** "all" includes proxy_kill; "ignore-preconditions" never comes with "all". */
+/** "all" includes proxy_kill; the broken modes never come with "all". */
 export function parseFaults(spec: string): ParsedFaults {
   const items = spec.split(',').map((s) => s.trim()).filter(Boolean);
   if (items.some((i) => i.startsWith(`${PROXY_KILL}=`))) throw new Error(`${PROXY_KILL} takes no rate: the proxy is killed about once per 20 s of the run`);
@@ -87,8 +120,9 @@ export function parseFaults(spec: string): ParsedFaults {
 
 export const HELP = `Usage: npm run workload -- [options]
 
-A seeded, concurrent GET/SET/DEL/INCR/FLUSHALL workload against valthree,
-recorded and checked for linearizability (strict serializability), under faults.
+A seeded, concurrent GET/SET/DEL/INCR/INCRBY/FLUSHALL workload (with SET … PX,
+PEXPIRE and PTTL on keys with TTLs) against valthree, recorded and checked for
+linearizability (strict serializability), under faults.
 
 Options:
   --seconds N          how long clients issue operations (default ${DEFAULTS.seconds})
@@ -96,10 +130,14 @@ Options:
   --clients C          concurrent clients, one RESP connection each (default ${DEFAULTS.clients})
   --keys N             hot keys at a time (default ${DEFAULTS.keys})
   --seed S             seed of the clients' operations and of the faults (default: random, printed)
-  --faults SPEC        none | all | ignore-preconditions | comma list of
+  --faults SPEC        none | all | ignore-preconditions | broken-expiry | comma list of
                        ${FAULT_CLASSES.join(' ')}
-                       each with an optional rate, e.g. s3_500=0.1 (default none).
-                       "all" = every fault (proxy_kill included), never ignore-preconditions.
+                       each with an optional rate, e.g. s3_500=0.1 (default none);
+                       clock_skew's is the most a handler's clock is off, in ms (default 3000).
+                       "all" = every fault (proxy_kill and clock_skew included), never a broken
+                       mode: ignore-preconditions (storage ignores If-Match) or broken-expiry
+                       (handlers answer "expired" on their own clock without committing it;
+                       clock_skew on)
   --s3 emulator|rgw    storage under the emulated Lambda: the emulator's S3 (default)
                        or a throw-away Ceph RGW (real S3; only Lambda faults and proxy_kill apply)
   --addrs H:P,...      drive an already running cluster instead (e.g. a deployed NLB); no faults
@@ -109,9 +147,15 @@ Options:
   --rotate-seconds S   new hot keys every S seconds (default ${DEFAULTS.rotateMs / 1000})
   --op-timeout-ms MS   client-side timeout per operation; it then stays pending (default ${DEFAULTS.opTimeoutMs})
   --no-flushall        never send FLUSHALL (on a cluster that holds other data)
-  --no-incr            never send INCR (by default every other hot key is a counter: GET, INCR,
-                       SET of an integer, DEL); a server without INCR answers "unknown command",
-                       which counts as failed, not applied
+  --no-incr            never send INCR/INCRBY (by default every other hot key is a counter: GET,
+                       INCR, INCRBY, SET of an integer, DEL); a server without INCR answers
+                       "unknown command", which counts as failed, not applied
+  --no-ttl             no TTLs (by default hot keys 2 and 3 of every 4 get short ones: SET … PX,
+                       PEXPIRE, PTTL besides GET/SET/DEL/INCR)
+  --ttl-ms MIN-MAX     the TTLs' range (default ${DEFAULTS.ttlMs[0]}-${DEFAULTS.ttlMs[1]})
+  --clock-skew-ms MS   the checker's bound on how far two handler clocks disagree (default: from
+                       clock_skew and the handlers' 5 s lead bound, see README; with --addrs
+                       ${checkerSkewMs(DEFAULT_MAX_CLOCK_SKEW_MS + 1000)})
   --executor lambda|in-process
                        proxies invoke the handler through the emulated Lambda API (default), or run it
                        in-process against S3 directly, as \`npm start\` with --bucket does
@@ -191,6 +235,14 @@ export function parseCli(argv: string[]): WorkloadOptions | 'help' | { recheck: 
       case '--op-timeout-ms': o.opTimeoutMs = int(flag, value(), 1); break;
       case '--no-flushall': o.flushallRate = 0; break;
       case '--no-incr': o.incr = false; break;
+      case '--no-ttl': o.ttl = false; break;
+      case '--ttl-ms': {
+        const m = /^(\d+)-(\d+)$/.exec(value() ?? '');
+        if (!m || Number(m[1]) < 1 || Number(m[2]) < Number(m[1])) throw new UsageError('--ttl-ms takes MIN-MAX in ms, e.g. 100-400');
+        o.ttlMs = [Number(m[1]), Number(m[2])];
+        break;
+      }
+      case '--clock-skew-ms': o.clockSkewMs = int(flag, value(), 0); break;
       case '--no-exactly-once': o.exactlyOnce = false; break;
       case '--executor': {
         const v = value();
@@ -215,7 +267,7 @@ export function parseCli(argv: string[]): WorkloadOptions | 'help' | { recheck: 
 /** Combinations that cannot work, refused before anything starts. */
 export function validate(o: WorkloadOptions): void {
   const f = parseFaults(o.faults);
-  const anyFault = f.proxyKill || f.emulator.ignorePreconditions || Object.values(f.emulator.rates ?? {}).some((r) => (r ?? 0) > 0);
+  const anyFault = f.proxyKill || f.emulator.ignorePreconditions || f.emulator.unsafeLocalExpiry || Object.values(f.emulator.rates ?? {}).some((r) => (r ?? 0) > 0);
   if (o.addrs && anyFault) throw new UsageError('--faults needs the local cluster: a cluster given by --addrs runs without injected faults');
   if (o.addrs && o.s3 !== 'emulator') throw new UsageError('--s3 chooses the local cluster\'s storage; it does not go with --addrs');
   if (o.tls && !o.addrs) throw new UsageError('--tls is for a cluster given by --addrs (local proxies serve plain TCP)');

@@ -19,6 +19,8 @@ export interface WorkloadSummary {
   failed: number;
   pending: number;
   keys: number;
+  /** Workload operations by command (INCRBY, SET … PX told apart). */
+  kinds?: Record<string, number>;
   linearizable: Linearizable;
   /** ok / ops. */
   successRatio: number;
@@ -36,6 +38,10 @@ export interface WorkloadSummary {
   runMs: number;
   drainMs: number;
   emulator?: StatsSnapshot;
+  /** The checker's skew bound (ms): the slack of every expiry window. */
+  clockSkewMs?: number;
+  /** With clock_skew: how many handler clocks ran, and their offsets' range. */
+  clocks?: { instances: number; minMs: number; maxMs: number };
   reportPath?: string;
   historyPath?: string;
   lastLine: string;
@@ -57,6 +63,16 @@ export function tally(ops: Operation[]): { ok: number; failed: number; pending: 
   return { ok, failed, pending, errors };
 }
 
+/** Operations by command as sent: GET, SET, SET PX, INCR, INCRBY, PEXPIRE, PTTL, DEL, FLUSHALL. */
+export function kindsOf(ops: Operation[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const { input: i } of ops) {
+    const k = i.op === 'set' && i.px !== undefined ? 'SET PX' : i.op === 'incr' && i.by !== undefined ? 'INCRBY' : i.op.toUpperCase();
+    out[k] = (out[k] ?? 0) + 1;
+  }
+  return out;
+}
+
 export function distinctKeys(history: History): number {
   return new Set(history.filter((o) => o.key !== undefined).map((o) => o.key)).size;
 }
@@ -71,6 +87,7 @@ export function summaryLines(s: WorkloadSummary): string[] {
   const lines: string[] = [];
   const secs = s.runMs / 1000;
   lines.push(`run: ${secs.toFixed(1)} s of operations (${(s.ops / Math.max(secs, 0.001)).toFixed(0)} ops/s) + ${(s.drainMs / 1000).toFixed(1)} s for the last replies`);
+  if (s.kinds) lines.push(`commands: ${Object.entries(s.kinds).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   const errs = Object.entries(s.errors).sort((a, b) => b[1] - a[1]);
   lines.push(`not ok: ${errs.length ? errs.map(([k, v]) => `${k}=${v}`).join(' ') : 'none'}`);
   const rows = FAULT_CLASSES.filter((c) => s.faults[c]);
@@ -80,6 +97,10 @@ export function summaryLines(s: WorkloadSummary): string[] {
       const r = s.faults[c] as FaultRow;
       lines.push(`  ${c.padEnd(18)} ${String(r.injected).padStart(7)}  ${String(r.opsInFlight).padStart(7)}`);
     }
+  }
+  if (s.clocks) {
+    const ms = (n: number): string => `${n > 0 ? '+' : ''}${n}`;
+    lines.push(`clocks: ${s.clocks.instances} handler clocks, offsets ${ms(s.clocks.minMs)}..${ms(s.clocks.maxMs)} ms; the checker's skew bound ${s.clockSkewMs} ms`);
   }
   if (s.emulator) {
     const e = s.emulator;

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { FunctionS3 } from '../support/emulator';
 import { startProxy } from '../support/proxy-harness';
 import { startRgw, type Rgw } from '../support/rgw';
-import { DEFAULTS, PROXY_KILL, UsageError, parseCli, parseFaults } from './options';
+import { CLOCK_MARGIN_MS, DEFAULTS, PROXY_KILL, UsageError, checkerSkewMs, parseCli, parseFaults } from './options';
 import { killTimes, runWorkload, type WorkloadOptions, type WorkloadSummary } from './workload';
 
 const RUN_MS = 240_000;
@@ -30,11 +30,17 @@ function verdict(r: { s: WorkloadSummary; lines: string[] }): string {
 const injected = (s: WorkloadSummary): number => Object.values(s.faults).reduce((n, f) => n + (f?.injected ?? 0), 0);
 
 describe('options', () => {
-  test('"all" is every fault and the proxy kill, never the broken mode', () => {
+  test('"all" is every fault, clock skew and the proxy kill, never a broken mode', () => {
     const all = parseFaults('all');
     expect(all.proxyKill).toBe(true);
     expect(all.emulator.ignorePreconditions).toBe(false);
-    expect(Object.keys(all.emulator.rates ?? {}).sort()).toEqual(['lambda_429', 'lambda_ambiguous', 'lambda_error', 's3_409', 's3_500', 's3_503', 's3_ambiguous_put', 's3_hang', 's3_latency']);
+    expect(all.emulator.unsafeLocalExpiry).toBeUndefined();
+    expect(Object.keys(all.emulator.rates ?? {}).sort()).toEqual(['clock_skew', 'lambda_429', 'lambda_ambiguous', 'lambda_error', 's3_409', 's3_500', 's3_503', 's3_ambiguous_put', 's3_hang', 's3_latency']);
+    // clock_skew's "rate" is its bound in ms.
+    expect(all.emulator.rates?.clock_skew).toBe(3000);
+    expect(parseFaults('clock_skew=1500').emulator.rates).toEqual({ clock_skew: 1500 });
+    expect(parseFaults('broken-expiry')).toEqual({ proxyKill: false, emulator: { rates: { clock_skew: 3000 }, ignorePreconditions: false, unsafeLocalExpiry: true } });
+    expect(parseFaults('broken-expiry,clock_skew=1000').emulator.rates).toEqual({ clock_skew: 1000 });
     const broken = parseFaults('ignore-preconditions');
     expect(broken).toEqual({ proxyKill: false, emulator: { rates: {}, ignorePreconditions: true } });
     expect(parseFaults(`s3_500=0.5,${PROXY_KILL}`)).toEqual({ proxyKill: true, emulator: { rates: { s3_500: 0.5 }, ignorePreconditions: false } });
@@ -49,6 +55,14 @@ describe('options', () => {
     expect(() => parseCli(['--faults', 'nope'])).toThrow(/unknown fault/);
     expect(() => parseCli(['--tls'])).toThrow(/--addrs/);
     expect(() => parseCli(['--s3', 'rgw', '--faults', 'ignore-preconditions'])).toThrow(UsageError);
+  });
+
+  test("the checker's skew bound: the lead clock_skew injects (capped by the handlers' 5 s + 1 s) plus the lag, plus a margin", () => {
+    expect(checkerSkewMs(0)).toBe(CLOCK_MARGIN_MS);
+    expect(checkerSkewMs(3000)).toBe(6000 + CLOCK_MARGIN_MS);
+    // A handler further ahead is refused, so the lead counts only up to the bound; a lag is not bounded.
+    expect(checkerSkewMs(9000)).toBe(6000 + 9000 + CLOCK_MARGIN_MS);
+    expect(parseCli(['--clock-skew-ms', '250', '--seed', '1'])).toMatchObject({ clockSkewMs: 250 });
   });
 
   test('the proxy is killed inside the run, about once per 20 s', () => {
@@ -66,6 +80,11 @@ describe('on the emulator', () => {
       expect(r.s.ops).toBeGreaterThan(0);
       expect(injected(r.s)).toBeGreaterThan(0);
       expect(r.s.faults[PROXY_KILL]?.injected).toBe(1);
+      // TTLs and counters ran, on handler clocks up to 3 s apart either way.
+      for (const k of ['SET PX', 'PEXPIRE', 'PTTL', 'INCR', 'INCRBY']) expect(r.s.kinds?.[k]).toBeGreaterThan(0);
+      expect(r.s.faults.clock_skew?.injected).toBeGreaterThan(0);
+      expect(r.s.clocks).toMatchObject({ minMs: -3000, maxMs: 3000 });
+      expect(r.s.clockSkewMs).toBe(6000 + CLOCK_MARGIN_MS);
       expect(r.s.lastLine).toMatch(/^ops=\d+ ok=\d+ failed=\d+ pending=\d+ keys=\d+ linearizable=true seed=101$/);
     },
     RUN_MS,
@@ -98,6 +117,30 @@ describe('on the emulator', () => {
       expect(readFileSync(r.s.reportPath as string, 'utf8')).toMatch(/NOT linearizable/);
       expect(r.lines).toContain(`report: ${r.s.reportPath}`);
       expect(r.s.lastLine).toMatch(/ linearizable=false seed=202$/);
+    },
+    RUN_MS,
+  );
+
+  test(
+    'broken-expiry (a key seen expired on one handler\'s clock, not committed): the checker sees it come back',
+    async () => {
+      const r = await run({ seed: 7, faults: 'broken-expiry', proxies: 3, clients: 12, seconds: 10 });
+      expect(verdict(r)).toBe(`false\n${r.lines.join('\n')}`);
+      expect(r.s.violations).toBeGreaterThan(0);
+      expect(existsSync(r.s.reportPath as string)).toBe(true);
+      expect(readFileSync(r.s.reportPath as string, 'utf8')).toMatch(/NOT linearizable/);
+      expect(r.s.lastLine).toMatch(/ linearizable=false seed=7$/);
+    },
+    RUN_MS,
+  );
+
+  test(
+    'a server whose keys never expire (every handler clock stopped): the checker catches it',
+    async () => {
+      const stopped = Date.now();
+      const r = await run({ seed: 808, faults: 'none', seconds: 5, handlerClock: () => () => stopped });
+      expect(verdict(r)).toBe(`false\n${r.lines.join('\n')}`);
+      expect(readFileSync(r.s.reportPath as string, 'utf8')).toMatch(/expiry\(#\d+\)/);
     },
     RUN_MS,
   );

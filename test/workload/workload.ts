@@ -1,8 +1,9 @@
 /**
  * The serializability workload (issue 3): C clients on K proxies run seeded
- * random GET/SET/DEL/INCR/FLUSHALL on a few hot keys while faults are
- * injected; the history is checked for linearizability against a register
- * per key (INCR included, see test/checker/check.ts).
+ * random GET/SET/DEL/INCR/INCRBY/FLUSHALL (and SET … PX, PEXPIRE, PTTL on
+ * the keys with TTLs) on a few hot keys while faults are injected; the
+ * history is checked for linearizability against a register per key (INCR
+ * and TTLs included, see test/checker/check.ts and expiry.ts).
  *
  *   const s = await runWorkload({ ...DEFAULTS, seed: 1, seconds: 10, faults: 'all' });
  *   s.linearizable === 'true'
@@ -26,8 +27,9 @@ import { prng } from '../support/faults';
 import { remoteCluster, startCluster, type Address, type Cluster } from './cluster';
 import { WorkloadClient, connectOnce, outputOf, type ClientContext } from './client';
 import { FaultTrace } from './fault-trace';
-import { PROXY_KILL, parseFaults, validate, type FaultClass, type WorkloadOptions } from './options';
-import { distinctKeys, lastLine, summaryLines, tally, type Linearizable, type WorkloadSummary } from './summary';
+import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../../lambda/handler';
+import { PROXY_KILL, checkerSkewMs, parseFaults, validate, type FaultClass, type WorkloadOptions } from './options';
+import { distinctKeys, kindsOf, lastLine, summaryLines, tally, type Linearizable, type WorkloadSummary } from './summary';
 import { encodeCommand } from '../support/resp-client';
 
 export { DEFAULTS, type WorkloadOptions } from './options';
@@ -64,6 +66,7 @@ export async function runWorkload(opts: WorkloadOptions): Promise<WorkloadSummar
         exactlyOnce: opts.exactlyOnce,
         executor: opts.executor,
         rgwTarget: opts.rgwTarget,
+        handlerClock: opts.handlerClock,
         log,
       });
   try {
@@ -79,11 +82,24 @@ async function drive(opts: WorkloadOptions, cluster: Cluster, runId: string, log
   const trace = new FaultTrace();
   if (emu) trace.attach(emu.faults);
   const activeEmulatorFaults = emu ? emu.faults.active : [];
+  // How far apart the handlers' clocks may be, for the checker's expiry windows.
+  const injectedSkewMs = emu?.faults.clockSkewMs ?? 0;
+  const clockSkewMs = opts.clockSkewMs ?? checkerSkewMs(opts.addrs ? DEFAULT_MAX_CLOCK_SKEW_MS + 1000 : injectedSkewMs);
+  const broken = [emu?.faults.ignorePreconditions ? 'storage IGNORES preconditions' : '', emu?.faults.unsafeLocalExpiry ? 'handlers answer "expired" on their own clock WITHOUT committing it' : ''].filter(Boolean);
   log(
     `workload: seed=${opts.seed} seconds=${opts.seconds} proxies=${cluster.addresses.length} clients=${opts.clients} keys=${opts.keys} ` +
-      `rotate=${opts.rotateMs / 1000}s faults=${opts.faults}${emu?.faults.ignorePreconditions ? ' (storage IGNORES preconditions: a broken mode)' : ''} ` +
+      `rotate=${opts.rotateMs / 1000}s faults=${opts.faults}${broken.length ? ` (${broken.join('; ')}: a broken mode)` : ''} ` +
       `storage=${cluster.storage} run=${runId}`,
   );
+  if (opts.ttl) {
+    log(
+      `ttl: keys 2 and 3 of every ${Math.max(4, opts.keys)} get TTLs of ${opts.ttlMs[0]}-${opts.ttlMs[1]} ms; ` +
+        `handler clocks ${injectedSkewMs ? `within ±${injectedSkewMs} ms (clock_skew)` : 'unskewed'}; the checker's skew bound S=${clockSkewMs} ms`,
+    );
+  }
+  if (injectedSkewMs && opts.executor === 'in-process' && faults.proxyKill) {
+    log('note: with --executor in-process, the killable proxy (a child process) runs on the real clock; the others get skewed clocks');
+  }
   if (opts.s3 === 'rgw' && activeEmulatorFaults.some((f) => f.startsWith('s3_'))) {
     log('note: S3 faults are the emulator\'s; with --s3 rgw the handler talks to RGW, so only Lambda faults and proxy_kill fire');
   }
@@ -109,6 +125,8 @@ async function drive(opts: WorkloadOptions, cluster: Cluster, runId: string, log
     opTimeoutMs: opts.opTimeoutMs,
     flushallRate: opts.flushallRate,
     incr: opts.incr,
+    ttl: opts.ttl,
+    ttlMs: opts.ttlMs,
     thinkMs: opts.thinkMs,
     password: opts.password,
     tls,
@@ -152,7 +170,7 @@ async function drive(opts: WorkloadOptions, cluster: Cluster, runId: string, log
 
   const history = recorder.history();
   const ops = history.slice(0, workloadOps);
-  const result = check(history, { timeoutMs: opts.checkTimeoutMs });
+  const result = check(history, { timeoutMs: opts.checkTimeoutMs, clockSkewMs });
   const t = tally(ops);
   const linearizable: Linearizable = result.result === 'ok' ? 'true' : result.result === 'illegal' ? 'false' : 'unknown';
   const errors = t.errors;
@@ -174,6 +192,7 @@ async function drive(opts: WorkloadOptions, cluster: Cluster, runId: string, log
     failed: t.failed,
     pending: t.pending,
     keys: distinctKeys(ops),
+    kinds: kindsOf(ops),
     linearizable,
     successRatio: ops.length ? t.ok / ops.length : 0,
     errors,
@@ -187,15 +206,20 @@ async function drive(opts: WorkloadOptions, cluster: Cluster, runId: string, log
     runMs: runEnd - t0,
     drainMs: drained - runEnd,
     emulator: emu?.stats.snapshot(),
+    clockSkewMs,
     lastLine: '',
   };
+  if (injectedSkewMs && emu) {
+    const offsets = [...emu.faults.clockInstances.values()].map((share) => Math.round(share * injectedSkewMs));
+    summary.clocks = { instances: offsets.length, minMs: Math.min(...offsets, 0), maxMs: Math.max(...offsets, 0) };
+  }
   if (linearizable !== 'true' || opts.reportDir) {
     const dir = opts.reportDir ?? mkdtempSync(join(tmpdir(), `valthree-workload-seed${opts.seed}-`));
     mkdirSync(dir, { recursive: true });
     summary.reportPath = writeReport(result, dir);
     summary.historyPath = join(dir, 'history.json');
-    const { log: _log, password: _password, beforeFinalReads: _hook, rgwTarget: _rgw, ...shown } = opts;
-    writeFileSync(summary.historyPath, JSON.stringify({ seed: opts.seed, options: shown, runId, history }, null, 1));
+    const { log: _log, password: _password, beforeFinalReads: _hook, rgwTarget: _rgw, handlerClock: _clock, ...shown } = opts;
+    writeFileSync(summary.historyPath, JSON.stringify({ seed: opts.seed, options: shown, runId, clockSkewMs, history }, null, 1));
   }
   summary.lastLine = lastLine(summary);
   for (const l of summaryLines(summary)) log(l);
@@ -266,8 +290,8 @@ async function readFinal(
  * verdict (and report, next to the file) for the same recorded history.
  */
 export function recheck(file: string, log: (l: string) => void = (l) => process.stdout.write(`${l}\n`)): Pick<WorkloadSummary, 'linearizable' | 'lastLine'> {
-  const saved = JSON.parse(readFileSync(file, 'utf8')) as { seed: number; history: History };
-  const result = check(saved.history, { timeoutMs: 600_000 });
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as { seed: number; history: History; clockSkewMs?: number };
+  const result = check(saved.history, { timeoutMs: 600_000, clockSkewMs: saved.clockSkewMs ?? 0 });
   // Counts cover every operation in the file, the final reads included.
   const t = tally(saved.history);
   const linearizable: Linearizable = result.result === 'ok' ? 'true' : result.result === 'illegal' ? 'false' : 'unknown';
