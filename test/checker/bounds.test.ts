@@ -195,4 +195,64 @@ describe('performance (measured numbers are printed)', () => {
     process.stdout.write(`checker: 200 ops on a counter key, 12 clients, stale read found: median ${t.median.toFixed(1)} ms / ${st.median} steps, max ${t.max.toFixed(1)} ms / ${st.max} steps\n`);
     expect(st.max).toBeLessThan(4_000_000);
   });
+
+  // A key with TTLs: SET … PX, PEXPIRE and PTTL (40%), counters with INCRBY,
+  // TTLs up to 400 ms, expiries anywhere in windows S wide. Ten seeds took
+  // 1.15M (S = 50 ms) and 351k (S = 6 s) steps at most.
+  const timed = (seed: number, pUnknown: number, skewMs: number, ops = 200): SimOptions => ({
+    seed,
+    ops,
+    clients: 12,
+    keys: 1,
+    maxDuration: 30,
+    pUnknown,
+    pPending: 0.01,
+    pNotApplied: 0.03,
+    pIncr: 0.2,
+    pIncrBy: 0.4,
+    smallInts: false,
+    pTtl: 0.4,
+    maxTtl: 400,
+    skewMs,
+  });
+  it.each([50, 6000])('checks 200 ops on a key with TTLs (S = %i ms) in under 10,000 steps per operation', (skewMs) => {
+    const times: number[] = [];
+    const steps: number[] = [];
+    for (let seed = 1; seed <= 10; seed++) {
+      const h = simulate(timed(seed, 0.05, skewMs));
+      const t0 = performance.now();
+      const res = check(h, { now: frozen, clockSkewMs: skewMs });
+      times.push(performance.now() - t0);
+      expect(res.result).toBe('ok');
+      steps.push(res.perKey.get('k0')?.steps ?? 0);
+    }
+    const t = spread(times);
+    const st = spread(steps);
+    process.stdout.write(`checker: 200 ops on a key with TTLs (S = ${skewMs} ms), 12 clients, linearizable: median ${t.median.toFixed(1)} ms / ${st.median} steps, max ${t.max.toFixed(1)} ms / ${st.max} steps\n`);
+    expect(st.max).toBeLessThan(200 * 10_000);
+  });
+
+  // Ten seeds took 1.71M steps at most (150 ops; 200 took 3.4M, and 13.6M
+  // with S = 6 s, where every expiry may go almost anywhere).
+  it('finds a stale read on a key with TTLs in under 5M steps', () => {
+    const times: number[] = [];
+    const steps: number[] = [];
+    for (let seed = 1; seed <= 10; seed++) {
+      const h = simulate(timed(seed, 0.03, 50, 150));
+      const first = h.find((o) => o.input.op === 'set' && o.output.kind === 'ok');
+      const last = [...h].reverse().find((o) => o.input.op === 'get' && o.output.kind === 'value' && o.ret !== undefined);
+      if (!first || !last || first.input.op !== 'set') throw new Error('simulation produced no write or read');
+      last.output = { kind: 'value', value: first.input.value };
+      const t0 = performance.now();
+      const res = check(h, { now: frozen, clockSkewMs: 50 });
+      times.push(performance.now() - t0);
+      expect(res.result).toBe('illegal');
+      expect(res.violations[0].unordered.map((o) => o.id)).toContain(last.id);
+      steps.push(res.perKey.get('k0')?.steps ?? 0);
+    }
+    const t = spread(times);
+    const st = spread(steps);
+    process.stdout.write(`checker: 150 ops on a key with TTLs, 12 clients, stale read found: median ${t.median.toFixed(1)} ms / ${st.median} steps, max ${t.max.toFixed(1)} ms / ${st.max} steps\n`);
+    expect(st.max).toBeLessThan(5_000_000);
+  });
 });

@@ -25,7 +25,7 @@
  * On a key with TTLs the model is expiry.ts's TimedModel (pass it as
  * `timed`): the virtual expiries are operations like the others, an expiry
  * whose TTL was replaced is a forced read (it can never change anything),
- * and of the needless open writes only DEL on an absent key is skipped.
+ * and needless open writes are skipped under stricter conditions (below).
  */
 import type { TimedModel } from './expiry';
 import { Memo } from './memo';
@@ -157,15 +157,42 @@ export function search(ops: SearchOp[], limits: SearchLimits, model: RegisterMod
   //  - a "spent" open INCR likewise: one whose result, and every value the
   //    other open INCRs can reach from it, nobody reads.
   // The integer cases follow chains of +1: with an increment other than 1 on
-  // the key they are not used. On a key with TTLs (timed) only the first
-  // rule is: a value can be seen there without being read (PEXPIRE, PTTL),
-  // and a TTL's expiry can make a kept write matter.
+  // the key they are not used.
+  // On a key with TTLs (timed) a present key can also be seen whatever its
+  // value: by DEL answering 1, PEXPIRE answering 1, PTTL -1 or n ("presence"
+  // operations). Take a continuation that starts with a spent open write X
+  // at state (u, w): value u (0: absent), pending TTL w (-1: none). While the
+  // key holds X's value (or what open INCRs make from it: the "stretch"),
+  // the operations placed are writes (SET, DEL…, which accept any state and
+  // end the stretch alike), open ones (which can be dropped), expiries, INCRs
+  // answering "not an integer" (the value rule above) and presence
+  // operations. Without X the key holds u instead, and:
+  //  - an open INCR keeps the pending TTL: on a present key presence
+  //    operations and expiries see the same as with it (same TTL, present
+  //    until the same expiry), so only the value rule applies;
+  //  - a SET without PX on a key present without a TTL: the same (no TTL on
+  //    either side; a TTL given in the stretch by an open PEXPIRE is given
+  //    without X too);
+  //  - on an absent key, a SET, SET … PX or INCR is spent only when no
+  //    presence operation can come in the stretch (u stays absent: open
+  //    operations that would make it present are dropped; X's own expiry
+  //    and any other one end the stretch absent on both sides);
+  //  - a SET on a key with a pending TTL only when no presence operation can
+  //    come in the stretch and no "not an integer" INCR is left: w's expiry
+  //    may delete u meanwhile, which then nothing can tell.
+  // A presence operation can come in the stretch only if it is called before
+  // the first return in the list of an operation other than an expiry: the
+  // only completed operations placed in the stretch before it are expiries
+  // (the others are writes, which end it, or reads that fail on X's value).
+  // A SET … PX on a present key is never skipped: its own expiry ends the
+  // stretch absent, while u would stay.
   const unitIncrs = ops.every((o) => (o.kind !== Kind.IncrOk && o.kind !== Kind.IncrOpen && o.kind !== Kind.IncrOverflow) || (o.by ?? 1) === 1);
   let maxArg = 0;
   for (const o of ops) maxArg = Math.max(maxArg, o.arg);
   const readsLeft = new Int32Array(maxArg + 1); // per value: unplaced completed operations that read exactly it
   let notIntLeft = 0; // unplaced completed INCRs that answered "not an integer"
   let openIncrLeft = 0; // unplaced open INCRs
+  const presence = Uint8Array.from(ops, (o) => (o.ret !== Infinity && ((o.kind === Kind.Del && o.arg === 1) || o.kind === Kind.Pexpire || o.kind === Kind.LiveNoTtl || o.kind === Kind.LiveTtl) ? 1 : 0));
   const account = (op: number, d: number): void => {
     const o = ops[op];
     if (o.ret === Infinity) {
@@ -189,19 +216,36 @@ export function search(ops: SearchOp[], limits: SearchLimits, model: RegisterMod
       if (s < 0) return true; // INCR fails from here on: the chain ends
     }
   };
+  /** Timed: whether a presence operation is called before the first return in the list that is not an expiry's. */
+  const presenceNear = (): boolean => {
+    for (let e = next[0]; e !== NIL; e = next[e]) {
+      const op = entryOp[e];
+      if (!isCall[e]) {
+        if (ops[op].kind !== Kind.Expire) return false;
+      } else if (presence[op]) return true;
+    }
+    return false;
+  };
   const needless = (op: number): boolean => {
     const o = ops[op];
     if (o.ret !== Infinity) return false;
     if (o.kind === Kind.Del) return state === 0;
-    if (timed) return false;
-    if (state === 0 && del1Next[depth] !== 0) return false;
-    if (o.kind === Kind.Set) {
+    if (timed) {
+      // See above: which spent writes a key with TTLs can do without.
+      const present = timed.value(state) !== 0;
+      const ttl = timed.owner(state) >= 0;
+      if (o.kind === Kind.SetTtl && present) return false;
+      if (o.kind === Kind.Set && ttl && notIntLeft > 0) return false;
+      if ((!present || (o.kind === Kind.Set && ttl)) && presenceNear()) return false;
+    } else if (state === 0 && del1Next[depth] !== 0) return false;
+    const value = timed ? timed.value(state) : state;
+    if (o.kind === Kind.Set || o.kind === Kind.SetTtl) {
       if (model.isInteger(o.arg)) return unitIncrs && unreadChain(o.arg, openIncrLeft);
-      return unread(o.arg) && (notIntLeft === 0 || model.notInteger(state));
+      return unread(o.arg) && (notIntLeft === 0 || model.notInteger(value));
     }
     if (o.kind === Kind.IncrOpen) {
       if (!unitIncrs) return false;
-      const next = model.successor(state);
+      const next = model.successor(value);
       return next >= 0 && unreadChain(next, openIncrLeft - 1);
     }
     return false;
