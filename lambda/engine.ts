@@ -45,7 +45,7 @@ export function execute(doc: Document, sessions: Buffer[][][], opts: EngineOptio
   const replies: WireReply[][] = [];
   let used = 0;
   for (const [i, commands] of sessions.entries()) {
-    const ctx: CommandContext = { db: new Keyspace(doc, touched, opts.dbs?.[i] ?? 0, opts.now), now: opts.now };
+    const ctx = contextFor(new Keyspace(doc, touched, opts.dbs?.[i] ?? 0, opts.now));
     const out: WireReply[] = [];
     replies.push(out);
     for (const argv of commands) {
@@ -60,6 +60,12 @@ export function execute(doc: Document, sessions: Buffer[][][], opts: EngineOptio
     }
   }
   return { replies, complete: true, touched };
+}
+
+/** A command context on `db`, whose `exec` runs nested commands in the same context. */
+export function contextFor(db: Keyspace): CommandContext {
+  const ctx: CommandContext = { db, now: db.now, exec: (argv) => executeOne(ctx, argv) };
+  return ctx;
 }
 
 /**

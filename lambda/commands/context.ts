@@ -3,6 +3,7 @@
  * at the batch's clock, and a record of what the batch touched. Commands do
  * no I/O; the handler owns the store.
  */
+import type { WireReply } from '../contract';
 import type { Document, Entry } from '../document';
 import { CommandError, WRONG_TYPE } from '../errors';
 
@@ -170,4 +171,10 @@ export interface CommandContext {
    * time never runs backwards in the document's history.
    */
   readonly now: number;
+  /**
+   * Runs another command in this context, as the engine runs any command:
+   * an unknown name or a wrong arity is an error reply, and a command that
+   * fails is undone. EXEC's queued commands and a script's redis.call use it.
+   */
+  readonly exec: (argv: Buffer[]) => WireReply;
 }

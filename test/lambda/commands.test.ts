@@ -5,12 +5,12 @@
 import fc from 'fast-check';
 import type { WireReply } from '../../lambda/contract';
 import { Document } from '../../lambda/document';
-import { execute, executeOne, OOM_REPLY, replySize } from '../../lambda/engine';
+import { contextFor, execute, executeOne, OOM_REPLY, replySize } from '../../lambda/engine';
 import { COMMANDS } from '../../lambda/commands';
 import { Keyspace, Touched, type CommandContext } from '../../lambda/commands/context';
 import { argv, b, bulk, err, int, NIL, OK, docWith } from './util';
 
-const ctxOf = (doc: Document, now = 0): CommandContext => ({ db: new Keyspace(doc, new Touched(), 0, now), now });
+const ctxOf = (doc: Document, now = 0): CommandContext => contextFor(new Keyspace(doc, new Touched(), 0, now));
 const run = (doc: Document, ...words: (string | Buffer)[]) => executeOne(ctxOf(doc), argv(...words));
 
 

@@ -4,7 +4,7 @@
  * injected clock, binary safety.
  */
 import { Document } from '../../lambda/document';
-import { executeOne } from '../../lambda/engine';
+import { contextFor, executeOne } from '../../lambda/engine';
 import { Keyspace, Touched } from '../../lambda/commands/context';
 import type { WireReply } from '../../lambda/contract';
 import { argv, b, bulk, err, int, NIL, OK, docWith, runAt } from './util';
@@ -92,7 +92,7 @@ describe('SETRANGE', () => {
   it('an empty value writes nothing: 0 for a missing key (not created, whatever the offset), the length of an existing one', () => {
     const doc = docWith({ s: 'abc' });
     const touched = new Touched();
-    const ctx = { db: new Keyspace(doc, touched, 0, NOW), now: NOW };
+    const ctx = contextFor(new Keyspace(doc, touched, 0, NOW));
     expect(executeOne(ctx, argv('SETRANGE', 'n', '3', ''))).toEqual(int(0));
     expect(executeOne(ctx, argv('SETRANGE', 'n', '536870912', ''))).toEqual(int(0));
     expect(executeOne(ctx, argv('SETRANGE', 's', '1000', ''))).toEqual(int(3));

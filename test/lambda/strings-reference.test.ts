@@ -10,7 +10,7 @@
  */
 import type { WireReply } from '../../lambda/contract';
 import { Document } from '../../lambda/document';
-import { executeOne } from '../../lambda/engine';
+import { contextFor, executeOne } from '../../lambda/engine';
 import { Keyspace, Touched } from '../../lambda/commands/context';
 import { prng } from '../support/prng';
 import { startRedisServer, type ReferenceRedis } from '../support/redis-server';
@@ -72,7 +72,7 @@ async function both(commands: string[][]): Promise<{ mine: unknown[]; reference:
   const reference: unknown[] = [];
   for (const c of commands) {
     const now = Date.now();
-    mine.push([c.join(' '), ours(executeOne({ db: new Keyspace(doc, new Touched(), 0, now), now }, c.map((w) => Buffer.from(w, 'latin1'))))]);
+    mine.push([c.join(' '), ours(executeOne(contextFor(new Keyspace(doc, new Touched(), 0, now)), c.map((w) => Buffer.from(w, 'latin1'))))]);
     reference.push([c.join(' '), theirs(await client.call(...c.map((w) => Buffer.from(w, 'latin1'))))]);
   }
   return { mine, reference };

@@ -1,5 +1,5 @@
 /** Shared helpers for the lambda/ unit tests: byte-string generators, batch builders, reply readers. */
-import { executeOne } from '../../lambda/engine';
+import { contextFor, executeOne } from '../../lambda/engine';
 import { Keyspace, Touched } from '../../lambda/commands/context';
 import fc from 'fast-check';
 import { CONTRACT_VERSION, encodeArg, type BatchRequest, type BatchResponse, type WireReply } from '../../lambda/contract';
@@ -74,4 +74,4 @@ export function docWith(entries: Record<string, string> = {}): Document {
 }
 
 /** One command on `doc` at batch clock `now`, in database 0, as the engine runs it. */
-export const runAt = (doc: Document, now: number, ...words: (string | Buffer)[]): WireReply => executeOne({ db: new Keyspace(doc, new Touched(), 0, now), now }, argv(...words));
+export const runAt = (doc: Document, now: number, ...words: (string | Buffer)[]): WireReply => executeOne(contextFor(new Keyspace(doc, new Touched(), 0, now)), argv(...words));
