@@ -42,6 +42,8 @@ export interface ListAppendResult {
   /** Transactions in the history, and those the graph holds (ok, or unknown but seen). */
   txns: number;
   txnsChecked: number;
+  /** Their ids. */
+  checkedIds: number[];
   /** Micro-operations of the transactions checked (reads and appends). */
   opsChecked: number;
   keys: number;
@@ -97,6 +99,7 @@ export function checkListAppend(history: AppendTxn[], opts: ListAppendOptions = 
     valid: anomalies.length === 0,
     txns: history.length,
     txnsChecked: inGraph.length,
+    checkedIds: inGraph.map((t) => t.id),
     opsChecked: inGraph.reduce((n, t) => n + t.ops.length, 0),
     keys: new Set([...writers.keys(), ...reads.keys()]).size,
     edges: g.edges,
@@ -109,19 +112,26 @@ function keyOrder(key: string, rs: Read[], writers: Map<string, AppendTxn>, anom
   let longest = rs[0];
   for (const r of rs) if (r.tokens.length > longest.tokens.length) longest = r;
   const order = longest.tokens;
+  // A read that is a prefix of the longest holds no token the longest does
+  // not: only the longest and the incompatible reads need a closer look.
+  const inspect = [longest];
   for (const r of rs) {
-    const bad = r.tokens.findIndex((tok, i) => tok !== order[i]);
-    if (bad >= 0) {
-      anomalies.push({
-        kind: 'incompatible-order',
-        key,
-        txns: [r.txn.id, longest.txn.id],
-        message: `${key}: T${r.txn.id} read [${r.tokens.join(' ')}], not a prefix of T${longest.txn.id}'s [${order.join(' ')}] (differs at element ${bad})`,
-      });
-    }
-    const dup = r.tokens.find((tok, i) => r.tokens.indexOf(tok) !== i);
+    let bad = -1;
+    for (let i = 0; i < r.tokens.length && bad < 0; i++) if (r.tokens[i] !== order[i]) bad = i;
+    if (bad < 0) continue;
+    inspect.push(r);
+    anomalies.push({
+      kind: 'incompatible-order',
+      key,
+      txns: [r.txn.id, longest.txn.id],
+      message: `${key}: T${r.txn.id} read [${r.tokens.join(' ')}], not a prefix of T${longest.txn.id}'s [${order.join(' ')}] (differs at element ${bad})`,
+    });
+  }
+  for (const r of inspect) {
+    const distinct = new Set(r.tokens);
+    const dup = distinct.size === r.tokens.length ? undefined : r.tokens.find((tok, i) => r.tokens.indexOf(tok) !== i);
     if (dup !== undefined) anomalies.push({ kind: 'duplicate', key, txns: [r.txn.id], message: `${key}: T${r.txn.id} read ${dup} twice: an append applied twice` });
-    for (const tok of new Set(r.tokens)) {
+    for (const tok of distinct) {
       const w = writers.get(tok);
       if (!w) anomalies.push({ kind: 'garbage', key, txns: [r.txn.id], message: `${key}: T${r.txn.id} read ${JSON.stringify(tok)}, which no transaction appended to ${key}` });
       else if (w.outcome === 'aborted') anomalies.push({ kind: 'aborted-read', key, txns: [r.txn.id, w.id], message: `${key}: T${r.txn.id} read ${tok} of T${w.id}, which aborted (${w.error ?? 'no reason'}) (G1a)` });
@@ -165,11 +175,17 @@ function checkAppends(history: AppendTxn[], orders: Map<string, string[]>, reads
     }
     return l[i];
   };
+  const positions = new Map<string, Map<string, number>>();
+  const position = (key: string, token: string): number => {
+    let m = positions.get(key);
+    if (!m) positions.set(key, (m = new Map((orders.get(key) ?? []).map((tok, i) => [tok, i]))));
+    return m.get(token) ?? -1;
+  };
   for (const t of history) {
     if (t.outcome !== 'ok') continue;
     for (const o of t.ops) {
       if (o.f !== 'append') continue;
-      const i = (orders.get(o.key) ?? []).indexOf(o.token);
+      const i = position(o.key, o.token);
       if (i >= 0) {
         if (o.length !== undefined && o.length !== lengthAt(o.key, i)) {
           anomalies.push({ kind: 'bad-append-reply', key: o.key, txns: [t.id], message: `${o.key}: T${t.id}'s APPEND of ${o.token} answered length ${o.length}, but its place in the order gives ${lengthAt(o.key, i)}` });

@@ -29,7 +29,9 @@ export interface ClusterOptions {
   proxies: number;
   seed: number;
   /** The emulator's fault spec (proxy_kill excluded). */
-  emulatorFaults: Pick<FaultConfig, 'rates' | 'ignorePreconditions' | 'unsafeLocalExpiry'>;
+  emulatorFaults: Pick<FaultConfig, 'rates' | 'ignorePreconditions' | 'unsafeLocalExpiry' | 'unsafeIgnoreWatch'>;
+  /** The broken mode split-transactions: every proxy gets --unsafe-split-transactions. */
+  splitTransactions?: boolean;
   /** Run proxy 0 as a child process that can be killed. */
   killable: boolean;
   s3: 'emulator' | 'rgw';
@@ -65,6 +67,9 @@ export interface Cluster {
 function proxyArgs(emu: Emulator, password?: string, exactlyOnce = true): string[] {
   return ['--function', emu.functionName, ...(password ? ['--requirepass', password] : []), ...(exactlyOnce ? [] : ['--ambiguous-retries', '0'])];
 }
+
+/** The broken mode's flag (a test-only proxy option). */
+const SPLIT_FLAG = ['--unsafe-split-transactions'];
 
 /** A Ceph RGW: the one jest's global setup booted (VALTHREE_TEST_RGW_*), else a private one. */
 async function openRgw(log: (l: string) => void): Promise<{ s3: FunctionS3; stop(): Promise<void> }> {
@@ -141,10 +146,10 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
           ...(o.emulatorFaults.ignorePreconditions ? { VALTHREE_UNSAFE_STORAGE: '1' } : {}),
         }
       : lambdaEnv(emu);
-    const args = (): string[] =>
-      inProcess
-        ? ['--bucket', s3.bucket, '--key', o.documentKey, ...(o.password ? ['--requirepass', o.password] : [])]
-        : proxyArgs(emu, o.password, o.exactlyOnce);
+    const args = (): string[] => [
+      ...(inProcess ? ['--bucket', s3.bucket, '--key', o.documentKey, ...(o.password ? ['--requirepass', o.password] : [])] : proxyArgs(emu, o.password, o.exactlyOnce)),
+      ...(o.splitTransactions ? SPLIT_FLAG : []),
+    ];
     const addresses: Address[] = [];
     let child: KillableProxy | undefined;
     // A child outlives a parent that exits or is interrupted without

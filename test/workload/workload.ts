@@ -27,26 +27,16 @@ import { prng } from '../support/faults';
 import { remoteCluster, startCluster, type Address, type Cluster } from './cluster';
 import { WorkloadClient, connectOnce, outputOf, type ClientContext } from './client';
 import { FaultTrace } from './fault-trace';
+import { clientSeed, killLoop, killTimes } from './run-support';
+import { driveTxn } from './txn-drive';
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../../lambda/handler';
 import { PROXY_KILL, checkerSkewMs, parseFaults, validate, type FaultClass, type WorkloadOptions } from './options';
 import { distinctKeys, kindsOf, lastLine, summaryLines, tally, type Linearizable, type WorkloadSummary } from './summary';
 import { encodeCommand } from '../support/resp-client';
 
 export { DEFAULTS, type WorkloadOptions } from './options';
+export { killTimes } from './run-support';
 export type { WorkloadSummary } from './summary';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Independent streams per client from one seed. */
-function clientSeed(seed: number, client: number): number {
-  return (seed ^ Math.imul(client + 1, 0x9e3779b1)) >>> 0;
-}
-
-/** When the process fault fires: evenly inside the run, one kill per ~20 s (at least one). */
-export function killTimes(seconds: number): number[] {
-  const n = Math.max(1, Math.floor(seconds / 20));
-  return Array.from({ length: n }, (_, i) => ((i + 1) * seconds * 1000) / (n + 1));
-}
 
 export async function runWorkload(opts: WorkloadOptions): Promise<WorkloadSummary> {
   validate(opts);
@@ -59,6 +49,7 @@ export async function runWorkload(opts: WorkloadOptions): Promise<WorkloadSummar
         proxies: opts.proxies,
         seed: opts.seed,
         emulatorFaults: faults.emulator,
+        splitTransactions: faults.splitTransactions,
         killable: faults.proxyKill,
         s3: opts.s3,
         documentKey: opts.s3 === 'rgw' ? `workload-${runId}/db.json` : 'db.json',
@@ -70,7 +61,7 @@ export async function runWorkload(opts: WorkloadOptions): Promise<WorkloadSummar
         log,
       });
   try {
-    return await drive(opts, cluster, runId, log);
+    return opts.workload === 'register' ? await drive(opts, cluster, runId, log) : await driveTxn(opts, cluster, runId, log);
   } finally {
     await cluster.close();
   }
@@ -224,19 +215,6 @@ async function drive(opts: WorkloadOptions, cluster: Cluster, runId: string, log
   summary.lastLine = lastLine(summary);
   for (const l of summaryLines(summary)) log(l);
   return summary;
-}
-
-/** SIGKILL proxy 0 at the given offsets and start it again; counts as the proxy_kill fault. */
-async function killLoop(cluster: Cluster, trace: FaultTrace, at: number[], t0: number, stopped: () => boolean, log: (l: string) => void): Promise<void> {
-  for (const ms of at) {
-    const wait = t0 + ms - performance.now();
-    if (wait > 0) await sleep(wait);
-    if (stopped()) return;
-    trace.add(PROXY_KILL);
-    const k0 = performance.now();
-    await cluster.killAndRestart();
-    log(`proxy_kill: proxy 0 killed at t=${(ms / 1000).toFixed(1)}s (SIGKILL) and listening again after ${((performance.now() - k0) / 1000).toFixed(1)} s`);
-  }
 }
 
 /**
