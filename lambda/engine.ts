@@ -14,6 +14,7 @@ import { arityError } from './specs';
 import { COMMANDS } from './commands';
 import { Args } from './commands/args';
 import { Keyspace, Touched, type CommandContext } from './commands/context';
+import { DEFAULT_SCRIPT_TIMEOUT_MS } from './scripting';
 
 export const OOM_REPLY: WireReply = { t: 'error', v: OOM };
 
@@ -24,6 +25,8 @@ export interface EngineOptions {
   dbs?: readonly number[];
   /** Bytes of replies the response may carry (default: unlimited). */
   replyBudget?: number;
+  /** Time every script of this batch attempt may run, together (default DEFAULT_SCRIPT_TIMEOUT_MS). */
+  scriptTimeoutMs?: number;
 }
 
 export interface EngineResult {
@@ -44,8 +47,9 @@ export function execute(doc: Document, sessions: Buffer[][][], opts: EngineOptio
   const budget = opts.replyBudget ?? Infinity;
   const replies: WireReply[][] = [];
   let used = 0;
+  const scriptDeadline = performance.now() + (opts.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS);
   for (const [i, commands] of sessions.entries()) {
-    const ctx = contextFor(new Keyspace(doc, touched, opts.dbs?.[i] ?? 0, opts.now));
+    const ctx = contextFor(new Keyspace(doc, touched, opts.dbs?.[i] ?? 0, opts.now), scriptDeadline);
     const out: WireReply[] = [];
     replies.push(out);
     for (const argv of commands) {
@@ -63,8 +67,8 @@ export function execute(doc: Document, sessions: Buffer[][][], opts: EngineOptio
 }
 
 /** A command context on `db`, whose `exec` runs nested commands in the same context. */
-export function contextFor(db: Keyspace): CommandContext {
-  const ctx: CommandContext = { db, now: db.now, exec: (argv) => executeOne(ctx, argv) };
+export function contextFor(db: Keyspace, scriptDeadline?: number): CommandContext {
+  const ctx: CommandContext = { db, now: db.now, exec: (argv) => executeOne(ctx, argv), scriptDeadline };
   return ctx;
 }
 

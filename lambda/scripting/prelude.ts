@@ -47,9 +47,17 @@ string.rep = function(s, n, sep)
 end
 string.dump = nil
 local rawtonumber = tonumber
+-- 5.1 reads numbers with strtod, which also takes inf, infinity and nan.
+local special = {inf = 1/0, infinity = 1/0, nan = 0/0}
 tonumber = function(...)
   local n = rawtonumber(...)
   if n then return n + 0.0 end
+  local s, base = ...
+  if type(s) == 'string' and base == nil then
+    local sign, word = string.match(string.lower(s), '^%s*([-+]?)(%a+)%s*$')
+    local v = word and special[word]
+    if v then return sign == '-' and -v or v end
+  end
   return n
 end
 string.format = function(fmt, ...)

@@ -23,6 +23,8 @@ export { sha1hex } from './state';
 
 /** Lua instructions between two checks of the clock and the heap (~µs apart). */
 export const HOOK_EVERY = 1000;
+/** Default time the scripts of one batch attempt may run (--script-timeout-ms). */
+export const DEFAULT_SCRIPT_TIMEOUT_MS = 1000;
 /** Default cap on a script's heap growth. */
 export const DEFAULT_MEMORY_LIMIT = 64 * 1024 * 1024;
 
