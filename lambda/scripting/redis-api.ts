@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { WireReply } from '../contract';
-import { arityError, lookupSpec } from '../specs';
+import { arityError, lookupSpec, subcommandOf } from '../specs';
 import { pushReply, formatG, type RespMode } from './convert';
 import { lua, lauxlib, type LuaState, type LuaString } from './lua';
 
@@ -58,8 +58,10 @@ export function callError(argv: Buffer[], readOnly: boolean): string | null {
   const spec = lookupSpec(argv[0]);
   if (!spec) return 'Unknown Redis command called from script';
   if (arityError(spec, argv)) return 'Wrong number of args calling Redis command from script';
-  if (spec.flags.includes('noscript')) return 'This Redis command is not allowed from script';
-  if (readOnly && spec.flags.includes('write')) return 'Write commands are not allowed from read-only scripts.';
+  // A container's flags are its subcommand's (CLIENT ID is noscript, CLIENT is not).
+  const flags = (spec.subcommands && argv.length > 1 ? subcommandOf(spec, argv[1]) : undefined)?.flags ?? spec.flags;
+  if (flags.includes('noscript')) return 'This Redis command is not allowed from script';
+  if (readOnly && flags.includes('write')) return 'Write commands are not allowed from read-only scripts.';
   return null;
 }
 

@@ -75,7 +75,8 @@ export function compile(rt: LuaRuntime, sha: string, body: Buffer): string | nul
   if (lauxlib.luaL_loadbufferx(L, src, src.length, '@user_script', 't') !== lua.LUA_OK) {
     const msg = Buffer.from(lua.lua_tolstring(L, -1) ?? []).toString('latin1');
     lua.lua_pop(L, 1);
-    return `ERR Error compiling script (new function): ${msg}`;
+    // Lua 5.1 quotes the end of input as a token ('<eof>'); 5.3 does not.
+    return `ERR Error compiling script (new function): ${msg.replace(/near <eof>$/, "near '<eof>'")}`;
   }
   lua.lua_rawgetp(L, lua.LUA_REGISTRYINDEX, ENV);
   lua.lua_setupvalue(L, -2, 1);
