@@ -174,13 +174,13 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       unhook();
       if (child) await stopChild(child.child, child.exited);
     });
-    // In-process handlers get the fault injector's clocks (clock_skew) and
-    // broken-expiry, one clock per proxy (instance i): what `npm start`
+    // In-process handlers get the fault injector's clocks (clock_skew),
+    // broken-expiry and broken-watch, one clock per proxy (instance i): what `npm start`
     // builds, with HandlerOptions.now added. The killable proxy is a child
     // process running the bundle, which has no such hook: its clock is real.
     const executorFor = (i: number): InProcessExecutor => {
       const { store, options, checkStorage } = openStorage(storageSettings(parseArgs(['--port', '0', ...args()], env), env));
-      return new InProcessExecutor(store, { ...options, now: (o.handlerClock ?? ((n: number) => emu.faults.clock(n)))(i), unsafeLocalExpiry: emu.faults.unsafeLocalExpiry }, checkStorage);
+      return new InProcessExecutor(store, { ...options, now: (o.handlerClock ?? ((n: number) => emu.faults.clock(n)))(i), unsafeLocalExpiry: emu.faults.unsafeLocalExpiry, unsafeIgnoreWatch: emu.faults.unsafeIgnoreWatch }, checkStorage);
     };
     for (let i = 0; i < o.proxies; i++) {
       if (i === 0 && o.killable) {
