@@ -70,6 +70,12 @@ export class TxnRecorder<T extends { id: number; call: number; ret?: number }> {
 }
 
 export function describeTxn(t: AppendTxn): string {
-  const ops = t.ops.map((o) => (o.f === 'append' ? `append ${o.key} ${o.token}` : `read ${o.key} ${o.value === undefined ? '?' : JSON.stringify(o.value)}`));
+  const ops = t.ops.map((o) => (o.f === 'append' ? `append ${o.key} ${o.token}` : `read ${o.key} ${o.value === undefined ? '?' : shortList(o.value)}`));
   return `T${t.id} (client ${t.client}, ${t.via}, ${t.outcome}${t.error ? `: ${t.error}` : ''}, ${t.call.toFixed(1)}–${t.ret?.toFixed(1) ?? '…'} ms) [${ops.join('; ')}]`;
+}
+
+/** A list read, its last few tokens only (the rest is in history.json). */
+function shortList(value: string | null): string {
+  const toks = tokensOf(value);
+  return toks.length <= 4 ? `[${toks.join(' ')}]` : `[… ${toks.slice(-3).join(' ')}] (${toks.length} tokens)`;
 }

@@ -151,7 +151,7 @@ export class BankClient extends PipelineClient {
     if (intOf(r[0]) === 0) {
       t.outcome = 'refused';
       this.endOps(hs.slice(0, 2), sent, gets, 'ok');
-      return this.endOps(hs.slice(2), sent, [], 'aborted', 'refused: overdraft');
+      return this.endOps(hs.slice(2), sent, [], 'aborted', 'REFUSED: overdraft');
     }
     if (intOf(r[0]) !== 1) t.error = `unexpected reply ${JSON.stringify(r.map(stringOf))}`;
     this.endOps(hs, sent, [...gets, ...r.slice(3)], 'ok');

@@ -146,10 +146,14 @@ export function summaryLines(s: WorkloadSummary): string[] {
     lines.push(`emulator: invocations=${e.invocations} throttles=${e.throttles} functionErrors=${e.functionErrors}${s3}`);
   }
   lines.push(`final reads (faults off, fresh connections): ${s.finalReads.keys} keys, ${s.finalReads.answered} answered, ${s.finalReads.withValue} hold a value`);
-  lines.push(
-    `check: ${s.opsChecked} operations checked (${s.opsDropped} dropped: not applied, or unanswered GETs) over ${s.keys} keys in ${s.checkMs.toFixed(0)} ms; ` +
-      `violations: ${s.violations} keys${s.unknownKeys ? `, undecided: ${s.unknownKeys} keys` : ''}`,
-  );
+  if (s.workload === 'list-append') {
+    lines.push(`check: ${s.opsChecked} reads and appends checked over ${s.keys} keys in ${s.checkMs.toFixed(0)} ms; anomalies: ${s.violations}`);
+  } else {
+    lines.push(
+      `check: ${s.opsChecked} operations checked (${s.opsDropped} dropped: not applied, or unanswered GETs) over ${s.keys} keys in ${s.checkMs.toFixed(0)} ms; ` +
+        `violations: ${s.violations} keys${s.unknownKeys ? `, undecided: ${s.unknownKeys} keys` : ''}`,
+    );
+  }
   lines.push(`success ratio: ${pct(s.successRatio)} (ok ${s.ok} of ${s.ops})`);
   if (s.reportPath) lines.push(`report: ${s.reportPath}`);
   if (s.historyPath) lines.push(`history: ${s.historyPath}`);

@@ -29,7 +29,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 export function outcomeOf(sent: Sent, last: number): { outcome: 'ok' | 'aborted' | 'unknown'; reply?: Resp; error?: string } {
   if ('failure' in sent) return { outcome: sent.written ? 'unknown' : 'aborted', error: sent.failure };
   const r = sent.replies[last];
-  if (r.t === 'null') return { outcome: 'aborted', error: 'EXEC answered null (a watched key changed)' };
+  if (r.t === 'null') return { outcome: 'aborted', error: 'WATCH-ABORT: EXEC answered null (a watched key changed)' };
   if (r.t === 'error') {
     // EXECABORT: a command was refused while queuing, nothing ran.
     const applied = /^EXECABORT\b/.test(r.v) ? 'no' : classifyError(r.v);
