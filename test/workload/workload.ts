@@ -29,6 +29,7 @@ import { WorkloadClient, connectOnce, outputOf, type ClientContext } from './cli
 import { FaultTrace } from './fault-trace';
 import { clientSeed, killLoop, killTimes } from './run-support';
 import { driveTxn } from './txn-drive';
+import { recheckTxn, type SavedTxnRun } from './txn-recheck';
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../../lambda/handler';
 import { PROXY_KILL, checkerSkewMs, parseFaults, validate, type FaultClass, type WorkloadOptions } from './options';
 import { distinctKeys, kindsOf, lastLine, summaryLines, tally, type Linearizable, type WorkloadSummary } from './summary';
@@ -268,7 +269,8 @@ async function readFinal(
  * verdict (and report, next to the file) for the same recorded history.
  */
 export function recheck(file: string, log: (l: string) => void = (l) => process.stdout.write(`${l}\n`)): Pick<WorkloadSummary, 'linearizable' | 'lastLine'> {
-  const saved = JSON.parse(readFileSync(file, 'utf8')) as { seed: number; history: History; clockSkewMs?: number };
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as { seed: number; history: History; clockSkewMs?: number; workload?: string };
+  if (saved.workload === 'bank' || saved.workload === 'list-append') return recheckTxn(saved as unknown as SavedTxnRun, file, log);
   const result = check(saved.history, { timeoutMs: 600_000, clockSkewMs: saved.clockSkewMs ?? 0 });
   // Counts cover every operation in the file, the final reads included.
   const t = tally(saved.history);
