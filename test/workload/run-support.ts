@@ -22,8 +22,8 @@ export function killTimes(seconds: number): number[] {
 /** SIGKILL proxy 0 at the given offsets and start it again; counts as the proxy_kill fault. */
 export async function killLoop(cluster: Cluster, trace: FaultTrace, at: number[], t0: number, stopped: () => boolean, log: (l: string) => void): Promise<void> {
   for (const ms of at) {
-    const wait = t0 + ms - performance.now();
-    if (wait > 0) await sleep(wait);
+    // In short steps: a run that ends early (an --ops budget) ends the loop too.
+    while (!stopped() && performance.now() < t0 + ms) await sleep(Math.min(100, t0 + ms - performance.now()));
     if (stopped()) return;
     trace.add(PROXY_KILL);
     const k0 = performance.now();
