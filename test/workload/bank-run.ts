@@ -88,7 +88,7 @@ function verdict(env: RunEnv, recorder: HistoryRecorder, h: Parameters<typeof ch
     txns: {
       total: txns.length,
       outcomes: countBy(txns, (x) => x.outcome),
-      byVia: countBy(txns, (x) => x.via),
+      byVia: { ...countBy(h.transfers.slice(0, workload.transfers), (x) => x.via), ...countBy(h.audits.slice(0, workload.audits), (x) => `audit-${x.via}`) },
       checked: checkedTxns.length + (h.audits.length - workload.audits),
       anomalies,
       examples: [...bank.anomalies.slice(0, 4).map((a) => a.message), ...perKey.violations.slice(0, 2).map((v) => `key ${v.key} is not linearizable (see the report)`)],

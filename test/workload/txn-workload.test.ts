@@ -70,7 +70,7 @@ describe('on the emulator, 3 proxies', () => {
       expect(verdict(r)).toBe(`true\n${r.lines.join('\n')}`);
       const t = r.s.txns;
       // Every way of moving money and of auditing ran, and EXEC's null was retried.
-      for (const via of ['cas-set', 'cas-incr', 'eval', 'mget', 'gets']) expect(t?.byVia[via]).toBeGreaterThan(0);
+      for (const via of ['cas-set', 'cas-incr', 'eval', 'audit-mget', 'audit-gets', 'audit-eval']) expect(t?.byVia[via]).toBeGreaterThan(0);
       expect(t?.outcomes.ok).toBeGreaterThan(0);
       expect(t?.outcomes.aborted).toBeGreaterThan(0);
       expect(r.s.faults[PROXY_KILL]?.injected).toBe(1);
