@@ -197,6 +197,8 @@ Options:
   --help               this text
 
 Last line: ops=<n> ok=<n> failed=<n> pending=<n> keys=<n> linearizable=true|false|unknown seed=<s>
+(bank: ops are the commands recorded per key; list-append: transactions, failed = aborted, pending =
+unknown outcome; for both, linearizable=false on any anomaly the transaction checks find)
 Exit status: 0 linearizable, 1 not linearizable, 3 unknown (checker budget), 2 usage or setup error.
 `;
 
