@@ -138,7 +138,7 @@ describe.each(TARGETS)('redlock on %s', (_name, start) => {
     const rounds = 3;
     const conns = connectMany(target, workers);
     try {
-      const locks = conns.map((c) => new Redlock([c], { retryCount: -1, retryDelay: 20, retryJitter: 10 }));
+      const locks = conns.map((c) => new Redlock([c], { retryCount: 500, retryDelay: 20, retryJitter: 10 }));
       const [resource, counter] = [uniqueKey('lock'), uniqueKey('counter')];
       await raw.set(counter, '0');
       await Promise.all(
