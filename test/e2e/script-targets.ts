@@ -1,10 +1,11 @@
 /**
  * Where the scripting-library tests run: redis-server 7.0.15 (the reference)
- * and valthree as it is deployed — two proxies in front of one db.json (the
- * Lambda executor over the emulator's S3), so every scenario also crosses
- * proxies. Each proxy keeps its own script cache, as each Redis server does:
- * a script loaded through one proxy is unknown (NOSCRIPT) on the other, and
- * the libraries must fall back to EVAL or SCRIPT LOAD.
+ * and valthree as it is deployed — two proxy processes, run as `npm start`
+ * runs them, in front of one db.json (the Lambda executor over the
+ * emulator's S3), so every scenario also crosses proxies. Each proxy keeps
+ * its own script cache, as each Redis server does: a script loaded through
+ * one proxy is unknown (NOSCRIPT) on the other, and the libraries must fall
+ * back to EVAL or SCRIPT LOAD.
  *
  * redis-server has one cache, so there the second endpoint is simply a second
  * connection to the same server: the libraries see the same keyspace either
@@ -12,7 +13,7 @@
  */
 import Redis from 'ioredis';
 import { startEmulator } from '../support/emulator';
-import { startProxy } from '../support/proxy-harness';
+import { spawnProxy, type ChildProxy } from '../support/proxy-harness';
 import { startRedisServer } from '../support/redis-server';
 import { lambdaEnv } from './backends';
 
@@ -29,15 +30,22 @@ async function redisServer(): Promise<ScriptTarget> {
   return { ports: [r.port, r.port], sharedScriptCache: true, close: () => r.stop() };
 }
 
+/** Stops a proxy process the way a deployment does (SIGTERM: drain, then exit). */
+async function stop(p: ChildProxy): Promise<void> {
+  p.child.kill('SIGTERM');
+  await p.exited;
+}
+
+/** Two proxy processes as `npm start` runs them (the built bundle on node), both invoking one function over one db.json. */
 async function valthree(): Promise<ScriptTarget> {
   const emu = await startEmulator();
   const args = ['--function', emu.functionName];
-  const [a, b] = await Promise.all([startProxy(args, { env: lambdaEnv(emu) }), startProxy(args, { env: lambdaEnv(emu) })]);
+  const [a, b] = await Promise.all([spawnProxy(args, lambdaEnv(emu)), spawnProxy(args, lambdaEnv(emu))]);
   return {
     ports: [a.port, b.port],
     sharedScriptCache: false,
     close: async () => {
-      await Promise.all([a.close(), b.close()]);
+      await Promise.all([stop(a), stop(b)]);
       await emu.close();
     },
   };
