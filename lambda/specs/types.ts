@@ -20,6 +20,7 @@ export type CommandFlag =
   | 'no_auth'
   | 'no_multi'
   | 'allow_busy'
+  | 'skip_slowlog'
   | 'movablekeys';
 
 /** Redis 7's key-spec flags (RW/RO/OW/RM and what the command does to the key). */
@@ -48,7 +49,7 @@ export interface KeySpec {
  */
 export type ReplyShape = 'status' | 'integer' | 'bulk' | 'array' | 'double' | 'map' | 'any';
 
-export type CommandGroup = 'string' | 'generic' | 'connection' | 'server';
+export type CommandGroup = 'string' | 'generic' | 'connection' | 'server' | 'transactions';
 
 export interface CommandSpec {
   /** Lower-case, as Redis reports it. */

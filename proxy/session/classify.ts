@@ -12,34 +12,10 @@ import { encodedSize } from '../batcher';
 import { LOCAL_COMMANDS, type LocalCommand, type LocalResult, type ServerInfo, type SessionState } from '../local';
 import { NOAUTH } from '../local/auth';
 import { error, type Reply } from '../resp/reply';
+import type { ClassifyLimits, LocalStep, Step } from './steps';
+import { execStep, inTransaction } from './transaction';
 
-/**
- * A request to answer here. Either `reply` is already known (an error decided
- * at classification) or `cmd` runs when the step is consumed, never before.
- */
-export interface LocalStep {
-  kind: 'local';
-  argv: Buffer[];
-  /** What metrics and logs see (never an unknown word: see classify). */
-  name: string;
-  cmd: LocalCommand | null;
-  reply: Reply | null;
-}
-
-export interface RemoteStep {
-  kind: 'remote';
-  argv: Buffer[];
-  name: string;
-  write: boolean;
-}
-
-export type Step = LocalStep | RemoteStep;
-
-/** The limits classification enforces, so that no request too big for one Lambda payload is ever submitted. */
-export interface ClassifyLimits {
-  maxValueBytes: number;
-  maxSubmitBytes: number;
-}
+export type { ClassifyLimits, LocalStep, RemoteStep, Step } from './steps';
 
 /** Commands outside the spec table are looked up only when a test added some (ServerOptions.extraLocalCommands). */
 const LOCAL_TABLE_SIZE = LOCAL_COMMANDS.size;
@@ -48,6 +24,12 @@ const answer = (argv: Buffer[], name: string, reply: Reply): LocalStep => ({ kin
 
 /** Decides what a request is, without running it. `local` is the table of commands answered here. */
 export function classify(argv: Buffer[], s: SessionState, local: ReadonlyMap<string, LocalCommand>, limits: ClassifyLimits): Step {
+  const step = classifyCommand(argv, s, local, limits);
+  if (s.tx) return inTransaction(step, s, limits);
+  return step.name === 'exec' && step.kind === 'local' && step.reply === null ? execStep(argv, s, limits) : step;
+}
+
+function classifyCommand(argv: Buffer[], s: SessionState, local: ReadonlyMap<string, LocalCommand>, limits: ClassifyLimits): Step {
   const spec: CommandSpec | undefined = lookupSpec(argv[0]) ?? (local.size > LOCAL_TABLE_SIZE ? local.get(argv[0].toString('latin1').toLowerCase())?.spec : undefined);
   // The label is what metrics and logs see: never an unknown word, which
   // may be anything (a password typed in the wrong place) and is unbounded.
@@ -57,7 +39,8 @@ export function classify(argv: Buffer[], s: SessionState, local: ReadonlyMap<str
   const badArity = arityError(spec, argv);
   if (badArity) return answer(argv, name, error(wrongArity(badArity)));
   const localCmd = local.get(name);
-  if (localCmd) return { kind: 'local', argv, name, cmd: localCmd, reply: null };
+  // EXEC is the proxy's, but not a plain local command: see transaction.ts.
+  if (localCmd || name === 'exec') return { kind: 'local', argv, name, cmd: localCmd ?? null, reply: null };
   for (const a of argv) {
     if (a.length > limits.maxValueBytes) {
       return answer(argv, name, error(`ERR value too large: ${a.length} bytes, the limit is ${limits.maxValueBytes} (one Lambda payload)`));
@@ -73,5 +56,6 @@ export function classify(argv: Buffer[], s: SessionState, local: ReadonlyMap<str
 
 /** Runs a classified local step: its reply, or a result that also asks to close (QUIT). */
 export function runLocal(step: LocalStep, s: SessionState, server: ServerInfo): Reply | LocalResult {
-  return step.reply ?? (step.cmd as LocalCommand).run(step.argv.slice(1), s, server);
+  if (step.reply) return step.reply;
+  return step.action ? step.action(server) : (step.cmd as LocalCommand).run(step.argv.slice(1), s, server);
 }
