@@ -117,17 +117,17 @@ describe.each(TARGETS)('rate-limiter-flexible (RateLimiterRedis, ioredis) on %s'
   test('block refuses every consume until it ends (MULTI SET EX PTTL); then a new window starts', async () => {
     const [a, b] = limiters({ points: 3, duration: 60 });
     expect((await a.consume('ip')).consumedPoints).toBe(1);
-    const blocked = await a.block('ip', 1);
+    const blocked = await a.block('ip', 2);
     const blockedAt = Date.now();
-    expect(blocked).toMatchObject({ msBeforeNext: 1000, consumedPoints: 4 });
+    expect(blocked).toMatchObject({ msBeforeNext: 2000, consumedPoints: 4 });
     const during = await outcome(b.consume('ip'));
     expect(during.passed).toBe(false);
     expect(during.res.consumedPoints).toBe(5);
     expect(during.res.msBeforeNext).toBeGreaterThan(0);
-    expect(during.res.msBeforeNext).toBeLessThanOrEqual(1000);
+    expect(during.res.msBeforeNext).toBeLessThanOrEqual(2000);
 
-    // The block's SET … EX 1 ran before block() resolved: one second later the key is surely gone.
-    await sleep(Math.max(0, blockedAt + 1100 - Date.now()));
+    // The block's SET … EX 2 ran before block() resolved: two seconds later the key is surely gone.
+    await sleep(Math.max(0, blockedAt + 2100 - Date.now()));
     expect(await b.get('ip')).toBeNull();
     expect(await b.consume('ip')).toMatchObject({ consumedPoints: 1, remainingPoints: 2, isFirstInDuration: true });
   });

@@ -115,12 +115,12 @@ describe.each(TARGETS)('redlock on %s', (_name, start) => {
   });
 
   test('using: the routine runs under the lock, kept alive by automatic extension past its first duration', async () => {
-    const [a, b] = [0, 1].map((i) => new Redlock([clients[i]], { retryCount: 0, automaticExtensionThreshold: 200 }));
+    const [a, b] = [0, 1].map((i) => new Redlock([clients[i]], { retryCount: 0, automaticExtensionThreshold: 400 }));
     const resource = uniqueKey('lock');
     const started = Date.now();
-    const result = await a.using([resource], 500, async (signal) => {
-      // Wait past the acquired 500 ms: the lock is still held only if an extension landed.
-      await sleep(Math.max(0, started + 900 - Date.now()));
+    const result = await a.using([resource], 1000, async (signal) => {
+      // Wait past the acquired 1000 ms: the lock is still held only if an extension landed.
+      await sleep(Math.max(0, started + 1400 - Date.now()));
       const value = await raw.get(resource);
       await expect(b.acquire([resource], 500)).rejects.toBeInstanceOf(ExecutionError);
       return { aborted: signal.aborted, value };
