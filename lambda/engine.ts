@@ -15,6 +15,7 @@ import { COMMANDS } from './commands';
 import { Args } from './commands/args';
 import { Keyspace, Touched, type CommandContext } from './commands/context';
 import { NULL_ARRAY, settleWatches, watchBroken } from './transaction';
+import { DEFAULT_SCRIPT_TIMEOUT_MS } from './scripting';
 
 export const OOM_REPLY: WireReply = { t: 'error', v: OOM };
 
@@ -27,6 +28,8 @@ export interface EngineOptions {
   replyBudget?: number;
   /** Test only (the broken mode broken-watch): EXEC never aborts for a watched key. */
   unsafeIgnoreWatch?: boolean;
+  /** Time every script of this batch attempt may run, together (default DEFAULT_SCRIPT_TIMEOUT_MS). */
+  scriptTimeoutMs?: number;
 }
 
 export interface EngineResult {
@@ -47,8 +50,9 @@ export function execute(doc: Document, sessions: Buffer[][][], opts: EngineOptio
   const budget = opts.replyBudget ?? Infinity;
   const replies: WireReply[][] = [];
   let used = 0;
+  const scriptDeadline = performance.now() + (opts.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS);
   for (const [i, commands] of sessions.entries()) {
-    const ctx = contextFor(new Keyspace(doc, touched, opts.dbs?.[i] ?? 0, opts.now));
+    const ctx = contextFor(new Keyspace(doc, touched, opts.dbs?.[i] ?? 0, opts.now), scriptDeadline);
     const out: WireReply[] = [];
     replies.push(out);
     for (const argv of commands) {
@@ -100,8 +104,8 @@ function undo({ db }: CommandContext, p: UndoPoint): void {
 }
 
 /** A command context on `db`, whose `exec` runs nested commands in the same context. */
-export function contextFor(db: Keyspace): CommandContext {
-  const ctx: CommandContext = { db, now: db.now, exec: (argv) => executeOne(ctx, argv) };
+export function contextFor(db: Keyspace, scriptDeadline?: number): CommandContext {
+  const ctx: CommandContext = { db, now: db.now, exec: (argv) => executeOne(ctx, argv), scriptDeadline };
   return ctx;
 }
 

@@ -214,4 +214,6 @@ export interface CommandContext {
    * fails is undone. EXEC's queued commands and a script's redis.call use it.
    */
   readonly exec: (argv: Buffer[]) => WireReply;
+  /** performance.now() past which a script is stopped: one budget per batch attempt, set by the engine. */
+  readonly scriptDeadline?: number;
 }

@@ -25,13 +25,14 @@ export function lookupSpec(name: Buffer | string): CommandSpec | undefined {
   return BY_SPELLING.get(n) ?? SPECS.get(n.toLowerCase());
 }
 
-const GROUP_CATEGORY: Record<CommandSpec['group'], string | null> = { string: '@string', generic: '@keyspace', connection: '@connection', server: null, transactions: '@transaction' };
+const GROUP_CATEGORY: Record<CommandSpec['group'], string | null> = { string: '@string', generic: '@keyspace', connection: '@connection', server: null, transactions: '@transaction', scripting: '@scripting' };
 
 /** ACL categories as COMMAND INFO prints them: derived from flags and group, plus the spec's own. */
 export function aclCategories(spec: CommandSpec): string[] {
   const out: string[] = [];
   if (spec.flags.includes('write')) out.push('@write');
-  if (spec.flags.includes('readonly')) out.push('@read');
+  // As Redis's setImplicitACLCategories: a read-only script command is not @read.
+  if (spec.flags.includes('readonly') && spec.group !== 'scripting') out.push('@read');
   if (spec.flags.includes('admin')) out.push('@admin', '@dangerous');
   // A container (CLIENT, CONFIG) has only its subcommands' categories.
   const group = (spec.subcommands && spec.flags.length === 0) || spec.groupAcl === false ? null : GROUP_CATEGORY[spec.group];

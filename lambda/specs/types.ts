@@ -21,6 +21,8 @@ export type CommandFlag =
   | 'no_multi'
   | 'allow_busy'
   | 'skip_slowlog'
+  | 'skip_monitor'
+  | 'no_mandatory_keys'
   | 'movablekeys';
 
 /** Redis 7's key-spec flags (RW/RO/OW/RM and what the command does to the key). */
@@ -49,7 +51,7 @@ export interface KeySpec {
  */
 export type ReplyShape = 'status' | 'integer' | 'bulk' | 'array' | 'double' | 'map' | 'any';
 
-export type CommandGroup = 'string' | 'generic' | 'connection' | 'server' | 'transactions';
+export type CommandGroup = 'string' | 'generic' | 'connection' | 'server' | 'transactions' | 'scripting';
 
 export interface CommandSpec {
   /** Lower-case, as Redis reports it. */
@@ -67,6 +69,8 @@ export interface CommandSpec {
   readonly acl?: readonly string[];
   /** False when the group's category is not the command's (WAIT: group generic, category @connection only). */
   readonly groupAcl?: boolean;
+  /** Writes although Redis does not flag it `write`: EVAL, whose script may write. */
+  readonly mayWrite?: boolean;
   /** A container command's subcommands (CLIENT, CONFIG, COMMAND), named `parent|sub`. */
   readonly subcommands?: readonly CommandSpec[];
 }
@@ -91,7 +95,8 @@ export function subcommandOf(spec: CommandSpec, word: Buffer): CommandSpec | und
   return spec.subcommands?.find((s) => s.name === name);
 }
 
-export const isWrite = (spec: CommandSpec): boolean => spec.flags.includes('write');
+/** Whether the command may change the document: Redis's `write` flag, or a script that may write (EVAL). */
+export const isWrite = (spec: CommandSpec): boolean => spec.flags.includes('write') || spec.mayWrite === true;
 
 /**
  * The legacy (first, last, step) triple COMMAND INFO still prints. One range

@@ -131,7 +131,7 @@ export interface Form {
   readonly needs?: Feature;
 }
 
-export type Family = 'strings' | 'counters' | 'expiry' | 'keyspace' | 'server' | 'connection';
+export type Family = 'strings' | 'counters' | 'expiry' | 'keyspace' | 'scripting' | 'server' | 'connection';
 
 export interface CommandGenerator {
   readonly family: Family;
@@ -168,6 +168,20 @@ const SCAN_OPTION = [
 /** KEYS/SCAN MATCH patterns: globs with classes, ranges, negation, escapes and a binary byte. */
 const PATTERN = fc.constantFrom('*', 'a', '?', '[ab]', '[^a]', '[a-b]', '[b-a]', 'a*', '*\xff*', '\\a', '[', 'x*', Buffer.from([0xff, 0x2a]));
 const FLUSH_MODE = fc.constantFrom<Arg[]>([], ['ASYNC'], ['sync'], ['FOO'], ['ASYNC', 'SYNC']);
+
+const WRITE_SCRIPTS = [
+  "return redis.call('SET', KEYS[1], ARGV[1])",
+  "return redis.call('INCR', KEYS[1])",
+  "local v = redis.call('GET', KEYS[1]) if v then return redis.call('APPEND', KEYS[1], ARGV[1]) end return false",
+  "redis.call('SET', KEYS[1], ARGV[1]) return redis.call('INCRBY', KEYS[1], 2)",
+  "return redis.pcall('INCR', KEYS[1])",
+];
+const READ_SCRIPTS = [
+  "return redis.call('GET', KEYS[1])",
+  "return {redis.call('EXISTS', KEYS[1]), redis.call('STRLEN', KEYS[1]), KEYS[1], ARGV[1]}",
+  "return tonumber(redis.call('GET', KEYS[1]) or '0') * 1.5",
+  "return redis.call('TTL', KEYS[1])",
+];
 
 /** Every command the test knows how to send, by family. Names are lower case, as COMMAND LIST prints them. */
 export const GENERATORS: Readonly<Record<string, CommandGenerator>> = {
@@ -239,6 +253,16 @@ export const GENERATORS: Readonly<Record<string, CommandGenerator>> = {
       f(fc.constantFrom<Arg[]>(['ENCODING'], ['IDLETIME', 'a', 'b'])),
     ],
   },
+  // scripting: scripts over the same keys, their reply conversions and errors (numkeys, a write from EVAL_RO, a compile error)
+  eval: {
+    family: 'scripting',
+    forms: [
+      f(fc.tuple(fc.constantFrom(...WRITE_SCRIPTS, ...READ_SCRIPTS), key, value).map(([s, k, v]) => [s, '1', k, v])),
+      f(fc.constantFrom<Arg[]>(['return 1', '-1'], ['return 1', '2', 'a'], ['return 1', 'x'], ['return +', '0'], ['return {1, 2.9, -3.5, true, false, nil, 5}', '0'])),
+    ],
+  },
+  eval_ro: { family: 'scripting', forms: [f(fc.tuple(fc.constantFrom(...READ_SCRIPTS, WRITE_SCRIPTS[0]), key, value).map(([s, k, v]) => [s, '1', k, v]))] },
+  script: { family: 'scripting', forms: [f(fc.constantFrom<Arg[]>(['LOAD', 'return 1'], ['load', 'return redis.call("GET", KEYS[1])'], ['LOAD', 'return +'], ['NOSUCH']))] },
   // server
   flushdb: { family: 'server', forms: [f(FLUSH_MODE)] },
   flushall: { family: 'server', forms: [f(FLUSH_MODE)] },

@@ -1,0 +1,44 @@
+/**
+ * EVAL and EVAL_RO: run a Lua script inside the batch, on the snapshot, with
+ * the script's redis.call running nested commands as the engine runs any.
+ * A runtime error keeps what the script wrote before it (Redis has no
+ * rollback either); a script stopped by the time or memory limit throws, so
+ * the engine undoes everything it wrote — a deliberate difference from Redis,
+ * which would have applied it.
+ */
+import { CommandError } from '../../errors';
+import { runScript, ScriptStopped, DEFAULT_SCRIPT_TIMEOUT_MS } from '../../scripting';
+import type { WireReply } from '../../contract';
+import type { Args } from '../args';
+import type { CommandContext } from '../context';
+import { specOf, type Command } from '../types';
+
+export const NUMKEYS_TOO_MANY = "ERR Number of keys can't be greater than number of args";
+export const NUMKEYS_NEGATIVE = "ERR Number of keys can't be negative";
+
+export const STOPPED_TIME = 'ERR script stopped: it ran past the script time limit (--script-timeout-ms); nothing it did was applied';
+export const STOPPED_MEMORY = 'ERR script stopped: it used more memory than the script memory limit; nothing it did was applied';
+
+/** The body, keys and arguments of `EVAL body numkeys key... arg...`, with Redis's numkeys errors. */
+export function parseEval(args: Args): { body: Buffer; keys: Buffer[]; argv: Buffer[] } {
+  const body = args.next();
+  const numkeys = args.integer();
+  const rest = args.rest();
+  if (numkeys > BigInt(rest.length)) throw new CommandError(NUMKEYS_TOO_MANY);
+  if (numkeys < 0n) throw new CommandError(NUMKEYS_NEGATIVE);
+  const n = Number(numkeys);
+  return { body, keys: rest.slice(0, n), argv: rest.slice(n) };
+}
+
+function evalScript(args: Args, ctx: CommandContext, readOnly: boolean): WireReply {
+  const { body, keys, argv } = parseEval(args);
+  try {
+    return runScript({ body, keys, args: argv, readOnly, call: (cmd) => ctx.exec(cmd), deadline: ctx.scriptDeadline ?? performance.now() + DEFAULT_SCRIPT_TIMEOUT_MS });
+  } catch (e) {
+    if (e instanceof ScriptStopped) throw new CommandError(e.reason === 'time' ? STOPPED_TIME : STOPPED_MEMORY);
+    throw e;
+  }
+}
+
+export const evalCommand: Command = { spec: specOf('eval'), run: (args, ctx) => evalScript(args, ctx, false) };
+export const evalRo: Command = { spec: specOf('eval_ro'), run: (args, ctx) => evalScript(args, ctx, true) };
