@@ -240,7 +240,7 @@ export class Session {
   /** What the next queued request is, without consuming or running it. */
   private peek(): Step | null {
     const r = this.queue.peek();
-    return r ? classify(r.argv, this.state, this.localCommands, this.ctx.limits) : null;
+    return r ? classify(r.argv, this.state, this.localCommands, this.ctx.limits, this.ctx.server.scripts) : null;
   }
 
   private finishIfDone(): void {

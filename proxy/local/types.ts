@@ -2,6 +2,7 @@ import type { WatchToken } from '../../lambda/contract';
 import { SPECS, type CommandSpec } from '../../lambda/specs';
 import type { Reply } from '../resp/reply';
 import type { Metrics } from '../metrics';
+import type { ScriptCache } from '../scripts';
 
 /** What a connection carries between commands. */
 export interface SessionState {
@@ -69,6 +70,8 @@ export interface ServerInfo {
   readonly maxDocumentBytes: number;
   readonly executor: string;
   readonly metrics: Metrics;
+  /** This proxy's scripts (EVAL, SCRIPT LOAD), for EVALSHA. */
+  readonly scripts: ScriptCache;
   clients(): readonly SessionState[];
 }
 

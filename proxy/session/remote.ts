@@ -82,9 +82,17 @@ async function submitSplit(batcher: Batcher, plan: ExecPlan, db: number): Promis
   return array(replies);
 }
 
+const COMPILE_ERROR = 'ERR Error compiling script';
+
 /** A remote step's reply as the client gets it: EXEC's assembled, WATCH's kept and answered +OK. */
 export function settle(step: RemoteStep, reply: Reply, s: SessionState, server: ServerInfo, db: number): Reply {
   if (step.exec) return finishExec(step.exec, reply, s, server);
   if (step.name === 'watch') return recordWatch(step.argv, reply, s, db);
+  if (step.name === 'eval' || step.name === 'eval_ro') {
+    // As Redis, EVAL caches its script once it compiled, whatever it did at run time.
+    if (reply.t !== 'error' || !reply.v.startsWith(COMPILE_ERROR)) server.scripts.add(step.argv[1]);
+  } else if (step.name === 'script' && reply.t === 'bulk') {
+    server.scripts.add(step.argv[2]);
+  }
   return reply;
 }

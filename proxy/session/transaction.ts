@@ -50,10 +50,12 @@ export function inTransaction(step: Step, s: SessionState, limits: ClassifyLimit
   }
   return act(step.argv, step.name, () => {
     const remote = step.kind === 'remote';
-    if (remote) tx.bytes += encodedSize(step.argv);
+    // What the engine will get: EVALSHA queues as EVAL with the body.
+    const argv = remote ? (step.payload ?? step.argv) : step.argv;
+    if (remote) tx.bytes += encodedSize(argv);
     // Past one request's size the rest is not kept: EXEC will refuse it whole.
     if (tx.bytes > limits.maxSubmitBytes) tx.tooLarge = true;
-    if (!tx.tooLarge) tx.queued.push({ argv: step.argv, name: step.name, local: remote ? null : step.cmd, write: remote && step.write });
+    if (!tx.tooLarge) tx.queued.push({ argv, name: step.name, local: remote ? null : step.cmd, write: remote && step.write });
     return QUEUED;
   });
 }
