@@ -25,7 +25,12 @@ export function decodeSessions(req: BatchRequest): Buffer[][][] {
   return req.sessions.map((s) => s.commands.map((argv) => argv.map(decodeArg)));
 }
 
-/** Whether the command may change the document, by its spec. */
+/** Whether the command runs a Lua script (EVAL, EVAL_RO), which takes from the attempt's script time budget. */
+export function runsScript(argv: Buffer[]): boolean {
+  return argv.length > 0 && lookupSpec(argv[0])?.group === 'scripting';
+}
+
+/** Whether the command may change the document, by its spec (EVAL counts: its script may write). */
 export function writes(argv: Buffer[]): boolean {
   const spec = argv.length > 0 ? lookupSpec(argv[0]) : undefined;
   return spec !== undefined && isWrite(spec);
