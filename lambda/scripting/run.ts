@@ -98,6 +98,8 @@ export function loadScript(body: Buffer): { sha: string } | { error: string } {
 
 export function runScript(run: ScriptRun): WireReply {
   if (active) throw new Error('runScript is not reentrant');
+  // The budget is the attempt's: once spent, even a short script (which no hook would see) is stopped.
+  if (performance.now() > run.deadline) throw new ScriptStopped('time');
   const r = rt();
   const sha = sha1hex(run.body);
   const compileError = compile(r, sha, run.body);
