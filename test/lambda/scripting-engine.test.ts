@@ -12,6 +12,7 @@ import { Keyspace, Touched } from '../../lambda/commands/context';
 import { STOPPED_MEMORY, STOPPED_TIME } from '../../lambda/commands/scripting/eval';
 import { createHandler } from '../../lambda/handler';
 import { runsScript, writes } from '../../lambda/request';
+import { aclCategories, isWrite, SCRIPT_PROXY_SPECS, SPECS, type CommandSpec } from '../../lambda/specs';
 import { MemoryStore } from '../support/memory-store';
 import { argv, b, batch, bulk, err, int, NIL, OK, repliesOf } from './util';
 
@@ -48,7 +49,7 @@ test('a script stopped by the time limit is undone whole', () => {
 
 test('a script stopped by the memory limit (64 MiB of heap growth) is undone whole', () => {
   const { doc, run } = engine(60_000);
-  const r = run('EVAL', "redis.call('SET', 'a', '1') local t = {} for i = 1, 1e8 do t[i] = string.rep('x', 65536) .. i end", '0');
+  const r = run('EVAL', "redis.call('SET', 'a', '1') local s, t = string.rep('x', 65536), {} for i = 1, 1e8 do t[i] = s .. i end", '0');
   expect(r).toEqual(err(STOPPED_MEMORY));
   expect(doc.get(b('a'))).toBeUndefined();
 });
@@ -74,6 +75,16 @@ test('SCRIPT LOAD answers the SHA1; the cache subcommands are the proxy’s', ()
   expect(run('SCRIPT', 'LOAD', 'return 1')).toEqual(bulk('e0e1f9fabfc9d4800c877a703b823ac0578ff8db'));
   expect(run('SCRIPT', 'EXISTS', 'e0e1f9fabfc9d4800c877a703b823ac0578ff8db')).toMatchObject({ t: 'error' });
   expect(run('SCRIPT', 'NOSUCH')).toEqual(err("ERR unknown subcommand 'NOSUCH'. Try SCRIPT HELP."));
+});
+
+test('EVALSHA and EVALSHA_RO (the proxy wires them) are EVAL and EVAL_RO by another name, as redis-server describes them', () => {
+  const [evalsha, evalshaRo] = SCRIPT_PROXY_SPECS;
+  const same = (s: CommandSpec) => ({ arity: s.arity, flags: s.flags, keys: s.keys, acl: aclCategories(s), mayWrite: s.mayWrite, group: s.group });
+  expect(same(evalsha)).toEqual(same(SPECS.get('eval') as CommandSpec));
+  expect(same(evalshaRo)).toEqual(same(SPECS.get('eval_ro') as CommandSpec));
+  expect(isWrite(evalsha)).toBe(true);
+  expect(isWrite(evalshaRo)).toBe(false);
+  expect(aclCategories(evalsha)).toEqual(['@slow', '@scripting']);
 });
 
 test('EVAL is a write and EVAL_RO a read (Redis flags neither write); both run scripts', () => {
