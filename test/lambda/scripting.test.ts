@@ -121,6 +121,14 @@ describe('redis.call and redis.pcall', () => {
     expect(calls).toEqual([]);
   });
 
+  test('an exception a command throws (a bug, not a reply) is not swallowed, even by pcall', () => {
+    const call: Call = () => {
+      throw new TypeError('bug in a command');
+    };
+    expect(() => run("pcall(redis.call, 'GET', 'k') return 1", { call })).toThrow('bug in a command');
+    expect(run('return 1')).toEqual(int(1));
+  });
+
   test('a read-only script may read', () => {
     expect(run("return redis.call('GET', 'k')", { readOnly: true, call: answering(bulk('v')) })).toEqual(str('v'));
   });
