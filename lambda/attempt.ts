@@ -10,6 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { LAMBDA_PAYLOAD_LIMIT, PAYLOAD_ENVELOPE_RESERVE, type WireReply } from './contract';
 import type { Document, WindowPolicy } from './document';
+import { compactMarks, keyMark } from './changes';
 import { execute } from './engine';
 import { storedReplies } from './replay';
 import type { ObjectStore } from './store/types';
@@ -45,6 +46,8 @@ export interface AttemptInput {
   localNow: number;
   /** Test only: see HandlerOptions.unsafeLocalExpiry. */
   unsafeLocalExpiry: boolean;
+  /** Test only: see HandlerOptions.unsafeIgnoreWatch. */
+  unsafeIgnoreWatch?: boolean;
   window: WindowPolicy;
   /** Replies of every attempt that sent a PUT, by the token its commit records. */
   sent: Map<string, WireReply[][]>;
@@ -60,6 +63,9 @@ export interface Applied {
   changed: boolean;
   /** The clock the batch ran at. */
   now: number;
+  /** What the batch changed and what it removed as expired (change marks), for the commit record. */
+  changes: string[];
+  expired: string[];
 }
 
 /**
@@ -76,11 +82,11 @@ export function apply(snap: Snapshot, input: AttemptInput): Applied {
   doc.trimCommits(doc.clock, input.window);
   const now = Math.max(doc.clock, input.localNow);
   doc.begin();
-  const result = execute(doc, input.sessions, { now, dbs: input.dbs, replyBudget: REPLY_BUDGET, scriptTimeoutMs: input.scriptTimeoutMs });
+  const result = execute(doc, input.sessions, { now, dbs: input.dbs, replyBudget: REPLY_BUDGET, unsafeIgnoreWatch: input.unsafeIgnoreWatch, scriptTimeoutMs: input.scriptTimeoutMs });
   if (result.touched.clockAdvanced && !input.unsafeLocalExpiry) doc.clock = now;
   const changed = doc.mark() > 0;
   if (!changed) doc.rollback();
-  return { replies: result.replies, changed, now };
+  return { replies: result.replies, changed, now, changes: result.touched.changes, expired: result.touched.expired };
 }
 
 /**
@@ -88,7 +94,7 @@ export function apply(snap: Snapshot, input: AttemptInput): Applied {
  * batch id and a token naming this attempt: after an ambiguous outcome a
  * re-read tells whether the batch landed, and by which attempt's replies.
  */
-export async function commit(snap: Snapshot, { replies, now }: Applied, input: AttemptInput): Promise<AttemptOutcome> {
+export async function commit(snap: Snapshot, { replies, now, changes, expired }: Applied, input: AttemptInput): Promise<AttemptOutcome> {
   const { doc, etag } = snap;
   const token = randomBytes(6).toString('base64url');
   // Every commit is one step of the document's history: a sequence number
@@ -98,8 +104,14 @@ export async function commit(snap: Snapshot, { replies, now }: Applied, input: A
   // Active expiry, as Redis's: each commit removes a few keys past their
   // deadline, so expired keys do not pile up in db.json. (The rest stay
   // invisible to every command until a later commit removes them.)
-  for (const { db, key } of doc.expiredKeys(doc.clock, ACTIVE_EXPIRY_PER_COMMIT)) doc.delete(key, db);
-  doc.recordCommit({ id: input.batchId, at: now, a: token, r: storedReplies(input.sessions, replies) });
+  const removed = [...expired];
+  for (const { db, key } of doc.expiredKeys(doc.clock, ACTIVE_EXPIRY_PER_COMMIT)) {
+    doc.delete(key, db);
+    removed.push(keyMark(db, key));
+  }
+  // What changed rides in the record: WATCH reads it (lambda/transaction.ts).
+  const x = compactMarks(removed);
+  doc.recordCommit({ id: input.batchId, at: now, a: token, r: storedReplies(input.sessions, replies), c: compactMarks(changes), ...(x.length > 0 ? { x } : {}) });
   input.sent.set(token, replies);
   let put;
   try {

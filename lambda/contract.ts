@@ -140,3 +140,75 @@ export function encodeArg(b: Buffer): string {
 export function decodeArg(s: string): Buffer {
   return Buffer.from(s, 'base64');
 }
+
+/**
+ * WATCH and EXEC between the proxy and the engine.
+ *
+ * WATCH runs in the engine, which answers the position in the document's
+ * history the keys were seen at: `[seq, state per key]` (an array of
+ * integers; the proxy answers the client `+OK` and keeps the tokens). EXEC
+ * leaves the proxy as one engine command carrying the queued commands and
+ * the tokens, so that a transaction is never split across batches and
+ * nothing from another connection runs between its commands.
+ */
+export const WatchState = {
+  /** The key did not exist. */
+  Absent: 0,
+  Live: 1,
+  /** Present but past its deadline: its removal by expiry is not a change (as in Redis). */
+  Expired: 2,
+  /** Already changed later in the WATCH's own batch: EXEC will abort. */
+  Changed: 3,
+} as const;
+export type WatchState = (typeof WatchState)[keyof typeof WatchState];
+
+export interface WatchToken {
+  db: number;
+  /** base64 */
+  key: string;
+  /** The document's commit sequence number the key was seen after. */
+  seq: number;
+  state: WatchState;
+}
+
+export interface QueuedCommand {
+  db: number;
+  /** base64 arguments */
+  argv: string[];
+}
+
+export interface TransactionPayload {
+  watch: WatchToken[];
+  commands: QueuedCommand[];
+}
+
+/** The name EXEC travels under: never a client's EXEC, which the proxy answers itself. */
+export const TRANSACTION_COMMAND = 'EXEC';
+
+/** EXEC as one engine command: its name, then the payload as JSON (one argument). */
+export function encodeTransaction(p: TransactionPayload): Buffer[] {
+  return [Buffer.from(TRANSACTION_COMMAND), Buffer.from(JSON.stringify(p))];
+}
+
+/** The payload of an engine EXEC, or null when the bytes are not one (the engine answers an error). */
+export function decodeTransaction(argv: Buffer[]): TransactionPayload | null {
+  if (argv.length !== 2) return null;
+  let p: unknown;
+  try {
+    p = JSON.parse(argv[1].toString('utf8'));
+  } catch {
+    return null;
+  }
+  const t = p as Partial<TransactionPayload> | null;
+  if (typeof t !== 'object' || t === null || !Array.isArray(t.watch) || !Array.isArray(t.commands)) return null;
+  const dbOk = (db: unknown) => Number.isInteger(db) && (db as number) >= 0 && (db as number) < DATABASES;
+  for (const w of t.watch) {
+    if (!dbOk(w?.db) || typeof w.key !== 'string' || !Number.isSafeInteger(w.seq) || ![0, 1, 2, 3].includes(w.state)) return null;
+  }
+  for (const c of t.commands) {
+    if (!dbOk(c?.db) || !Array.isArray(c.argv) || c.argv.length === 0 || c.argv.some((a) => typeof a !== 'string')) return null;
+  }
+  return t as TransactionPayload;
+}
+
+export const isTransaction = (argv: Buffer[]): boolean => argv.length === 2 && argv[0].length === 4 && argv[0].toString('latin1').toUpperCase() === TRANSACTION_COMMAND;

@@ -24,6 +24,13 @@ export interface CommitRecord {
   a?: string;
   /** Replies of the batch's write commands, per session. */
   r: StoredReplies;
+  /**
+   * What the commit changed, as change marks (lambda/changes.ts), for WATCH.
+   * Absent in records older versions wrote: read as "anything may have changed".
+   */
+  c?: string[];
+  /** Keys the commit removed because they had expired (marks): see WatchState.Expired. */
+  x?: string[];
 }
 
 export interface WindowPolicy {

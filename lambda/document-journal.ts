@@ -143,4 +143,18 @@ export abstract class Journal {
   get commits(): readonly CommitRecord[] {
     return this.window.records;
   }
+
+  /**
+   * The records of the commits after commit number `seq`, oldest first, or
+   * null when the window no longer reaches back that far (or `seq` is in the
+   * future): then nobody can tell what changed since. The window is
+   * contiguous: every commit adds one record and increments seq, and
+   * trimming drops the oldest.
+   */
+  commitsAfter(seq: number): readonly CommitRecord[] | null {
+    const records = this.window.records;
+    const newer = this.seqNo - seq;
+    if (newer < 0 || newer > records.length) return null;
+    return records.slice(records.length - newer);
+  }
 }

@@ -7,13 +7,14 @@
  * (Lambda's response limit): a command whose reply would not fit is undone
  * and the batch stops there.
  */
-import type { WireReply } from './contract';
+import { decodeArg, decodeTransaction, isTransaction, type WireReply } from './contract';
 import { OutOfMemoryError, type Document } from './document';
 import { CommandError, EMPTY_COMMAND, OOM, unknownCommand, wrongArity } from './errors';
 import { arityError } from './specs';
 import { COMMANDS } from './commands';
 import { Args } from './commands/args';
 import { Keyspace, Touched, type CommandContext } from './commands/context';
+import { NULL_ARRAY, settleWatches, watchBroken } from './transaction';
 import { DEFAULT_SCRIPT_TIMEOUT_MS } from './scripting';
 
 export const OOM_REPLY: WireReply = { t: 'error', v: OOM };
@@ -25,6 +26,8 @@ export interface EngineOptions {
   dbs?: readonly number[];
   /** Bytes of replies the response may carry (default: unlimited). */
   replyBudget?: number;
+  /** Test only (the broken mode broken-watch): EXEC never aborts for a watched key. */
+  unsafeIgnoreWatch?: boolean;
   /** Time every script of this batch attempt may run, together (default DEFAULT_SCRIPT_TIMEOUT_MS). */
   scriptTimeoutMs?: number;
 }
@@ -53,17 +56,51 @@ export function execute(doc: Document, sessions: Buffer[][][], opts: EngineOptio
     const out: WireReply[] = [];
     replies.push(out);
     for (const argv of commands) {
-      const mark = doc.mark();
-      const reply = executeOne(ctx, argv);
+      const mark = undoPoint(ctx);
+      // A transaction is one command: it runs whole, and its reply fits or it is undone whole.
+      const reply = isTransaction(argv) ? runTransaction(ctx, argv, opts) : executeOne(ctx, argv);
       used += replySize(reply);
       if (used > budget) {
-        doc.undoTo(mark);
+        undo(ctx, mark);
+        settleWatches(touched.watches, touched, doc);
         return { replies, complete: false, touched };
       }
       out.push(reply);
     }
   }
+  settleWatches(touched.watches, touched, doc);
   return { replies, complete: true, touched };
+}
+
+/**
+ * EXEC: the queued commands in order, each in its own database (SELECT
+ * inside MULTI), unless a watched key changed since its WATCH. As in Redis, a
+ * command that fails answers its error inside the array and the others stand.
+ */
+function runTransaction(ctx: CommandContext, argv: Buffer[], opts: EngineOptions): WireReply {
+  const tx = decodeTransaction(argv);
+  if (!tx) return { t: 'error', v: 'ERR malformed transaction' };
+  const { doc, touched } = ctx.db;
+  if (!opts.unsafeIgnoreWatch && watchBroken(tx.watch, doc, touched, ctx.now)) return NULL_ARRAY;
+  return { t: 'array', v: tx.commands.map((c) => executeOne(contextFor(ctx.db.inDb(c.db)), c.argv.map(decodeArg))) };
+}
+
+/** Where to undo a command to: the document's journal and the batch's record of changes. */
+interface UndoPoint {
+  doc: number;
+  changes: number;
+  expired: number;
+}
+
+function undoPoint({ db }: CommandContext): UndoPoint {
+  return { doc: db.doc.mark(), changes: db.touched.changes.length, expired: db.touched.expired.length };
+}
+
+function undo({ db }: CommandContext, p: UndoPoint): void {
+  db.doc.undoTo(p.doc);
+  // What was undone never happened: a WATCH must not see it.
+  db.touched.changes.length = p.changes;
+  db.touched.expired.length = p.expired;
 }
 
 /** A command context on `db`, whose `exec` runs nested commands in the same context. */
@@ -83,16 +120,16 @@ export function executeOne(ctx: CommandContext, argv: Buffer[]): WireReply {
   if (!cmd) return { t: 'error', v: unknownCommand(argv[0], argv.slice(1)) };
   const badArity = arityError(cmd.spec, argv);
   if (badArity) return { t: 'error', v: wrongArity(badArity) };
-  const mark = ctx.db.doc.mark();
+  const mark = undoPoint(ctx);
   try {
     return cmd.run(new Args(argv), ctx);
   } catch (e) {
     if (e instanceof CommandError) {
-      ctx.db.doc.undoTo(mark);
+      undo(ctx, mark);
       return { t: 'error', v: e.reply };
     }
     if (e instanceof OutOfMemoryError) {
-      ctx.db.doc.undoTo(mark);
+      undo(ctx, mark);
       return OOM_REPLY;
     }
     throw e;

@@ -57,6 +57,8 @@ export interface HandlerOptions {
    * the broken rule the workload must catch (a key seen gone can come back).
    */
   unsafeLocalExpiry?: boolean;
+  /** Test only: EXEC ignores WATCH — the broken mode broken-watch the bank workload must catch. */
+  unsafeIgnoreWatch?: boolean;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -193,6 +195,7 @@ class DocumentHandler {
       dbs: req.sessions.map((s) => s.db ?? 0),
       localNow: this.now(),
       unsafeLocalExpiry: this.opts.unsafeLocalExpiry === true,
+      unsafeIgnoreWatch: this.opts.unsafeIgnoreWatch === true,
       window: this.opts.window ?? DEFAULT_WINDOW,
       sent: new Map(),
       scriptTimeoutMs: this.opts.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS,

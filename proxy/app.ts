@@ -70,6 +70,7 @@ export function buildServer(s: ProxySettings, executor: Executor, log: Logger = 
       maxValueBytes: Math.min(s.maxValueBytes, s.protoMaxBulkLen),
       maxSubmitCommands: s.naive ? 1 : 1024,
       maxSubmitBytes: DEFAULT_BATCH_LIMITS.maxBytes,
+      unsafeSplitTransactions: s.unsafeSplitTransactions,
     },
     batch: { ...DEFAULT_BATCH_LIMITS, groupCommit: !s.naive },
     executor,

@@ -66,6 +66,7 @@ const TABLE = {
   exactlyOnce: bool({ flag: 'exactly-once', env: 'VALTHREE_EXACTLY_ONCE', default: STORAGE_DEFAULTS.exactlyOnce, help: `${IN_PROCESS}: resolve an ambiguous S3 write through the commit window (--exactly-once=0 answers "outcome unknown" at once: for measurement only)` }),
   maxClockSkewMs: int({ flag: 'max-clock-skew-ms', env: 'VALTHREE_MAX_CLOCK_SKEW_MS', arg: 'MS', default: STORAGE_DEFAULTS.maxClockSkewMs, min: 1, help: `${IN_PROCESS}: refuse batches (TRYAGAIN) while this machine's clock leads S3's by more than this; keys never expire early by more than it` }),
   scriptTimeoutMs: int({ flag: 'script-timeout-ms', env: 'VALTHREE_SCRIPT_TIMEOUT_MS', arg: 'MS', default: STORAGE_DEFAULTS.scriptTimeoutMs, min: 1, help: `${IN_PROCESS}: time the Lua scripts of one batch attempt may run together; a script past it is stopped and nothing it did is applied` }),
+  unsafeSplitTransactions: bool({ flag: 'unsafe-split-transactions', env: 'VALTHREE_UNSAFE_SPLIT_TRANSACTIONS', help: "send EXEC's queued commands one by one, unchecked and interleaved with other clients' (a deliberately broken mode the workload must catch: tests only)" }),
   naive: bool({ flag: 'naive', env: 'VALTHREE_NAIVE', help: 'the original design, for benchmarks: one command per invocation, no group commit, no cache' }),
   logLevel: choice({ flag: 'log-level', env: 'LOG_LEVEL', arg: 'LEVEL', default: 'info', choices: LOG_LEVELS, help: `pino log level: ${LOG_LEVELS.join(', ')}` }),
   help: bool({ flag: 'help', help: 'show this help' }),

@@ -8,6 +8,7 @@ import * as tls from 'node:tls';
 import { Batcher, type BatchLimits } from './batcher';
 import type { Executor } from './executors/types';
 import { LOCAL_COMMANDS, type LocalCommand, type ServerInfo, type SessionState } from './local';
+import { ScriptCache } from './scripts';
 import type { Logger } from './log';
 import { Metrics } from './metrics';
 import { Session, type SessionLimits } from './session';
@@ -67,6 +68,7 @@ export class ValthreeServer {
       maxDocumentBytes: opts.maxDocumentBytes,
       executor: opts.executor.description,
       metrics: this.metrics,
+      scripts: new ScriptCache(),
       clients: (): SessionState[] => [...sessions].map((s) => s.state),
     };
     const onConnection = (socket: net.Socket) => this.accept(socket);

@@ -31,7 +31,7 @@ import { account, type Accounting } from './session/accounting';
 import { classify, runLocal, type RemoteStep, type Step } from './session/classify';
 import { ReplyOutput } from './session/output';
 import { RequestQueue } from './session/queue';
-import { submitRun, takeRun } from './session/remote';
+import { settle, submitRun, takeRun } from './session/remote';
 import { closeWhenIdle, endAfterReplies, waitForDrain } from './session/socket';
 import { newSessionState } from './session/state';
 import type { SessionContext } from './session/types';
@@ -41,7 +41,6 @@ const LOCAL_FLUSH_BYTES = 64 * 1024;
 const INTERNAL_ERROR = '-ERR internal error\r\n';
 /** A local run ended the connection (QUIT, or the client went away while we waited). */
 const CLOSED = Symbol('closed');
-
 export type { SessionContext, SessionLimits } from './session/types';
 
 export class Session {
@@ -223,24 +222,25 @@ export class Session {
     this.owed = true;
     let done: { replies: Reply[]; usec: number };
     try {
-      done = await submitRun(this.ctx.batcher, run, this.queue);
+      done = await submitRun(this.ctx.batcher, run, this.queue, this.ctx.limits.unsafeSplitTransactions);
     } finally {
       this.inFlight = 0;
     }
     if (this.closed) return;
     const { replies, usec } = done;
     for (let i = 0; i < replies.length; i++) {
-      account(this.accounting, run.steps[i].name, usec / replies.length, replies[i], run.steps[i].argv);
-      this.out.add(replies[i]);
+      const reply = settle(run.steps[i], replies[i], this.state, this.ctx.server, run.db);
+      account(this.accounting, run.steps[i].name, usec / replies.length, reply, run.steps[i].argv);
+      this.out.add(reply);
     }
     this.owed = false;
     this.out.flush();
   }
 
-  /** Decides what the next queued request is, without consuming or running it. */
+  /** What the next queued request is, without consuming or running it. */
   private peek(): Step | null {
     const r = this.queue.peek();
-    return r ? classify(r.argv, this.state, this.localCommands, this.ctx.limits) : null;
+    return r ? classify(r.argv, this.state, this.localCommands, this.ctx.limits, this.ctx.server.scripts) : null;
   }
 
   private finishIfDone(): void {

@@ -3,8 +3,9 @@
  * at the batch's clock, and a record of what the batch touched. Commands do
  * no I/O; the handler owns the store.
  */
-import type { WireReply } from '../contract';
+import { WatchState, type WireReply } from '../contract';
 import type { Document, Entry } from '../document';
+import { dbMark, EVERYTHING, keyMark } from '../changes';
 import { CommandError, WRONG_TYPE } from '../errors';
 
 /**
@@ -24,6 +25,26 @@ export class Touched {
    * a later batch on a slower clock could see the key again.
    */
   clockAdvanced = false;
+  /**
+   * Every change, in order, as change marks (lambda/changes.ts): what the
+   * commit records for WATCH, and what a WATCH earlier in the same batch is
+   * checked against.
+   */
+  readonly changes: string[] = [];
+  /** Keys removed because they had expired: no change to a WATCH that already saw them expired. */
+  readonly expired: string[] = [];
+  /** WATCHes of this batch, completed when it ends (lambda/transaction.ts). */
+  readonly watches: PendingWatch[] = [];
+}
+
+/** A WATCH of this batch, settled when the batch ends (settleWatches in lambda/transaction.ts). */
+export interface PendingWatch {
+  db: number;
+  marks: string[];
+  /** How many changes the batch had made when the WATCH ran. */
+  at: number;
+  /** Its reply, `[seq, state...]`, completed in place. */
+  reply: { t: 'array'; v: { t: 'int'; v: number }[] };
 }
 
 export interface SetOptions {
@@ -62,6 +83,12 @@ export class Keyspace {
     return e.value;
   }
 
+  /** What WATCH records of a key: absent, live, or present but past its deadline. */
+  presence(key: Buffer): WatchState {
+    if (this.entry(key) !== undefined) return WatchState.Live;
+    return this.doc.has(key, this.db) ? WatchState.Expired : WatchState.Absent;
+  }
+
   has(key: Buffer): boolean {
     return this.entry(key) !== undefined;
   }
@@ -77,13 +104,13 @@ export class Keyspace {
     const prev = opts.keepTtl ? this.live(key) : undefined;
     const expiresAt = opts.expiresAt ?? prev?.expiresAt;
     this.doc.put(key, expiresAt === undefined ? { type: 'string', value } : { type: 'string', value, expiresAt }, this.db);
-    this.touched.writes.push(key);
+    this.wrote(key);
   }
 
   /** Replaces the whole entry (RENAME, COPY, MOVE keep type and TTL). */
   put(key: Buffer, entry: Readonly<Entry>): void {
     this.doc.put(key, entry, this.db);
-    this.touched.writes.push(key);
+    this.wrote(key);
   }
 
   /** Sets or (undefined) removes a live key's deadline; false when the key is absent. */
@@ -92,7 +119,7 @@ export class Keyspace {
     if (e === undefined) return false;
     const { expiresAt: _old, ...rest } = e;
     this.doc.put(key, expiresAt === undefined ? rest : { ...rest, expiresAt }, this.db);
-    this.touched.writes.push(key);
+    this.wrote(key);
     return true;
   }
 
@@ -102,6 +129,8 @@ export class Keyspace {
     if (this.doc.has(key, this.db)) {
       this.doc.delete(key, this.db);
       this.touched.writes.push(key);
+      // Removing a key that had expired is its expiry, not a change (Redis deletes it on access first).
+      (alive ? this.touched.changes : this.touched.expired).push(keyMark(this.db, key));
     }
     return alive;
   }
@@ -121,6 +150,7 @@ export class Keyspace {
     if (this.doc.sizeOf(this.db) === 0) return;
     this.doc.clear(this.db);
     this.touched.flushed = true;
+    this.touched.changes.push(dbMark(this.db));
   }
 
   /** FLUSHALL: every database. */
@@ -128,6 +158,7 @@ export class Keyspace {
     if (this.doc.size === 0) return;
     this.doc.clear();
     this.touched.flushed = true;
+    this.touched.changes.push(EVERYTHING);
   }
 
   /** The same batch's view of another database (MOVE, COPY … DB, SWAPDB). */
@@ -140,6 +171,7 @@ export class Keyspace {
     if (db === this.db || (this.doc.sizeOf(db) === 0 && this.doc.sizeOf(this.db) === 0)) return;
     this.doc.swapDbs(this.db, db);
     this.touched.flushed = true;
+    this.touched.changes.push(dbMark(this.db), dbMark(db));
   }
 
   /** A live key chosen uniformly (reservoir sampling: one pass, nothing copied), or undefined when there is none. */
@@ -148,6 +180,11 @@ export class Keyspace {
     let seen = 0;
     for (const k of this.keys()) if (random() * ++seen < 1) pick = k;
     return pick;
+  }
+
+  private wrote(key: Buffer): void {
+    this.touched.writes.push(key);
+    this.touched.changes.push(keyMark(this.db, key));
   }
 
   /**

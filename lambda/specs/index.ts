@@ -6,7 +6,7 @@ import { ENGINE_SPECS, PROXY_SPECS } from './table';
 import type { CommandSpec } from './types';
 
 export * from './types';
-export { ENGINE_SPECS, PROXY_SPECS, SCRIPT_PROXY_SPECS } from './table';
+export { ENGINE_SPECS, PROXY_SPECS } from './table';
 
 export const SPECS: ReadonlyMap<string, CommandSpec> = new Map([...ENGINE_SPECS, ...PROXY_SPECS].map((s) => [s.name, s]));
 
@@ -25,7 +25,7 @@ export function lookupSpec(name: Buffer | string): CommandSpec | undefined {
   return BY_SPELLING.get(n) ?? SPECS.get(n.toLowerCase());
 }
 
-const GROUP_CATEGORY: Record<CommandSpec['group'], string | null> = { string: '@string', generic: '@keyspace', connection: '@connection', server: null, scripting: '@scripting' };
+const GROUP_CATEGORY: Record<CommandSpec['group'], string | null> = { string: '@string', generic: '@keyspace', connection: '@connection', server: null, transactions: '@transaction', scripting: '@scripting' };
 
 /** ACL categories as COMMAND INFO prints them: derived from flags and group, plus the spec's own. */
 export function aclCategories(spec: CommandSpec): string[] {

@@ -5,14 +5,13 @@
  */
 import { ADMIN, HANDSHAKE, spec, sub } from './build';
 import { KEYSPACE_SPECS } from './keyspace';
-import { SCRIPTING_SPECS } from './scripting';
+import { SCRIPT_PROXY_SPECS, SCRIPTING_SPECS } from './scripting';
 import { STRING_SPECS } from './strings';
+import { TRANSACTION_PROXY_SPECS, WATCH_SPECS } from './transactions';
 import type { CommandSpec, ReplyShape } from './types';
 
 /** Commands the engine runs against the document. */
-export const ENGINE_SPECS: readonly CommandSpec[] = [...STRING_SPECS, ...KEYSPACE_SPECS, ...SCRIPTING_SPECS];
-
-export { SCRIPT_PROXY_SPECS } from './scripting';
+export const ENGINE_SPECS: readonly CommandSpec[] = [...STRING_SPECS, ...KEYSPACE_SPECS, ...WATCH_SPECS, ...SCRIPTING_SPECS];
 
 const client = (name: string, arity: number, flags: string, reply: ReplyShape, summary: string) => sub('client', 'connection', name, arity, flags, reply, summary);
 const config = (name: string, arity: number, reply: ReplyShape, summary: string) => sub('config', 'server', name, arity, ADMIN, reply, summary);
@@ -54,4 +53,6 @@ export const PROXY_SPECS: readonly CommandSpec[] = [
       command('getkeys', -4, 'array', 'Extracts the key names from an arbitrary command.'),
     ],
   }),
+  ...TRANSACTION_PROXY_SPECS,
+  ...SCRIPT_PROXY_SPECS,
 ];

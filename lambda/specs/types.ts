@@ -20,6 +20,7 @@ export type CommandFlag =
   | 'no_auth'
   | 'no_multi'
   | 'allow_busy'
+  | 'skip_slowlog'
   | 'skip_monitor'
   | 'no_mandatory_keys'
   | 'movablekeys';
@@ -50,7 +51,7 @@ export interface KeySpec {
  */
 export type ReplyShape = 'status' | 'integer' | 'bulk' | 'array' | 'double' | 'map' | 'any';
 
-export type CommandGroup = 'string' | 'generic' | 'connection' | 'server' | 'scripting';
+export type CommandGroup = 'string' | 'generic' | 'connection' | 'server' | 'transactions' | 'scripting';
 
 export interface CommandSpec {
   /** Lower-case, as Redis reports it. */

@@ -99,6 +99,9 @@ export const reset: LocalCommand = {
     s.db = 0;
     s.name = null;
     s.authenticated = server.requirepass === null;
+    // As Redis's RESET: the transaction is discarded and every key unwatched.
+    s.tx = null;
+    s.watching = [];
     return simple('RESET');
   },
 };

@@ -8,10 +8,12 @@ import { auth } from './auth';
 import { command } from './command';
 import { client, echo, hello, ping, quit, reset, select } from './connection';
 import { config, info } from './introspection';
+import { script } from './scripts';
+import { discard, multi, unwatch } from './transactions';
 import type { LocalCommand } from './types';
 
-export type { LocalCommand, LocalResult, ServerInfo, SessionState } from './types';
+export type { LocalCommand, LocalResult, OpenTransaction, QueuedCommand, ServerInfo, SessionState } from './types';
 
 export const LOCAL_COMMANDS: ReadonlyMap<string, LocalCommand> = new Map(
-  [auth, hello, ping, echo, select, quit, reset, client, info, config, command].map((c) => [c.spec.name, c]),
+  [auth, hello, ping, echo, select, quit, reset, client, info, config, command, multi, discard, unwatch, script].map((c) => [c.spec.name, c]),
 );

@@ -1,6 +1,8 @@
+import type { WatchToken } from '../../lambda/contract';
 import { SPECS, type CommandSpec } from '../../lambda/specs';
 import type { Reply } from '../resp/reply';
 import type { Metrics } from '../metrics';
+import type { ScriptCache } from '../scripts';
 
 /** What a connection carries between commands. */
 export interface SessionState {
@@ -22,6 +24,29 @@ export interface SessionState {
   commands: number;
   /** Buffers right now, for CLIENT LIST (qbuf, omem) and tests of backpressure. */
   io(): ClientIo;
+  /** MULTI's queue while a transaction is open; null outside one. */
+  tx: OpenTransaction | null;
+  /** What WATCH saw of each key, until EXEC, DISCARD, UNWATCH or RESET. */
+  watching: WatchToken[];
+}
+
+/** A command queued after MULTI, to run at EXEC. */
+export interface QueuedCommand {
+  argv: Buffer[];
+  name: string;
+  /** The proxy's own command (SELECT, PING, CLIENT …), run when EXEC's reply is in; null: an engine command. */
+  local: LocalCommand | null;
+  write: boolean;
+}
+
+export interface OpenTransaction {
+  queued: QueuedCommand[];
+  /** A command was refused while queuing: EXEC answers EXECABORT (Redis's rule). */
+  dirty: boolean;
+  /** Encoded bytes of the queued engine commands. */
+  bytes: number;
+  /** The queue outgrew one request: EXEC answers EXECABORT saying so (the rest is not kept). */
+  tooLarge: boolean;
 }
 
 export interface ClientIo {
@@ -45,6 +70,8 @@ export interface ServerInfo {
   readonly maxDocumentBytes: number;
   readonly executor: string;
   readonly metrics: Metrics;
+  /** This proxy's scripts (EVAL, SCRIPT LOAD), for EVALSHA. */
+  readonly scripts: ScriptCache;
   clients(): readonly SessionState[];
 }
 

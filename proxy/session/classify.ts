@@ -11,35 +11,13 @@ import { unknownCommand, wrongArity } from '../../lambda/errors';
 import { encodedSize } from '../batcher';
 import { LOCAL_COMMANDS, type LocalCommand, type LocalResult, type ServerInfo, type SessionState } from '../local';
 import { NOAUTH } from '../local/auth';
+import { noscript } from '../local/scripts';
 import { error, type Reply } from '../resp/reply';
+import type { ScriptCache } from '../scripts';
+import type { ClassifyLimits, LocalStep, Step } from './steps';
+import { execRefused, execStep, inTransaction } from './transaction';
 
-/**
- * A request to answer here. Either `reply` is already known (an error decided
- * at classification) or `cmd` runs when the step is consumed, never before.
- */
-export interface LocalStep {
-  kind: 'local';
-  argv: Buffer[];
-  /** What metrics and logs see (never an unknown word: see classify). */
-  name: string;
-  cmd: LocalCommand | null;
-  reply: Reply | null;
-}
-
-export interface RemoteStep {
-  kind: 'remote';
-  argv: Buffer[];
-  name: string;
-  write: boolean;
-}
-
-export type Step = LocalStep | RemoteStep;
-
-/** The limits classification enforces, so that no request too big for one Lambda payload is ever submitted. */
-export interface ClassifyLimits {
-  maxValueBytes: number;
-  maxSubmitBytes: number;
-}
+export type { ClassifyLimits, LocalStep, RemoteStep, Step } from './steps';
 
 /** Commands outside the spec table are looked up only when a test added some (ServerOptions.extraLocalCommands). */
 const LOCAL_TABLE_SIZE = LOCAL_COMMANDS.size;
@@ -47,7 +25,13 @@ const LOCAL_TABLE_SIZE = LOCAL_COMMANDS.size;
 const answer = (argv: Buffer[], name: string, reply: Reply): LocalStep => ({ kind: 'local', argv, name, cmd: null, reply });
 
 /** Decides what a request is, without running it. `local` is the table of commands answered here. */
-export function classify(argv: Buffer[], s: SessionState, local: ReadonlyMap<string, LocalCommand>, limits: ClassifyLimits): Step {
+export function classify(argv: Buffer[], s: SessionState, local: ReadonlyMap<string, LocalCommand>, limits: ClassifyLimits, scripts: ScriptCache): Step {
+  const step = classifyCommand(argv, s, local, limits, scripts);
+  if (step.name === 'exec' && step.kind === 'local') return step.reply === null ? execStep(argv, s, limits) : execRefused(step, s);
+  return s.tx ? inTransaction(step, s, limits) : step;
+}
+
+function classifyCommand(argv: Buffer[], s: SessionState, local: ReadonlyMap<string, LocalCommand>, limits: ClassifyLimits, scripts: ScriptCache): Step {
   const spec: CommandSpec | undefined = lookupSpec(argv[0]) ?? (local.size > LOCAL_TABLE_SIZE ? local.get(argv[0].toString('latin1').toLowerCase())?.spec : undefined);
   // The label is what metrics and logs see: never an unknown word, which
   // may be anything (a password typed in the wrong place) and is unbounded.
@@ -56,8 +40,30 @@ export function classify(argv: Buffer[], s: SessionState, local: ReadonlyMap<str
   if (!spec) return answer(argv, name, error(unknownCommand(argv[0], argv.slice(1))));
   const badArity = arityError(spec, argv);
   if (badArity) return answer(argv, name, error(wrongArity(badArity)));
-  const localCmd = local.get(name);
-  if (localCmd) return { kind: 'local', argv, name, cmd: localCmd, reply: null };
+  if (name === 'evalsha' || name === 'evalsha_ro') return evalsha(argv, name, scripts, limits);
+  const localCmd = name === 'script' && isLoad(argv) ? undefined : local.get(name);
+  // EXEC is the proxy's, but not a plain local command: see transaction.ts.
+  if (localCmd || name === 'exec') return { kind: 'local', argv, name, cmd: localCmd ?? null, reply: null };
+  return remote(argv, name, spec, limits);
+}
+
+/** SCRIPT LOAD compiles in the engine (the proxy has no Lua); the rest of SCRIPT is answered here. */
+const isLoad = (argv: Buffer[]) => argv[1].length === 4 && argv[1].toString('latin1').toLowerCase() === 'load';
+
+/**
+ * EVALSHA: the engine has no script cache, the proxy does. A script it has
+ * leaves as EVAL with its body; one it does not have is NOSCRIPT, on which
+ * clients send EVAL.
+ */
+function evalsha(argv: Buffer[], name: string, scripts: ScriptCache, limits: ClassifyLimits): Step {
+  const body = scripts.get(argv[1]);
+  if (!body) return { kind: 'local', argv, name, cmd: noscript(name), reply: null };
+  const step = remote([Buffer.from(name === 'evalsha' ? 'EVAL' : 'EVAL_RO'), body, ...argv.slice(2)], name, lookupSpec(argv[0]) as CommandSpec, limits);
+  return step.kind === 'remote' ? { ...step, argv, payload: step.argv } : { ...step, argv };
+}
+
+/** An engine command, unless an argument or the whole is too big for one Lambda payload. */
+function remote(argv: Buffer[], name: string, spec: CommandSpec, limits: ClassifyLimits): Step {
   for (const a of argv) {
     if (a.length > limits.maxValueBytes) {
       return answer(argv, name, error(`ERR value too large: ${a.length} bytes, the limit is ${limits.maxValueBytes} (one Lambda payload)`));
@@ -73,5 +79,6 @@ export function classify(argv: Buffer[], s: SessionState, local: ReadonlyMap<str
 
 /** Runs a classified local step: its reply, or a result that also asks to close (QUIT). */
 export function runLocal(step: LocalStep, s: SessionState, server: ServerInfo): Reply | LocalResult {
-  return step.reply ?? (step.cmd as LocalCommand).run(step.argv.slice(1), s, server);
+  if (step.reply) return step.reply;
+  return step.action ? step.action(server) : (step.cmd as LocalCommand).run(step.argv.slice(1), s, server);
 }

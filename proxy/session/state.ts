@@ -22,5 +22,7 @@ export function newSessionState(socket: Socket, authenticated: boolean, io: () =
     netOut: 0,
     commands: 0,
     io,
+    tx: null,
+    watching: [],
   };
 }

@@ -13,6 +13,8 @@ export interface SessionLimits {
   /** Most commands / bytes a session submits at once. */
   maxSubmitCommands: number;
   maxSubmitBytes: number;
+  /** Test only: EXEC's commands leave one by one (the broken mode split-transactions). */
+  unsafeSplitTransactions?: boolean;
 }
 
 export interface SessionContext {

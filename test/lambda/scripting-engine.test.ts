@@ -12,7 +12,8 @@ import { Keyspace, Touched } from '../../lambda/commands/context';
 import { STOPPED_MEMORY, STOPPED_TIME } from '../../lambda/commands/scripting/eval';
 import { createHandler } from '../../lambda/handler';
 import { runsScript, writes } from '../../lambda/request';
-import { aclCategories, isWrite, SCRIPT_PROXY_SPECS, SPECS, type CommandSpec } from '../../lambda/specs';
+import { aclCategories, isWrite, SPECS, type CommandSpec } from '../../lambda/specs';
+import { SCRIPT_PROXY_SPECS } from '../../lambda/specs/scripting';
 import { MemoryStore } from '../support/memory-store';
 import { argv, b, batch, bulk, err, int, NIL, OK, repliesOf } from './util';
 
