@@ -134,6 +134,8 @@ const CASES: Record<string, string[][]> = {
     ev("return redis.pcall('get', 'a', 'b')"),
     ev("return redis.call('client', 'id')"),
     ev("return redis.call('eval', 'return 1', 0)"),
+    ev("return {redis.call('ping'), redis.call('ping', 'x'), redis.call('echo', 'y')}"),
+    ev("return redis.call('ping', 'a', 'b')"),
     ev("return redis.call('incr', KEYS[1])", ['s']),
     ev("return redis.pcall('incr', KEYS[1])", ['s']),
     ev("local x = 1\nlocal y = 2\nreturn redis.call('incr', KEYS[1])", ['s']),
