@@ -34,6 +34,8 @@ export type AttemptOutcome =
   | { kind: 'refused'; detail: string };
 
 export interface AttemptInput {
+  /** Time the batch's scripts may run together in one attempt (ms). */
+  scriptTimeoutMs?: number;
   store: ObjectStore;
   key: string;
   batchId: string;
@@ -80,7 +82,7 @@ export function apply(snap: Snapshot, input: AttemptInput): Applied {
   doc.trimCommits(doc.clock, input.window);
   const now = Math.max(doc.clock, input.localNow);
   doc.begin();
-  const result = execute(doc, input.sessions, { now, dbs: input.dbs, replyBudget: REPLY_BUDGET, unsafeIgnoreWatch: input.unsafeIgnoreWatch });
+  const result = execute(doc, input.sessions, { now, dbs: input.dbs, replyBudget: REPLY_BUDGET, unsafeIgnoreWatch: input.unsafeIgnoreWatch, scriptTimeoutMs: input.scriptTimeoutMs });
   if (result.touched.clockAdvanced && !input.unsafeLocalExpiry) doc.clock = now;
   const changed = doc.mark() > 0;
   if (!changed) doc.rollback();

@@ -6,6 +6,7 @@
  */
 import { DEFAULT_MAX_CLOCK_SKEW_MS, type HandlerOptions } from './handler';
 import { DEFAULT_MAX_DOCUMENT_BYTES } from './document';
+import { DEFAULT_SCRIPT_TIMEOUT_MS } from './scripting';
 import { boolean, oneOf, positive } from './setting-values';
 import { FileStore } from './store/file';
 import { S3Store } from './store/s3';
@@ -29,6 +30,8 @@ export interface StorageSettings {
   exactlyOnce: boolean;
   /** How far this clock may lead the store's before batches are refused (HandlerOptions.maxClockSkewMs). */
   maxClockSkewMs: number;
+  /** Time the scripts of one batch attempt may run together (HandlerOptions.scriptTimeoutMs). */
+  scriptTimeoutMs: number;
   /** Keys from this environment; otherwise the SDK's default chain (task or function role). */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
@@ -45,6 +48,7 @@ export const STORAGE_DEFAULTS = {
   cache: true,
   exactlyOnce: true,
   maxClockSkewMs: DEFAULT_MAX_CLOCK_SKEW_MS,
+  scriptTimeoutMs: DEFAULT_SCRIPT_TIMEOUT_MS,
 } as const satisfies Partial<StorageSettings>;
 
 /**
@@ -90,6 +94,7 @@ export function storageSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): St
     cache: boolean(env.VALTHREE_CACHE, d.cache, 'VALTHREE_CACHE'),
     exactlyOnce: boolean(env.VALTHREE_EXACTLY_ONCE, d.exactlyOnce, 'VALTHREE_EXACTLY_ONCE'),
     maxClockSkewMs: positive(env.VALTHREE_MAX_CLOCK_SKEW_MS, d.maxClockSkewMs, 'VALTHREE_MAX_CLOCK_SKEW_MS'),
+    scriptTimeoutMs: positive(env.VALTHREE_SCRIPT_TIMEOUT_MS, d.scriptTimeoutMs, 'VALTHREE_SCRIPT_TIMEOUT_MS'),
   };
 }
 
@@ -125,7 +130,7 @@ export function openStorage(s: StorageSettings): { store: ObjectStore; options: 
     }));
   return {
     store,
-    options: { store, key: s.key, maxDocumentBytes: s.maxDocumentBytes, cache: s.cache, exactlyOnce: s.exactlyOnce, maxClockSkewMs: s.maxClockSkewMs, beforeFirstWrite: s.unsafeStorage ? undefined : checkStorage },
+    options: { store, key: s.key, maxDocumentBytes: s.maxDocumentBytes, cache: s.cache, exactlyOnce: s.exactlyOnce, maxClockSkewMs: s.maxClockSkewMs, scriptTimeoutMs: s.scriptTimeoutMs, beforeFirstWrite: s.unsafeStorage ? undefined : checkStorage },
     checkStorage: s.unsafeStorage ? async () => undefined : checkStorage,
   };
 }

@@ -42,13 +42,19 @@ export interface WindowPolicy {
   withReplies: number;
   /** And only while the replies kept add up to at most this many bytes (GETDELs of big values). */
   replyBytes?: number;
+  /**
+   * Records keep their change marks (for WATCH) this long; a WATCH older than
+   * that aborts its EXEC. Marks cost ~13 bytes per changed key per commit,
+   * and a WATCH lives a few round trips.
+   */
+  marksMs?: number;
 }
 
 /**
  * A batch is re-checked at most one proxy invoke timeout (12 s) plus one
  * retry after its commit; 60 s is a wide margin over that horizon.
  */
-export const DEFAULT_WINDOW: WindowPolicy = { retainMs: 60_000, maxEntries: 8192, withReplies: 64, replyBytes: 1024 * 1024 };
+export const DEFAULT_WINDOW: WindowPolicy = { retainMs: 60_000, maxEntries: 8192, withReplies: 64, replyBytes: 1024 * 1024, marksMs: 10_000 };
 
 /** The records, their ids for lookup, and their JSON (encoded once, copied into every commit). */
 export class CommitWindow {
@@ -103,6 +109,12 @@ export class CommitWindow {
       this.json = this.json.slice(drop);
       this.ids = new Set(this.list.map((c) => c.id));
     }
+    const marksBefore = now - (policy.marksMs ?? Infinity);
+    for (let i = 0; i < this.list.length && this.list[i].at < marksBefore; i++) {
+      if (this.list[i].c === undefined && this.list[i].x === undefined) continue;
+      const { c: _c, x: _x, ...rest } = this.list[i];
+      this.replace(i, rest);
+    }
     // Older commits keep only their id: replies add up at high rates, and a
     // few big ones (GETDEL of a large value) must not fill the document.
     let kept = 0;
@@ -110,11 +122,15 @@ export class CommitWindow {
       if (this.list[i].r.length === 0) continue;
       kept += this.json[i].length;
       if (i >= this.list.length - policy.withReplies && kept <= (policy.replyBytes ?? Infinity)) continue;
-      const old = this.json[i];
-      this.list[i] = { ...this.list[i], r: [] };
-      this.json[i] = JSON.stringify(this.list[i]);
-      this.bytes += Buffer.byteLength(this.json[i]) - Buffer.byteLength(old);
+      this.replace(i, { ...this.list[i], r: [] });
     }
+  }
+
+  private replace(i: number, rec: CommitRecord): void {
+    const old = this.json[i];
+    this.list[i] = rec;
+    this.json[i] = JSON.stringify(rec);
+    this.bytes += Buffer.byteLength(this.json[i]) - Buffer.byteLength(old);
   }
 
   /** The records as the body of a JSON array. */

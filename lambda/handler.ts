@@ -16,7 +16,9 @@ import { CONTRACT_VERSION, type BatchRequest, type BatchResponse, type BatchStat
 import { CorruptDocumentError, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_WINDOW, Document, UnknownFormatError, type WindowPolicy } from './document';
 import { apply, commit, type AttemptInput, type Snapshot } from './attempt';
 import { replayStored } from './replay';
-import { decodeSessions, validateRequest, writes } from './request';
+import { decodeSessions, runsScript, validateRequest, writes } from './request';
+import { DEFAULT_SCRIPT_TIMEOUT_MS } from './scripting';
+import { ATTEMPT_RESERVE_MS } from './time-budget';
 import type { ObjectStore } from './store/types';
 
 export interface HandlerOptions {
@@ -36,6 +38,8 @@ export interface HandlerOptions {
    * exactly-once commits, kept only to measure what they buy.
    */
   exactlyOnce?: boolean;
+  /** Time the scripts of one batch attempt may run together (EVAL; default DEFAULT_SCRIPT_TIMEOUT_MS). */
+  scriptTimeoutMs?: number;
   /** Called once before the first write (the storage safety check). */
   beforeFirstWrite?: () => Promise<void>;
   /** Milliseconds left before the caller gives up (Lambda's remaining time). */
@@ -62,8 +66,6 @@ export type BatchHandler = (req: BatchRequest) => Promise<BatchResponse>;
 
 export const DEFAULT_MAX_CLOCK_SKEW_MS = 5000;
 
-/** Stop starting new attempts when less time than this is left. */
-const ATTEMPT_RESERVE_MS = 1500;
 
 /** Ends a batch with a failure the client can act on (see FailureKind). */
 class BatchFailed extends Error {
@@ -128,6 +130,8 @@ class DocumentHandler {
     const input = this.inputOf(req);
     const maxAttempts = opts.maxAttempts ?? 10;
     const remainingMs = opts.remainingMs ?? (() => Infinity);
+    // A batch with scripts starts an attempt only if its scripts can run to their limit and still commit.
+    const scriptBudget = input.sessions.some((cmds) => cmds.some(runsScript)) ? (input.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS) : 0;
     // A write needs no fresh read: its If-Match confirms the cached copy. A read does.
     let snapshot = this.useCache && this.cached && input.sessions.some((cmds) => cmds.some(writes)) ? this.cached : null;
     let fresh = false;
@@ -148,7 +152,7 @@ class DocumentHandler {
         return done(stored.replies, snapshot.doc);
       }
       if (attempt > maxAttempts) throw new BatchFailed('not-applied', `db.json is contended; gave up after ${attempt - 1} attempts`);
-      if (remainingMs() < ATTEMPT_RESERVE_MS) throw new BatchFailed('not-applied', `the function is about to time out after ${attempt - 1} attempts`);
+      if (remainingMs() < ATTEMPT_RESERVE_MS + scriptBudget) throw new BatchFailed('not-applied', `the function is about to time out after ${attempt - 1} attempts`);
       this.checkClock(input.localNow);
 
       const { doc } = snapshot;
@@ -194,6 +198,7 @@ class DocumentHandler {
       unsafeIgnoreWatch: this.opts.unsafeIgnoreWatch === true,
       window: this.opts.window ?? DEFAULT_WINDOW,
       sent: new Map(),
+      scriptTimeoutMs: this.opts.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS,
     };
   }
 

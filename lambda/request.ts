@@ -25,7 +25,13 @@ export function decodeSessions(req: BatchRequest): Buffer[][][] {
   return req.sessions.map((s) => s.commands.map((argv) => argv.map(decodeArg)));
 }
 
-/** Whether the command may change the document, by its spec; an EXEC when any queued command may. */
+/** Whether the command runs a Lua script (EVAL, EVAL_RO; an EXEC queuing one), which takes from the attempt's script time budget. */
+export function runsScript(argv: Buffer[]): boolean {
+  if (isTransaction(argv)) return decodeTransaction(argv)?.commands.some((c) => runsScript(c.argv.map(decodeArg))) ?? false;
+  return argv.length > 0 && lookupSpec(argv[0])?.group === 'scripting';
+}
+
+/** Whether the command may change the document, by its spec (EVAL counts: its script may write); an EXEC when any queued command may. */
 export function writes(argv: Buffer[]): boolean {
   if (isTransaction(argv)) return decodeTransaction(argv)?.commands.some((c) => writes(c.argv.map(decodeArg))) ?? false;
   const spec = argv.length > 0 ? lookupSpec(argv[0]) : undefined;

@@ -6,6 +6,7 @@
  * both and fails synth with a clear message on a bad value, because a typo in
  * a deploy flag should stop the deploy, not silently fall back to a default.
  */
+import { scriptTimeoutProblem } from '../lambda/time-budget';
 import type { Node } from 'constructs';
 
 export type ProxyArch = 'arm64' | 'x86_64';
@@ -25,6 +26,8 @@ export interface ValthreeConfig {
   readonly lambdaTimeoutSeconds: number;
   /** VALTHREE_S3_TIMEOUT_MS: per S3 request; must stay below the Lambda timeout. */
   readonly s3TimeoutMs: number;
+  /** VALTHREE_SCRIPT_TIMEOUT_MS: time a batch attempt's Lua scripts may run; two attempts must fit the Lambda timeout. */
+  readonly scriptTimeoutMs: number;
   /** VALTHREE_MAXMEMORY: the largest document, in bytes (unset: the handler's default, 32 MiB). */
   readonly maxDocumentBytes?: number;
   readonly logRetentionDays: number;
@@ -80,6 +83,7 @@ export const DEFAULTS = {
   lambdaMemoryMb: 1024,
   lambdaTimeoutSeconds: 10,
   s3TimeoutMs: 3000,
+  scriptTimeoutMs: 1000,
   logRetentionDays: 30,
   snapshotIntervalMinutes: 60,
   snapshotRetentionDays: 7,
@@ -130,6 +134,7 @@ export function parseConfig(raw: Raw): ValthreeConfig {
     lambdaMemoryMb: r.int('lambdaMemoryMb', DEFAULTS.lambdaMemoryMb, 128, 10240),
     lambdaTimeoutSeconds,
     s3TimeoutMs: r.int('s3TimeoutMs', DEFAULTS.s3TimeoutMs, 100, 900_000),
+    scriptTimeoutMs: r.int('scriptTimeoutMs', DEFAULTS.scriptTimeoutMs, 1, 900_000),
     maxDocumentBytes: r.optionalInt('maxDocumentBytes', 1024, 5 * 1024 ** 3),
     logRetentionDays: r.int('logRetentionDays', DEFAULTS.logRetentionDays, 1, 3653),
     snapshotIntervalMinutes: r.int('snapshotIntervalMinutes', DEFAULTS.snapshotIntervalMinutes, 1, 7 * 24 * 60),
@@ -169,6 +174,8 @@ function validate(c: ValthreeConfig): ValthreeConfig {
   if (c.s3TimeoutMs >= c.lambdaTimeoutSeconds * 1000) {
     problems.push(`s3TimeoutMs (${c.s3TimeoutMs}) must be below the Lambda timeout (${c.lambdaTimeoutSeconds * 1000} ms)`);
   }
+  const scripts = scriptTimeoutProblem(c.scriptTimeoutMs, c.lambdaTimeoutSeconds * 1000);
+  if (scripts) problems.push(`scriptTimeoutMs: ${scripts}`);
   if (c.documentKey.startsWith('snapshots/')) problems.push(`documentKey (${c.documentKey}) must not lie under snapshots/, which the lifecycle rule expires`);
   if (!LOG_RETENTION_DAYS.includes(c.logRetentionDays)) problems.push(`logRetentionDays (${c.logRetentionDays}) must be one of CloudWatch's values: ${LOG_RETENTION_DAYS.join(', ')}`);
   if (c.minTasks > c.maxTasks) problems.push(`minTasks (${c.minTasks}) exceeds maxTasks (${c.maxTasks})`);

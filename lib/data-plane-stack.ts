@@ -26,6 +26,7 @@ export type DataPlaneConfig = Pick<
   | 'lambdaMemoryMb'
   | 'lambdaTimeoutSeconds'
   | 's3TimeoutMs'
+  | 'scriptTimeoutMs'
   | 'maxDocumentBytes'
   | 'logRetentionDays'
   | 'snapshotIntervalMinutes'
@@ -65,6 +66,7 @@ export class DataPlaneStack extends Stack {
         VALTHREE_BUCKET: bucket.bucketName,
         VALTHREE_KEY: documentKey,
         VALTHREE_S3_TIMEOUT_MS: String(c.s3TimeoutMs),
+        VALTHREE_SCRIPT_TIMEOUT_MS: String(c.scriptTimeoutMs),
         ...(c.maxDocumentBytes ? { VALTHREE_MAXMEMORY: String(c.maxDocumentBytes) } : {}),
         POWERTOOLS_SERVICE_NAME: METRICS_SERVICE,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,

@@ -50,6 +50,7 @@ export function storageSettings(s: ProxySettings, env: NodeJS.ProcessEnv = proce
     cache: s.cache && !s.naive,
     exactlyOnce: s.exactlyOnce,
     maxClockSkewMs: s.maxClockSkewMs,
+    scriptTimeoutMs: s.scriptTimeoutMs,
   };
 }
 

@@ -25,6 +25,7 @@ declare module 'fengari' {
     LUA_TLIGHTUSERDATA: number;
     lua_Debug: typeof LuaDebug;
     lua_absindex(L: LuaState, idx: number): number;
+    lua_atnativeerror(L: LuaState, f: JsFunction): void;
     lua_call(L: LuaState, nargs: number, nresults: number): void;
     lua_createtable(L: LuaState, narr: number, nrec: number): void;
     lua_error(L: LuaState): never;

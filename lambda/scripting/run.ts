@@ -59,6 +59,8 @@ interface Active {
   memoryLimit: number;
   stopped: StopReason | null;
   error: string | null;
+  /** An exception a command threw (a bug, not a reply): rethrown once the script is unwound. */
+  fatal: { error: unknown } | null;
 }
 
 let active: Active | null = null;
@@ -84,6 +86,12 @@ function rt(): LuaRuntime {
       () => active?.stopped != null,
     );
     lua.lua_sethook(r.L, hook, lua.LUA_MASKCOUNT, HOOK_EVERY);
+    // A JavaScript exception inside the VM (an allocation fengari cannot make) becomes a Lua error with its message.
+    lua.lua_atnativeerror(r.L, (L) => {
+      const e = lua.lua_touserdata(L, 1);
+      lua.lua_pushstring(L, Buffer.from(e instanceof Error ? e.message : String(e)));
+      return 1;
+    });
     runtime = r;
   }
   return runtime;
@@ -98,19 +106,30 @@ export function loadScript(body: Buffer): { sha: string } | { error: string } {
 
 export function runScript(run: ScriptRun): WireReply {
   if (active) throw new Error('runScript is not reentrant');
+  // The budget is the attempt's: once spent, even a short script (which no hook would see) is stopped.
+  if (performance.now() > run.deadline) throw new ScriptStopped('time');
   const r = rt();
   const sha = sha1hex(run.body);
   const compileError = compile(r, sha, run.body);
   if (compileError !== null) return { t: 'error', v: compileError };
   const { L } = r;
   const base = lua.lua_gettop(L);
-  const a: Active = { site: { call: run.call, readOnly: run.readOnly, resp: 2 }, sha, deadline: run.deadline, heapBase: heapUsed(), memoryLimit: run.memoryLimit ?? DEFAULT_MEMORY_LIMIT, stopped: null, error: null };
+  const call = (argv: Buffer[]): WireReply => {
+    try {
+      return run.call(argv);
+    } catch (error) {
+      a.fatal = { error };
+      throw error;
+    }
+  };
+  const a: Active = { site: { call, readOnly: run.readOnly, resp: 2 }, sha, deadline: run.deadline, heapBase: heapUsed(), memoryLimit: run.memoryLimit ?? DEFAULT_MEMORY_LIMIT, stopped: null, error: null, fatal: null };
   active = a;
   try {
     setKeysAndArgs(r, run.keys, run.args);
     lua.lua_pushjsfunction(L, (L1) => ((a.error = errorReply(L1, a.sha)), 1));
     pushScript(r, sha);
     const status = lua.lua_pcall(L, 0, 1, base + 1);
+    if (a.fatal) throw a.fatal.error;
     if (a.stopped) throw new ScriptStopped(a.stopped);
     if (status !== lua.LUA_OK) return { t: 'error', v: a.error ?? `ERR script failed script: ${sha}` };
     return toReply(L, -1, a.site.resp);

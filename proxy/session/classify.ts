@@ -15,7 +15,7 @@ import { noscript } from '../local/scripts';
 import { error, type Reply } from '../resp/reply';
 import type { ScriptCache } from '../scripts';
 import type { ClassifyLimits, LocalStep, Step } from './steps';
-import { execStep, inTransaction } from './transaction';
+import { execRefused, execStep, inTransaction } from './transaction';
 
 export type { ClassifyLimits, LocalStep, RemoteStep, Step } from './steps';
 
@@ -27,8 +27,8 @@ const answer = (argv: Buffer[], name: string, reply: Reply): LocalStep => ({ kin
 /** Decides what a request is, without running it. `local` is the table of commands answered here. */
 export function classify(argv: Buffer[], s: SessionState, local: ReadonlyMap<string, LocalCommand>, limits: ClassifyLimits, scripts: ScriptCache): Step {
   const step = classifyCommand(argv, s, local, limits, scripts);
-  if (s.tx) return inTransaction(step, s, limits);
-  return step.name === 'exec' && step.kind === 'local' && step.reply === null ? execStep(argv, s, limits) : step;
+  if (step.name === 'exec' && step.kind === 'local') return step.reply === null ? execStep(argv, s, limits) : execRefused(step, s);
+  return s.tx ? inTransaction(step, s, limits) : step;
 }
 
 function classifyCommand(argv: Buffer[], s: SessionState, local: ReadonlyMap<string, LocalCommand>, limits: ClassifyLimits, scripts: ScriptCache): Step {

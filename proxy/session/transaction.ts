@@ -10,6 +10,8 @@
  * engine commands queued after it.
  */
 import { encodeArg, encodeTransaction, type QueuedCommand as WireQueued, type WatchState } from '../../lambda/contract';
+import { unknownSubcommand } from '../../lambda/errors';
+import { lookupSpec, subcommandOf } from '../../lambda/specs';
 import { encodedSize } from '../batcher';
 import type { QueuedCommand, ServerInfo, SessionState } from '../local';
 import { array, error, OK, simple, type Reply } from '../resp/reply';
@@ -43,6 +45,8 @@ export function inTransaction(step: Step, s: SessionState, limits: ClassifyLimit
       return reply;
     });
   }
+  const badSub = unknownSub(step.argv);
+  if (badSub) return act(step.argv, step.name, () => ((tx.dirty = true), error(badSub)));
   if (ACT_AT_ONCE.has(step.name)) {
     if (step.name === 'multi') return { kind: 'local', argv: step.argv, name: step.name, cmd: null, reply: error('ERR MULTI calls can not be nested') };
     if (step.name === 'watch') return { kind: 'local', argv: step.argv, name: step.name, cmd: null, reply: error('ERR WATCH inside MULTI is not allowed') };
@@ -58,6 +62,19 @@ export function inTransaction(step: Step, s: SessionState, limits: ClassifyLimit
     if (!tx.tooLarge) tx.queued.push({ argv, name: step.name, local: remote ? null : step.cmd, write: remote && step.write });
     return QUEUED;
   });
+}
+
+/** An EXEC refused before it runs (wrong arity, NOAUTH): Redis discards the transaction, if any, and says why. */
+export function execRefused(step: LocalStep, s: SessionState): LocalStep {
+  const reason = step.reply?.t === 'error' ? step.reply.v.replace(/^ERR /, '') : 'error';
+  return act(step.argv, 'exec', () => (end(s), error(`EXECABORT Transaction discarded because of: ${reason}`)));
+}
+
+/** A container's subcommand Redis does not know is refused at once, like an unknown command (HELP is every container's). */
+function unknownSub(argv: Buffer[]): string | null {
+  const spec = lookupSpec(argv[0]);
+  if (!spec?.subcommands || argv.length < 2 || subcommandOf(spec, argv[1]) || argv[1].toString('latin1').toLowerCase() === 'help') return null;
+  return unknownSubcommand(argv[1], spec.name);
 }
 
 /** EXEC: refused, answered here (nothing for the engine), or one engine command. */

@@ -4,6 +4,7 @@
  *
  *   npm run bench -- --workload set --clients 64 --seconds 10 --json
  *   npm run bench -- --workload set --clients 64 --seconds 10 --naive --json
+ *   npm run bench -- --workload script      (a rate-limiter Lua script per operation: EVALSHA, EVAL on NOSCRIPT)
  *   npm run bench -- --workload ping        (proxy vs redis-server, redis-benchmark -P 16)
  *
  * The emulator charges a fixed latency per S3 GET/PUT and Lambda invoke plus a
@@ -26,6 +27,7 @@ import { RawClient, encodeCommand, type Resp } from '../support/resp-client';
 import { lambdaEnv } from '../e2e/backends';
 import { parseBenchArgs, BENCH_HELP, type BenchOptions } from './options';
 import { measureCodec } from './codec';
+import { isLimiterReply, limiterCall, limiterKey, type ScriptStats } from './script-workload';
 
 /** us-east-1 list prices (shared/design-notes.md). */
 const PRICE = { s3Put: 0.005 / 1000, s3Get: 0.0004 / 1000, lambdaRequest: 0.2 / 1e6, lambdaGbSecond: 0.0000133334 };
@@ -61,6 +63,8 @@ export interface BenchResult {
   physical_limit_ops_per_s: number | null;
   document_bytes: number;
   usd_per_million_cmds: number;
+  /** script workload: EVALSHAs answered NOSCRIPT and re-sent as EVAL (warm-up included). */
+  script_fallbacks?: number;
 }
 
 /** One command, waiting as long as it takes (the naive design can take seconds under contention). */
@@ -129,7 +133,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const proxies: ChildProxy[] = [];
   try {
     const keySpace = Math.max(o.keys, 1);
-    await prefill(target, key, Math.max(o.prefill, o.workload === 'set' ? 0 : keySpace), o.valueSize);
+    await prefill(target, key, Math.max(o.prefill, o.workload === 'set' || o.workload === 'script' ? 0 : keySpace), o.valueSize);
     const storeEnv = { AWS_ENDPOINT_URL: target.endpoint, AWS_REGION: target.region, AWS_ACCESS_KEY_ID: target.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: target.credentials.secretAccessKey };
     for (let i = 0; i < o.proxies; i++) {
       const mode = o.naive ? ['--naive'] : [];
@@ -148,11 +152,15 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       const key = `key:${Math.floor(rand() * keySpace)}`;
       return isGet ? ['GET', key] : ['SET', key, value];
     };
+    // One operation: a command, or (script) a limiter call of one or two commands.
+    const script: ScriptStats = { fallbacks: 0 };
+    const op = (c: RawClient): Promise<Resp> =>
+      o.workload === 'script' ? limiterCall((args) => call(c, args), limiterKey(Math.floor(rand() * keySpace)), script) : call(c, pick());
 
     // Warm up (connections, Lambda environments, caches), then measure.
     const warmUntil = performance.now() + Math.min(2000, o.seconds * 200);
     await Promise.all(clients.map(async (c) => {
-      while (performance.now() < warmUntil) await call(c, pick());
+      while (performance.now() < warmUntil) await op(c);
     }));
     const before = emu.stats.snapshot();
     const infoBefore = await Promise.all(proxies.map((p) => infoStats(p.port)));
@@ -163,10 +171,10 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     await Promise.all(clients.map(async (c) => {
       while (performance.now() < end) {
         const t0 = performance.now();
-        const r = await call(c, pick());
+        const r = await op(c);
         // Latency and throughput count answered commands; an error is a failed
         // attempt (the naive design's contention), counted apart.
-        if (r.t === 'error') errors++;
+        if (r.t === 'error' || (o.workload === 'script' && !isLimiterReply(r))) errors++;
         else latencies.push(performance.now() - t0);
       }
     }));
@@ -221,6 +229,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       physical_limit_ops_per_s: o.s3 === 'emulator' ? round((o.proxies * meanBatch * 1000) / ((o.executor === 'lambda' ? o.invokeMs : 0) + o.s3PutMs), 1) : null,
       document_bytes: docBytes,
       usd_per_million_cmds: round(usd, 4),
+      ...(o.workload === 'script' ? { script_fallbacks: script.fallbacks } : {}),
     };
   } finally {
     for (const p of proxies) p.child.kill('SIGKILL');
@@ -286,6 +295,7 @@ export function printTable(r: BenchResult): void {
     ['mean batch', `${r.mean_batch_size} commands${r.physical_limit_ops_per_s === null ? '' : ` (physical limit ${r.physical_limit_ops_per_s} ops/s)`}`],
     ['db.json', `${r.document_bytes} bytes`],
     ['cost', `$${r.usd_per_million_cmds} per million commands (S3 + Lambda list prices)`],
+    ...(r.script_fallbacks === undefined ? [] : [['NOSCRIPT → EVAL', `${r.script_fallbacks} (warm-up included)`] as [string, string]]),
   ];
   for (const [k, v] of rows) console.log(`${k.padEnd(18)}${v}`);
 }

@@ -1,7 +1,7 @@
 /** Flags of `npm run bench` (kept apart so a test can check them without running anything). */
 
 export interface BenchOptions {
-  workload: 'set' | 'get' | 'mixed' | 'ping' | 'codec';
+  workload: 'set' | 'get' | 'mixed' | 'script' | 'ping' | 'codec';
   clients: number;
   proxies: number;
   seconds: number;
@@ -44,8 +44,10 @@ export const BENCH_DEFAULTS: BenchOptions = {
 
 export const BENCH_HELP = `usage: npm run bench -- [flags]
 
-  --workload set|get|mixed|ping|codec
-                                  mixed = 80% GET / 20% SET; ping = redis-benchmark -P 16 vs redis-server;
+  --workload set|get|mixed|script|ping|codec
+                                  mixed = 80% GET / 20% SET; script = a fixed-window rate-limiter script per
+                                  operation (EVALSHA, EVAL on NOSCRIPT: INCR, PEXPIRE on a window's first hit,
+                                  PTTL; 1 s windows); ping = redis-benchmark -P 16 vs redis-server;
                                   codec = db.json decode/encode cost at 1k, 10k, 100k keys (default set)
   --clients C                     concurrent closed-loop clients (default 64)
   --proxies K                     proxy processes (default 1)
@@ -78,7 +80,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     switch (flag) {
       case 'workload': {
         const w = argv[++i];
-        if (w !== 'set' && w !== 'get' && w !== 'mixed' && w !== 'ping' && w !== 'codec') throw new Error('--workload must be set, get, mixed, ping or codec');
+        if (w !== 'set' && w !== 'get' && w !== 'mixed' && w !== 'script' && w !== 'ping' && w !== 'codec') throw new Error('--workload must be set, get, mixed, script, ping or codec');
         o.workload = w;
         break;
       }

@@ -58,6 +58,9 @@ describe('parseConfig', () => {
 
   test('refuses an S3 timeout that does not fit inside the Lambda timeout', () => {
     expect(() => from({ lambdaTimeoutSeconds: 3, s3TimeoutMs: 3000 })).toThrow(/s3TimeoutMs \(3000\) must be below the Lambda timeout/);
+    // Two scripted attempts must fit the function's timeout after the handler's reserve: 10 s - 1.5 s holds 2 × 4250 ms, not 2 × 4300.
+    expect(from({ scriptTimeoutMs: 4250 }).scriptTimeoutMs).toBe(4250);
+    expect(() => from({ scriptTimeoutMs: 4300 })).toThrow(/scriptTimeoutMs: script timeout \(4300 ms\) × 2 attempts must fit in the function timeout \(10000 ms\)/);
   });
 
   test('refuses an internet-facing endpoint without TLS unless explicitly allowed', () => {

@@ -16,6 +16,7 @@
  * conflicting flags), and every command also gets a wrong-arity form derived
  * from redis-server's own arity, so error texts are compared too.
  */
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 
 /** Parts of a command's syntax that may land after the command itself. */
@@ -131,7 +132,7 @@ export interface Form {
   readonly needs?: Feature;
 }
 
-export type Family = 'strings' | 'counters' | 'expiry' | 'keyspace' | 'scripting' | 'server' | 'connection';
+export type Family = 'strings' | 'counters' | 'expiry' | 'keyspace' | 'transactions' | 'scripting' | 'server' | 'connection';
 
 export interface CommandGenerator {
   readonly family: Family;
@@ -168,6 +169,8 @@ const SCAN_OPTION = [
 /** KEYS/SCAN MATCH patterns: globs with classes, ranges, negation, escapes and a binary byte. */
 const PATTERN = fc.constantFrom('*', 'a', '?', '[ab]', '[^a]', '[a-b]', '[b-a]', 'a*', '*\xff*', '\\a', '[', 'x*', Buffer.from([0xff, 0x2a]));
 const FLUSH_MODE = fc.constantFrom<Arg[]>([], ['ASYNC'], ['sync'], ['FOO'], ['ASYNC', 'SYNC']);
+
+const sha1 = (body: string): string => createHash('sha1').update(body).digest('hex');
 
 const WRITE_SCRIPTS = [
   "return redis.call('SET', KEYS[1], ARGV[1])",
@@ -261,8 +264,16 @@ export const GENERATORS: Readonly<Record<string, CommandGenerator>> = {
       f(fc.constantFrom<Arg[]>(['return 1', '-1'], ['return 1', '2', 'a'], ['return 1', 'x'], ['return +', '0'], ['return {1, 2.9, -3.5, true, false, nil, 5}', '0'])),
     ],
   },
+  // EVALSHA of a script either server may or may not have cached yet (EVAL and SCRIPT LOAD fill both caches alike), and of one neither has.
+  evalsha: { family: 'scripting', forms: [f(fc.tuple(fc.constantFrom(...[...WRITE_SCRIPTS, ...READ_SCRIPTS].map(sha1), 'ffffffffffffffffffffffffffffffffffffffff'), key, value).map(([s, k, v]) => [s, '1', k, v]))] },
   eval_ro: { family: 'scripting', forms: [f(fc.tuple(fc.constantFrom(...READ_SCRIPTS, WRITE_SCRIPTS[0]), key, value).map(([s, k, v]) => [s, '1', k, v]))] },
   script: { family: 'scripting', forms: [f(fc.constantFrom<Arg[]>(['LOAD', 'return 1'], ['load', 'return redis.call("GET", KEYS[1])'], ['LOAD', 'return +'], ['NOSUCH']))] },
+  // transactions: MULTI … EXEC over the same keys, with WATCH on this connection (changes by itself abort), errors while queuing (EXECABORT) and at run time
+  multi: { family: 'transactions', forms: [f(args())] },
+  exec: { family: 'transactions', forms: [f(args())] },
+  discard: { family: 'transactions', forms: [f(args())] },
+  watch: { family: 'transactions', forms: [f(keys(1, 3))] },
+  unwatch: { family: 'transactions', forms: [f(args())] },
   // server
   flushdb: { family: 'server', forms: [f(FLUSH_MODE)] },
   flushall: { family: 'server', forms: [f(FLUSH_MODE)] },

@@ -24,6 +24,7 @@ describe('storageSettingsFromEnv', () => {
       cache: true,
       exactlyOnce: true,
       maxClockSkewMs: 5000,
+      scriptTimeoutMs: 1000,
       credentials: undefined,
     });
   });
@@ -40,7 +41,9 @@ describe('storageSettingsFromEnv', () => {
       VALTHREE_UNSAFE_STORAGE: 'yes',
       VALTHREE_CACHE: '0',
       VALTHREE_EXACTLY_ONCE: 'off',
+      VALTHREE_SCRIPT_TIMEOUT_MS: '400',
     });
+    expect(s).toMatchObject({ scriptTimeoutMs: 400 });
     expect(s).toMatchObject({ bucket: 'b', key: 'k.json', region: 'eu-west-1', endpoint: 'http://127.0.0.1:9000', s3TimeoutMs: 1500, etagForm: 'unquoted', maxDocumentBytes: 1000, unsafeStorage: true, cache: false, exactlyOnce: false });
   });
 
@@ -56,6 +59,7 @@ describe('storageSettingsFromEnv', () => {
     // The proxy's switches and these variables share one parser: anything but a yes or a no is refused.
     ['VALTHREE_CACHE', 'maybe', /VALTHREE_CACHE must be 1, true, yes or on, or 0, false, no or off, got "maybe"/],
     ['VALTHREE_EXACTLY_ONCE', 'nope', /VALTHREE_EXACTLY_ONCE must be 1, true, yes or on/],
+    ['VALTHREE_SCRIPT_TIMEOUT_MS', '0', /VALTHREE_SCRIPT_TIMEOUT_MS must be a positive number, got "0"/],
   ])('a bad %s is refused with a message naming it', (name, v, msg) => {
     expect(() => storageSettingsFromEnv({ [name]: v })).toThrow(msg);
   });

@@ -6,82 +6,10 @@
  * errors with their positions, the sandbox's errors, cjson, cmsgpack, bit,
  * and the Lua 5.1 behaviours valthree reproduces on fengari's Lua 5.3.
  */
-import type { WireReply } from '../../lambda/contract';
-import { Document } from '../../lambda/document';
-import { contextFor, executeOne } from '../../lambda/engine';
-import { Keyspace, Touched } from '../../lambda/commands/context';
-import { startRedisServer, type ReferenceRedis } from '../support/redis-server';
-import { RawClient, type Resp } from '../support/resp-client';
 
-let redis: ReferenceRedis;
-let client: RawClient;
+import { referenceRedis } from './reference';
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-  client = await RawClient.connect(redis.port);
-  await client.call('HELLO', '3');
-});
-afterAll(async () => {
-  client?.close();
-  await redis?.stop();
-});
-
-function ours(r: WireReply): unknown {
-  switch (r.t) {
-    case 'bulk':
-      return ['$', Buffer.from(r.v, 'base64').toString('latin1')];
-    case 'verbatim':
-      return ['=', Buffer.from(r.v, 'base64').toString('latin1')];
-    case 'int':
-      return [':', String(r.v)];
-    case 'double':
-      return [',', Number(r.v)];
-    case 'array':
-    case 'set':
-      return [r.t, r.v.map(ours)];
-    case 'map':
-      return ['%', r.v.map(([k, v]) => [ours(k), ours(v)])];
-    case 'null':
-      return null;
-    default:
-      return [r.t, r.v];
-  }
-}
-
-function theirs(r: Resp): unknown {
-  switch (r.t) {
-    case 'bulk':
-      return ['$', r.v.toString('latin1')];
-    case 'verbatim':
-      return ['=', r.v.toString('latin1').slice(4)];
-    case 'int':
-      return [':', String(r.v)];
-    case 'double':
-      return [',', r.v];
-    case 'array':
-    case 'set':
-      return [r.t, r.v.map(theirs)];
-    case 'map':
-      return ['%', r.v.map(([k, v]) => [theirs(k), theirs(v)])];
-    case 'null':
-      return null;
-    default:
-      return [r.t, r.v];
-  }
-}
-
-async function both(commands: string[][]): Promise<{ mine: unknown[]; reference: unknown[] }> {
-  await client.call('FLUSHALL');
-  const doc = Document.empty();
-  const mine: unknown[] = [];
-  const reference: unknown[] = [];
-  for (const c of commands) {
-    const argv = c.map((w) => Buffer.from(w, 'latin1'));
-    mine.push([c.join(' '), ours(executeOne(contextFor(new Keyspace(doc, new Touched(), 0, Date.now())), argv))]);
-    reference.push([c.join(' '), theirs(await client.call(...argv))]);
-  }
-  return { mine, reference };
-}
+const { both } = referenceRedis();
 
 const ev = (body: string, keys: string[] = [], args: string[] = []) => ['EVAL', body, String(keys.length), ...keys, ...args];
 
@@ -134,6 +62,8 @@ const CASES: Record<string, string[][]> = {
     ev("return redis.pcall('get', 'a', 'b')"),
     ev("return redis.call('client', 'id')"),
     ev("return redis.call('eval', 'return 1', 0)"),
+    ev("return {redis.call('ping'), redis.call('ping', 'x'), redis.call('echo', 'y')}"),
+    ev("return redis.call('ping', 'a', 'b')"),
     ev("return redis.call('incr', KEYS[1])", ['s']),
     ev("return redis.pcall('incr', KEYS[1])", ['s']),
     ev("local x = 1\nlocal y = 2\nreturn redis.call('incr', KEYS[1])", ['s']),

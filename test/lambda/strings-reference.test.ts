@@ -8,75 +8,11 @@
  * 100 s and more, absolute ones long past or far ahead): the two clocks
  * differ by the milliseconds the test takes.
  */
-import type { WireReply } from '../../lambda/contract';
-import { Document } from '../../lambda/document';
-import { contextFor, executeOne } from '../../lambda/engine';
-import { Keyspace, Touched } from '../../lambda/commands/context';
 import { prng } from '../support/prng';
-import { startRedisServer, type ReferenceRedis } from '../support/redis-server';
-import { RawClient, type Resp } from '../support/resp-client';
 
-let redis: ReferenceRedis;
-let client: RawClient;
+import { referenceRedis } from './reference';
 
-beforeAll(async () => {
-  redis = await startRedisServer();
-  client = await RawClient.connect(redis.port);
-  await client.call('HELLO', '3');
-});
-afterAll(async () => {
-  client?.close();
-  await redis?.stop();
-});
-
-/** Both sides' replies in one comparable form. */
-function ours(r: WireReply): unknown {
-  switch (r.t) {
-    case 'bulk':
-      return ['$', Buffer.from(r.v, 'base64').toString('latin1')];
-    case 'int':
-      return [':', String(r.v)];
-    case 'array':
-      return r.v.map(ours);
-    case 'map':
-      return ['%', r.v.map(([k, v]) => [ours(k), ours(v)])];
-    case 'null':
-      return null;
-    default:
-      return [r.t, r.v];
-  }
-}
-
-function theirs(r: Resp): unknown {
-  switch (r.t) {
-    case 'bulk':
-      return ['$', r.v.toString('latin1')];
-    case 'int':
-      return [':', String(r.v)];
-    case 'array':
-      return r.v.map(theirs);
-    case 'map':
-      return ['%', r.v.map(([k, v]) => [theirs(k), theirs(v)])];
-    case 'null':
-      return null;
-    default:
-      return [r.t, r.v];
-  }
-}
-
-/** Runs `commands` on a fresh redis-server database and a fresh document; returns both reply lists. */
-async function both(commands: string[][]): Promise<{ mine: unknown[]; reference: unknown[] }> {
-  await client.call('FLUSHALL');
-  const doc = Document.empty();
-  const mine: unknown[] = [];
-  const reference: unknown[] = [];
-  for (const c of commands) {
-    const now = Date.now();
-    mine.push([c.join(' '), ours(executeOne(contextFor(new Keyspace(doc, new Touched(), 0, now)), c.map((w) => Buffer.from(w, 'latin1'))))]);
-    reference.push([c.join(' '), theirs(await client.call(...c.map((w) => Buffer.from(w, 'latin1'))))]);
-  }
-  return { mine, reference };
-}
+const { both } = referenceRedis();
 
 const script = (s: string) => s.split('\n').map((l) => l.trim()).filter(Boolean).map((l) => l.split(' ').map((w) => (w === "''" ? '' : w)));
 

@@ -197,3 +197,19 @@ describe('a transaction is one unit', () => {
     expect(await send([['EXEC', '{"watch":5}']])).toEqual([[err('ERR malformed transaction')]]);
   });
 });
+
+describe('change marks are kept for a bounded time', () => {
+  it('a WATCH older than marksMs aborts, and db.json no longer carries the old marks', async () => {
+    const { send, clock, store } = setup({ window: { retainMs: 60_000, maxEntries: 8192, withReplies: 64, marksMs: 1000 } });
+    await send([['SET', 'k', 'v']]);
+    const t = await watched(send, 'k');
+    await send([['SET', 'other', '1']]);
+    clock.now = T0 + 1500;
+    await send([['SET', 'other', '2']]);
+    expect(await send([exec(t, ['SET', 'k', 'mine'])])).toEqual([[NULL_ARRAY]]);
+    // Trimmed by the clock of the commit before: only the two at T0 + 1500 keep marks.
+    await send([['SET', 'other', '3']]);
+    const records = Document.decode(store.body('db.json')!).commits;
+    expect(records.map((r) => r.c !== undefined)).toEqual([false, false, true, true]);
+  });
+});

@@ -6,12 +6,12 @@
  * the engine undoes everything it wrote — a deliberate difference from Redis,
  * which would have applied it.
  */
-import { CommandError } from '../../errors';
+import { CommandError, wrongArity } from '../../errors';
 import { runScript, ScriptStopped, DEFAULT_SCRIPT_TIMEOUT_MS } from '../../scripting';
 import type { WireReply } from '../../contract';
 import type { Args } from '../args';
 import type { CommandContext } from '../context';
-import { specOf, type Command } from '../types';
+import { bulk, specOf, type Command } from '../types';
 
 export const NUMKEYS_TOO_MANY = "ERR Number of keys can't be greater than number of args";
 export const NUMKEYS_NEGATIVE = "ERR Number of keys can't be negative";
@@ -30,10 +30,22 @@ export function parseEval(args: Args): { body: Buffer; keys: Buffer[]; argv: Buf
   return { body, keys: rest.slice(0, n), argv: rest.slice(n) };
 }
 
+/**
+ * PING and ECHO are the proxy's commands, but a script may call them (Redis
+ * lets it): answered here, as Redis answers them inside a script.
+ */
+function scriptCall(ctx: CommandContext, argv: Buffer[]): WireReply {
+  const name = argv[0].toString('latin1').toLowerCase();
+  if (name === 'ping' && argv.length > 2) return { t: 'error', v: wrongArity('ping') };
+  if (name === 'ping') return argv.length > 1 ? bulk(argv[1]) : { t: 'simple', v: 'PONG' };
+  if (name === 'echo') return bulk(argv[1]);
+  return ctx.exec(argv);
+}
+
 function evalScript(args: Args, ctx: CommandContext, readOnly: boolean): WireReply {
   const { body, keys, argv } = parseEval(args);
   try {
-    return runScript({ body, keys, args: argv, readOnly, call: (cmd) => ctx.exec(cmd), deadline: ctx.scriptDeadline ?? performance.now() + DEFAULT_SCRIPT_TIMEOUT_MS });
+    return runScript({ body, keys, args: argv, readOnly, call: (cmd) => scriptCall(ctx, cmd), deadline: ctx.scriptDeadline ?? performance.now() + DEFAULT_SCRIPT_TIMEOUT_MS });
   } catch (e) {
     if (e instanceof ScriptStopped) throw new CommandError(e.reason === 'time' ? STOPPED_TIME : STOPPED_MEMORY);
     throw e;
