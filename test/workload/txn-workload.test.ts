@@ -96,6 +96,27 @@ describe('on the emulator, 3 proxies', () => {
     RUN_MS,
   );
 
+  test.each(['bank', 'list-append'] as const)(
+    '%s: the final reads catch acknowledged transactions lost (db.json wiped behind the cluster\'s back before them)',
+    async (workload) => {
+      const r = await run({
+        workload,
+        seed: 41,
+        seconds: 4,
+        beforeFinalReads: (emu) => {
+          emu?.s3.buckets.get(emu.bucket)?.delete('db.json');
+        },
+      });
+      expect(verdict(r)).toBe(`false\n${r.lines.join('\n')}`);
+      const kinds = Object.keys(r.s.txns?.anomalies ?? {});
+      if (workload === 'bank') {
+        // Every account back at its starting balance: the total still holds; the ledger and the per-key check see it.
+        expect(kinds.sort()).toEqual(['not-linearizable-key', 'unexplained-balance']);
+      } else expect(kinds.some((k) => k === 'lost-append' || k.startsWith('cycle-'))).toBe(true);
+    },
+    RUN_MS,
+  );
+
   test(
     'broken-watch (handlers ignore WATCH): the bank\'s audits see money made and lost',
     async () => {
