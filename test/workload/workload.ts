@@ -15,6 +15,9 @@
  * the run touched is read once more on fresh connections. Those reads join
  * the history after everything else, so the same check proves each final
  * value is a state the model allows at the end of the history.
+ *
+ * With --workload bank or list-append, the same cluster runs transactions
+ * instead: see txn-drive.ts (issue 12).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
