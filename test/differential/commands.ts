@@ -266,6 +266,7 @@ export const GENERATORS: Readonly<Record<string, CommandGenerator>> = {
   },
   // EVALSHA of a script either server may or may not have cached yet (EVAL and SCRIPT LOAD fill both caches alike), and of one neither has.
   evalsha: { family: 'scripting', forms: [f(fc.tuple(fc.constantFrom(...[...WRITE_SCRIPTS, ...READ_SCRIPTS].map(sha1), 'ffffffffffffffffffffffffffffffffffffffff'), key, value).map(([s, k, v]) => [s, '1', k, v]))] },
+  evalsha_ro: { family: 'scripting', forms: [f(fc.tuple(fc.constantFrom(...[...READ_SCRIPTS, WRITE_SCRIPTS[0]].map(sha1), 'ffffffffffffffffffffffffffffffffffffffff'), key, value).map(([s, k, v]) => [s, '1', k, v]))] },
   eval_ro: { family: 'scripting', forms: [f(fc.tuple(fc.constantFrom(...READ_SCRIPTS, WRITE_SCRIPTS[0]), key, value).map(([s, k, v]) => [s, '1', k, v]))] },
   script: { family: 'scripting', forms: [f(fc.constantFrom<Arg[]>(['LOAD', 'return 1'], ['load', 'return redis.call("GET", KEYS[1])'], ['LOAD', 'return +'], ['NOSUCH']))] },
   // transactions: MULTI … EXEC over the same keys, with WATCH on this connection (changes by itself abort), errors while queuing (EXECABORT) and at run time
