@@ -92,6 +92,27 @@ export function outputOf(r: Resp): OpOutput | { error: string } {
   }
 }
 
+/**
+ * A new connection, retried while the proxy is down (restarting, or the
+ * network is); null once the run has stopped. Counts each connect in `stats`.
+ */
+export async function reconnect(addr: Address, ctx: Pick<ClientContext, 'tls' | 'password' | 'opTimeoutMs' | 'stopped'>, stats: { connects: number }): Promise<RawClient | null> {
+  for (let attempt = 0; !ctx.stopped(); attempt++) {
+    try {
+      const conn = await connectOnce(addr, ctx, Math.max(1000, Math.min(5000, ctx.opTimeoutMs)));
+      stats.connects++;
+      return conn;
+    } catch (e) {
+      if (e instanceof FatalClientError) throw e;
+      // Back off, then retry. Jitter from Math.random: the seeded stream must
+      // not depend on how often a connect failed, or a seed would not give the
+      // same operations.
+      await sleep(Math.min(1000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2));
+    }
+  }
+  return null;
+}
+
 export async function connectOnce(addr: Address, ctx: Pick<ClientContext, 'tls' | 'password' | 'opTimeoutMs'>, timeoutMs: number): Promise<RawClient> {
   const attempt = RawClient.connect(addr.port, { host: addr.host, tls: ctx.tls });
   let timer: NodeJS.Timeout | undefined;
@@ -236,20 +257,7 @@ export class WorkloadClient {
   private async connection(): Promise<RawClient | null> {
     if (this.conn && !this.conn.isClosed) return this.conn;
     this.conn?.close();
-    this.conn = null;
-    for (let attempt = 0; !this.ctx.stopped(); attempt++) {
-      try {
-        this.conn = await connectOnce(this.addr, this.ctx, Math.max(1000, Math.min(5000, this.ctx.opTimeoutMs)));
-        this.stats.connects++;
-        return this.conn;
-      } catch (e) {
-        if (e instanceof FatalClientError) throw e;
-        // The proxy is restarting (or the network is): back off, then retry.
-        // Jitter from Math.random: the seeded stream must not depend on how
-        // often a connect failed, or a seed would not give the same operations.
-        await sleep(Math.min(1000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2));
-      }
-    }
-    return null;
+    this.conn = await reconnect(this.addr, this.ctx, this.stats);
+    return this.conn;
   }
 }

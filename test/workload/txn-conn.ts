@@ -9,7 +9,7 @@
 import type { ConnectionOptions } from 'node:tls';
 import { classifyError } from '../checker/history';
 import { RawClient, encodeCommand, type Resp } from '../support/resp-client';
-import { FatalClientError, connectOnce, type ClientStats } from './client';
+import { reconnect, type ClientStats } from './client';
 import type { Address } from './cluster';
 
 export interface ConnContext {
@@ -116,18 +116,7 @@ export abstract class PipelineClient {
   private async connection(): Promise<RawClient | null> {
     if (this.conn && !this.conn.isClosed) return this.conn;
     this.conn?.close();
-    this.conn = null;
-    for (let attempt = 0; !this.base.stopped(); attempt++) {
-      try {
-        this.conn = await connectOnce(this.addr, this.base, Math.max(1000, Math.min(5000, this.base.opTimeoutMs)));
-        this.stats.connects++;
-        return this.conn;
-      } catch (e) {
-        if (e instanceof FatalClientError) throw e;
-        // Jitter from Math.random: the seeded stream must not depend on connect failures.
-        await sleep(Math.min(1000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2));
-      }
-    }
-    return null;
+    this.conn = await reconnect(this.addr, this.base, this.stats);
+    return this.conn;
   }
 }
