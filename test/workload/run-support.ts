@@ -31,3 +31,21 @@ export async function killLoop(cluster: Cluster, trace: FaultTrace, at: number[]
     log(`proxy_kill: proxy 0 killed at t=${(ms / 1000).toFixed(1)}s (SIGKILL) and listening again after ${((performance.now() - k0) / 1000).toFixed(1)} s`);
   }
 }
+
+/**
+ * Runs every client to its end. The first to fail (a wrong password) calls
+ * `abort`, which stops the others; its error is returned, not thrown, so the
+ * caller can first wait for what else it started (the kill loop).
+ */
+export async function runAllClients(clients: readonly { run(): Promise<unknown> }[], abort: () => void): Promise<{ error: unknown } | null> {
+  const results = await Promise.allSettled(
+    clients.map((c) =>
+      c.run().catch((e: unknown) => {
+        abort();
+        throw e;
+      }),
+    ),
+  );
+  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  return failure ? { error: failure.reason } : null;
+}

@@ -14,7 +14,7 @@ import { bankRun } from './bank-run';
 import type { Cluster } from './cluster';
 import { FaultTrace } from './fault-trace';
 import { PROXY_KILL, checkerSkewMs, parseFaults, type FaultClass, type WorkloadOptions } from './options';
-import { killLoop, killTimes } from './run-support';
+import { killLoop, killTimes, runAllClients } from './run-support';
 import { lastLine, summaryLines, type WorkloadSummary } from './summary';
 import type { Interval, RunEnv, TxnRun, TxnVerdict } from './txn-run';
 
@@ -63,21 +63,13 @@ async function runClients(opts: WorkloadOptions, cluster: Cluster, runId: string
     killFailure = e;
     aborted = true;
   });
-  const results = await Promise.allSettled(
-    run.clients.map((c) =>
-      c.run().catch((e: unknown) => {
-        aborted = true; // a wrong password stops everyone
-        throw e;
-      }),
-    ),
-  );
+  const failure = await runAllClients(run.clients, () => (aborted = true));
   const runEnd = Math.min(performance.now(), deadline);
   const drained = performance.now();
   clearInterval(progress);
   aborted = true; // an --ops budget ends the kill loop too
   await kills;
-  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failure) throw failure.reason;
+  if (failure) throw failure.error;
   if (killFailure) throw killFailure;
   return { run, runMs: runEnd - t0, drained, drainMs: drained - runEnd };
 }

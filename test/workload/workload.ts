@@ -30,7 +30,7 @@ import { prng } from '../support/faults';
 import { remoteCluster, startCluster, type Address, type Cluster } from './cluster';
 import { WorkloadClient, connectOnce, outputOf, type ClientContext } from './client';
 import { FaultTrace } from './fault-trace';
-import { clientSeed, killLoop, killTimes } from './run-support';
+import { clientSeed, killLoop, killTimes, runAllClients } from './run-support';
 import { driveTxn } from './txn-drive';
 import { recheckTxn, type SavedTxnRun } from './txn-recheck';
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../../lambda/handler';
@@ -140,20 +140,12 @@ async function drive(opts: WorkloadOptions, cluster: Cluster, runId: string, log
     killFailure = e;
     aborted = true;
   });
-  const results = await Promise.allSettled(
-    clients.map((c) =>
-      c.run().catch((e: unknown) => {
-        aborted = true; // a wrong password stops everyone
-        throw e;
-      }),
-    ),
-  );
+  const failure = await runAllClients(clients, () => (aborted = true));
   const runEnd = Math.min(performance.now(), deadline);
   const drained = performance.now();
   clearInterval(progress);
   await kills;
-  const failure = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failure) throw failure.reason;
+  if (failure) throw failure.error;
   if (killFailure) throw killFailure;
 
   const workloadOps = recorder.size;
