@@ -14,7 +14,9 @@
  */
 import { CONTRACT_VERSION, type BatchRequest, type BatchResponse, type BatchStats, type FailureKind, type WireReply } from './contract';
 import { CorruptDocumentError, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_WINDOW, Document, UnknownFormatError, type WindowPolicy } from './document';
-import { apply, commit, type AttemptInput, type Snapshot } from './attempt';
+import { apply, commit, withSkipped, type AttemptInput, type Snapshot } from './attempt';
+import { claimLease } from './lease';
+import { skipLanded } from './origins';
 import { replayStored } from './replay';
 import { decodeSessions, runsScript, validateRequest, writes } from './request';
 import { DEFAULT_SCRIPT_TIMEOUT_MS } from './scripting';
@@ -99,9 +101,21 @@ class DocumentHandler {
   handle(req: BatchRequest): Promise<BatchResponse> {
     const invalid = validateRequest(req);
     if (invalid) return Promise.resolve({ v: CONTRACT_VERSION, batchId: String((req as { batchId?: unknown })?.batchId ?? ''), ok: false, failure: { kind: 'not-applied', message: invalid } });
+    if (req.lease) return this.lease(req);
     const next = this.queue.then(() => this.guarded(req));
     this.queue = next.catch(() => undefined);
     return next;
+  }
+
+  /** A lease operation: beside the document, never through its cache or queue. */
+  private async lease(req: BatchRequest): Promise<BatchResponse> {
+    const stats: BatchStats = { s3Gets: 1, s3Puts: 0, conflicts: 0, keys: 0, replayed: false };
+    try {
+      const lease = await claimLease(this.opts.store, this.key, req.lease as NonNullable<BatchRequest['lease']>, this.now());
+      return { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions: [], stats, lease };
+    } catch (e) {
+      return { v: CONTRACT_VERSION, batchId: req.batchId, ok: false, failure: { kind: 'not-applied', message: `lease: ${(e as Error).message}` } };
+    }
   }
 
   /** Turns a BatchFailed into its failure response; a bug (any other error) drops the cache and propagates. */
@@ -156,8 +170,12 @@ class DocumentHandler {
       this.checkClock(input.localNow);
 
       const { doc } = snapshot;
-      const applied = apply(snapshot, input);
-      const { replies, changed } = applied;
+      // Forwarded sessions whose own proxy already committed them run nothing.
+      const skip = skipLanded(input, doc);
+      if (skip.lost > 0) stats.repliesLost = skip.lost;
+      const applied = apply(snapshot, skip.input);
+      const { changed } = applied;
+      const replies = withSkipped(applied.replies, skip.input.skipped);
       if (changed && req.write === false) {
         doc.rollback();
         throw new BatchFailed('write-required', 'the batch must commit the clock it ran at');
@@ -171,7 +189,7 @@ class DocumentHandler {
       }
       await this.ensureChecked(doc);
       stats.s3Puts++;
-      const outcome = await commit(snapshot, applied, input);
+      const outcome = await commit(snapshot, applied, skip.input);
       if (outcome.kind === 'committed') {
         this.cached = { doc, etag: outcome.etag };
         return done(replies, doc);
@@ -198,6 +216,7 @@ class DocumentHandler {
       unsafeIgnoreWatch: this.opts.unsafeIgnoreWatch === true,
       window: this.opts.window ?? DEFAULT_WINDOW,
       sent: new Map(),
+      origins: req.sessions.some((s) => s.origin !== undefined) ? req.sessions.map((s) => s.origin) : undefined,
       scriptTimeoutMs: this.opts.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS,
     };
   }
