@@ -13,7 +13,7 @@
  *  - A document with an unknown format is refused, never rewritten.
  */
 import { CONTRACT_VERSION, type BatchRequest, type BatchResponse, type BatchStats, type FailureKind, type WireReply } from './contract';
-import { CorruptDocumentError, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_WINDOW, Document, UnknownFormatError, type WindowPolicy } from './document';
+import { CorruptDocumentError, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_WINDOW, Document, UnknownFormatError, type CommitRecord, type WindowPolicy } from './document';
 import { apply, commit, withSkipped, type AttemptInput, type Snapshot } from './attempt';
 import { claimLease } from './lease';
 import { skipLanded } from './origins';
@@ -157,14 +157,7 @@ class DocumentHandler {
     for (let attempt = 1; ; attempt++) {
       if (!snapshot) [snapshot, fresh] = [await this.load(stats), true];
       const landed = snapshot.doc.hasCommit(req.batchId);
-      if (landed) {
-        stats.replayed = true;
-        const own = input.sent.get(landed.a ?? '');
-        if (own) return done(own, snapshot.doc);
-        const stored = replayStored(landed, input.sessions);
-        stats.repliesLost = stored.lost;
-        return done(stored.replies, snapshot.doc);
-      }
+      if (landed) return done(replayLanded(landed, input, stats), snapshot.doc);
       if (attempt > maxAttempts) throw new BatchFailed('not-applied', `db.json is contended; gave up after ${attempt - 1} attempts`);
       if (remainingMs() < ATTEMPT_RESERVE_MS + scriptBudget) throw new BatchFailed('not-applied', `the function is about to time out after ${attempt - 1} attempts`);
       this.checkClock(input.localNow);
@@ -263,6 +256,16 @@ class DocumentHandler {
     });
     this.checked = true;
   }
+}
+
+/** Replies of a batch that already landed: this invocation's own, if one of its attempts wrote it, else the stored ones. */
+function replayLanded(landed: CommitRecord, input: AttemptInput, stats: BatchStats): WireReply[][] {
+  stats.replayed = true;
+  const own = input.sent.get(landed.a ?? '');
+  if (own) return own;
+  const stored = replayStored(landed, input.sessions);
+  stats.repliesLost = stored.lost;
+  return stored.replies;
 }
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
