@@ -6,6 +6,7 @@
  * holds it, or while the lease cannot be read.
  */
 import { randomBytes } from 'node:crypto';
+import { EventEmitter } from 'node:events';
 import { CONTRACT_VERSION, type LeaseState } from '../../lambda/contract';
 import type { Executor } from '../executors/types';
 import type { Logger } from '../log';
@@ -28,6 +29,8 @@ export class LeaseKeeper {
   private stopped = false;
   /** The last answer (INFO, tests). */
   state: LeaseState = { holder: null, address: null, remainingMs: 0 };
+  /** Emits 'changed' when the lease changes hands (tests, logs). */
+  readonly events = new EventEmitter();
 
   constructor(private readonly opts: LeaseKeeperOptions) {}
 
@@ -52,7 +55,10 @@ export class LeaseKeeper {
     const was = this.state.holder;
     // Unreadable lease: nobody is known to lead, so commit directly (still correct, only more conflicts).
     this.state = res.ok && res.lease ? res.lease : { holder: null, address: null, remainingMs: 0 };
-    if (this.state.holder !== was) this.opts.log.info({ writer: this.state.holder, address: this.state.address, me: this.holder }, 'writer lease changed hands');
+    if (this.state.holder !== was) {
+      this.opts.log.info({ writer: this.state.holder, address: this.state.address, me: this.holder }, 'writer lease changed hands');
+      this.events.emit('changed', this.state);
+    }
     this.opts.onWriter(this.isWriter || this.state.holder === null ? null : this.state.address);
   }
 
