@@ -13,7 +13,10 @@ export function validateRequest(req: unknown): string | null {
   if (typeof r.batchId !== 'string' || r.batchId.length === 0 || r.batchId.length > 128) return 'batchId must be a non-empty string';
   if (!Array.isArray(r.sessions)) return 'sessions must be an array';
   if (r.write !== undefined && typeof r.write !== 'boolean') return 'write must be a boolean';
-  if (r.lease !== undefined) return r.sessions.length > 0 ? 'a lease request carries no sessions' : validateClaim(r.lease);
+  if (r.lease !== undefined) {
+    const bad = validateClaim(r.lease);
+    if (bad) return bad;
+  }
   for (const s of r.sessions) {
     if (typeof s?.id !== 'string' || !Array.isArray(s.commands)) return 'malformed session';
     if (s.db !== undefined && !(Number.isInteger(s.db) && s.db >= 0 && s.db < DATABASES)) return `db must be an integer from 0 to ${DATABASES - 1}`;

@@ -15,7 +15,7 @@
  * commands only after the previous submission was answered.
  */
 import { randomBytes } from 'node:crypto';
-import { CONTRACT_VERSION, LAMBDA_PAYLOAD_LIMIT, PAYLOAD_ENVELOPE_RESERVE, failureReply, type BatchFailure, type BatchRequest, type BatchResponse, type SessionCommands, type WireReply } from '../lambda/contract';
+import { CONTRACT_VERSION, LAMBDA_PAYLOAD_LIMIT, PAYLOAD_ENVELOPE_RESERVE, failureReply, type BatchFailure, type BatchRequest, type BatchResponse, type LeaseClaim, type LeaseState, type SessionCommands, type WireReply } from '../lambda/contract';
 import type { Executor } from './executors/types';
 import { fromWire, type Reply } from './resp/reply';
 import type { Metrics } from './metrics';
@@ -70,7 +70,14 @@ export function encodedSize(argv: Buffer[]): number {
   return n;
 }
 
+/** The writer's lease renewal, riding on its next write batch (see LeaseKeeper). */
+export interface LeaseRider {
+  take(): LeaseClaim | undefined;
+  answer(state: LeaseState | null): void;
+}
+
 export class Batcher {
+  leaseRider?: LeaseRider;
   private readonly proxyId = randomBytes(6).toString('base64url');
   private seq = 0;
   private writes: Pending[] = [];
@@ -214,6 +221,8 @@ export class Batcher {
       }
     }
     const req: BatchRequest = { v: CONTRACT_VERSION, batchId: `${this.proxyId}-${++this.seq}`, write: batch.some((p) => p.write), sessions };
+    const claim = req.write ? this.leaseRider?.take() : undefined;
+    if (claim) req.lease = claim;
     const started = process.hrtime.bigint();
     let res: BatchResponse;
     try {
@@ -221,6 +230,7 @@ export class Batcher {
     } catch (e) {
       res = { v: CONTRACT_VERSION, batchId: req.batchId, ok: false, failure: { kind: 'unknown', message: (e as Error).message } };
     }
+    if (claim) this.leaseRider?.answer(res.ok ? (res.lease ?? null) : null);
     try {
       this.metrics.recordBatch(req, res, Number(process.hrtime.bigint() - started) / 1e6);
       this.deliver(batch, res);

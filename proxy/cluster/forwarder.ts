@@ -16,7 +16,7 @@
 import { X509Certificate } from 'node:crypto';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import type { BatchRequest, BatchResponse } from '../../lambda/contract';
+import type { BatchRequest, BatchResponse, LeaseState } from '../../lambda/contract';
 import type { Executor } from '../executors/types';
 import type { Logger } from '../log';
 import { readLines, send } from './link';
@@ -30,6 +30,8 @@ export interface ForwarderOptions {
   /** How far the proxies' clocks may differ: the follower waits this much past the deadline. */
   skewMs: number;
   log: Logger;
+  /** Told the writer's view of the lease with each answer. */
+  onLease?: (state: LeaseState) => void;
   /** Test seam (forward_drop): the socket to a writer. */
   connect?: (host: string, port: number) => net.Socket;
 }
@@ -45,7 +47,7 @@ class Link {
   private n = 0;
   readonly ready: Promise<void>;
 
-  constructor(readonly socket: net.Socket, secret: string | null, fingerprint: string | null) {
+  constructor(readonly socket: net.Socket, secret: string | null, fingerprint: string | null, onLease?: (s: LeaseState) => void) {
     socket.setNoDelay(true);
     socket.on('error', () => undefined);
     this.ready = new Promise((resolve, reject) => {
@@ -63,7 +65,10 @@ class Link {
         }
         const done = typeof m.n === 'number' ? this.waiting.get(m.n) : undefined;
         if (!done) return;
-        if (m.t === 'res') done({ res: m.res as BatchResponse });
+        if (m.t === 'res') {
+          if (m.lease && typeof m.lease === 'object') onLease?.(m.lease as LeaseState);
+          done({ res: m.res as BatchResponse });
+        }
         else if (m.t === 'dropped') done({ dropped: String(m.reason) });
       });
     });
@@ -96,7 +101,7 @@ export class ForwardingExecutor implements Executor {
   /** Forwards answered by the writer, sent directly after all, and dropped by the writer (INFO, tests). */
   readonly counts = { forwarded: 0, fellBack: 0, dropped: 0 };
 
-  constructor(private readonly inner: Executor, private readonly opts: ForwarderOptions) {
+  constructor(private readonly inner: Executor, readonly opts: ForwarderOptions) {
     this.description = `${inner.description}; writes forwarded to the cluster's writer`;
     this.fingerprint = opts.tlsCert ? new X509Certificate(opts.tlsCert).fingerprint256 : null;
   }
@@ -148,7 +153,7 @@ export class ForwardingExecutor implements Executor {
     if (this.link?.address === address && !this.link.link.socket.destroyed) return this.link.link;
     this.link?.link.socket.destroy();
     const socket = this.opts.connect?.(w.host, w.port) ?? (this.fingerprint !== null ? tls.connect({ host: w.host, port: w.port, rejectUnauthorized: false }) : net.connect(w.port, w.host));
-    const link = new Link(socket, this.opts.secret, this.fingerprint);
+    const link = new Link(socket, this.opts.secret, this.fingerprint, (s) => this.opts.onLease?.(s));
     this.link = { address, link };
     return link;
   }

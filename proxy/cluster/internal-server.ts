@@ -7,6 +7,7 @@
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
+import type { LeaseState } from '../../lambda/contract';
 import type { Batcher } from '../batcher';
 import type { Logger } from '../log';
 import { checkForward, readLines, secretMatches, send } from './link';
@@ -19,6 +20,8 @@ export interface InternalServerOptions {
   secret: string | null;
   batcher: Batcher;
   log: Logger;
+  /** This proxy's view of the lease, sent with every answer. */
+  lease?: () => LeaseState;
 }
 
 /** A follower that has not authenticated by then is cut. */
@@ -81,7 +84,7 @@ export class InternalServer {
       this.counts.forwards++;
       void this.opts.batcher.submitForwarded(fwd.req, fwd.deadline).then((r) => {
         if ('dropped' in r) this.counts.dropped++;
-        send(socket, 'dropped' in r ? { t: 'dropped', n: fwd.n, reason: r.dropped } : { t: 'res', n: fwd.n, res: r.res });
+        send(socket, 'dropped' in r ? { t: 'dropped', n: fwd.n, reason: r.dropped } : { t: 'res', n: fwd.n, res: r.res, lease: this.opts.lease?.() });
       });
     });
   }

@@ -10,14 +10,15 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { BatchRequest, BatchResponse } from '../../lambda/contract';
+import type { BatchRequest, BatchResponse, LeaseState } from '../../lambda/contract';
 
 export type LinkMessage =
   | { t: 'auth'; secret: string }
   | { t: 'ready' }
   /** A follower's write batch; the writer drops it unsent once `deadline` (Unix ms) has passed. */
   | { t: 'fwd'; n: number; deadline: number; req: BatchRequest }
-  | { t: 'res'; n: number; res: BatchResponse }
+  /** With the writer's view of the lease, so a follower need not claim while it forwards. */
+  | { t: 'res'; n: number; res: BatchResponse; lease?: LeaseState }
   /** Never sent to the handler by the writer: the follower may send it itself at once. */
   | { t: 'dropped'; n: number; reason: string };
 

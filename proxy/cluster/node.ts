@@ -57,11 +57,14 @@ export class ClusterNode {
 
   /** Opens the internal port, then takes part in the lease. */
   async start(batcher: Batcher): Promise<void> {
-    this.server = new InternalServer({ host: this.s.host, port: this.s.internalPort, tls: this.s.tls, secret: this.s.secret, batcher, log: this.log });
+    this.server = new InternalServer({ host: this.s.host, port: this.s.internalPort, tls: this.s.tls, secret: this.s.secret, batcher, log: this.log, lease: () => this.lease?.view() ?? { holder: null, address: null, remainingMs: 0 } });
     const port = await this.server.listen();
     const address = `${this.s.advertiseHost ?? advertisedHost(this.s.host)}:${port}`;
-    this.lease = new LeaseKeeper({ executor: this.base, address, ttlMs: this.s.leaseMs, log: this.log, onWriter: (a) => this.forwarder.setWriter(a) });
-    await this.lease.start();
+    const lease = new LeaseKeeper({ executor: this.base, address, ttlMs: this.s.leaseMs, log: this.log, onWriter: (a) => this.forwarder.setWriter(a) });
+    this.lease = lease;
+    batcher.leaseRider = lease;
+    this.forwarder.opts.onLease = (s) => lease.observe(s);
+    await lease.start();
   }
 
   /** Gives the lease up and closes the internal port (forwards already taken are still answered). */
