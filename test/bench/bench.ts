@@ -28,6 +28,7 @@ import { lambdaEnv } from '../e2e/backends';
 import { stablePort } from '../workload/child-proxy';
 import { parseBenchArgs, BENCH_HELP, type BenchOptions } from './options';
 import { measureCodec } from './codec';
+import { failoverBench } from './failover';
 import { isLimiterReply, limiterCall, limiterKey, type ScriptStats } from './script-workload';
 
 /** us-east-1 list prices (shared/design-notes.md). */
@@ -310,6 +311,10 @@ async function main(): Promise<void> {
     return;
   }
   if (o.workload === 'ping') return pingBench(o);
+  if (o.killWriterAt !== undefined) {
+    console.log(JSON.stringify(await failoverBench(o, o.killWriterAt)));
+    return;
+  }
   if (o.workload === 'codec') {
     const rows = measureCodec([1000, 10_000, 100_000], o.valueSize);
     console.log('keys      db.json bytes   decode ms   SET+encode ms (warm)');

@@ -11,6 +11,8 @@ export interface BenchOptions {
   naive: boolean;
   /** With several proxies: false = each commits its own writes (the topology before the writer lease). */
   forward: boolean;
+  /** Failover run: SIGKILL the lease holder this many seconds in. */
+  killWriterAt?: number;
   json: boolean;
   /** Where db.json lives: the emulator's S3 (injected latency) or a throw-away Ceph RGW (real S3). */
   s3: 'emulator' | 'rgw';
@@ -58,6 +60,8 @@ export const BENCH_HELP = `usage: npm run bench -- [flags]
   --keys N                        key space the workload draws from (default 1000)
   --prefill N                     write N keys first, to show how cost grows with the document (default 0)
   --value-size B                  bytes per SET value (default 64)
+  --kill-writer-at S               failover: K proxies (at least 2), half the clients SET, half GET; SIGKILL the
+                                  writer-lease holder after S s; report the longest gap without answered writes/reads
   --no-forward                    with --proxies > 1: no writer lease, every proxy commits its own writes
                                   (default: proxies get --internal-port and forward writes to the lease holder)
   --naive                         the original design: one command per invocation, GET+PUT per write, no cache
@@ -102,6 +106,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       case 'ping-requests': o.pingRequests = num(flag, argv[++i]); break;
       case 'naive': o.naive = true; break;
       case 'no-forward': o.forward = false; break;
+      case 'kill-writer-at': o.killWriterAt = num(flag, argv[++i]); break;
       case 's3': {
         const v = argv[++i];
         if (v !== 'emulator' && v !== 'rgw') throw new Error('--s3 must be emulator or rgw');
