@@ -36,6 +36,8 @@ export interface WorkloadOptions {
   opTimeoutMs: number;
   /** Share of operations that are FLUSHALL (0 disables it, e.g. on a shared cluster). */
   flushallRate: number;
+  /** Local proxies take part in the writer lease and forward their writes (--writer-lease). */
+  writerLease?: boolean;
   /** Every other hot key is a counter that also sees INCR and INCRBY (--no-incr: plain registers only). */
   incr: boolean;
   /** Hot keys 2 and 3 of every 4 get TTLs (SET … PX, PEXPIRE, PTTL; --no-ttl: none). */
@@ -146,6 +148,9 @@ Options:
   --tls-insecure       with --tls: do not verify the server certificate
   --rotate-seconds S   new hot keys every S seconds (default ${DEFAULTS.rotateMs / 1000})
   --op-timeout-ms MS   client-side timeout per operation; it then stays pending (default ${DEFAULTS.opTimeoutMs})
+  --writer-lease       local proxies take part in the writer lease (--internal-port): one commits, the
+                       others forward their writes to it; the killable proxy starts first, so it is
+                       the first lease holder and proxy_kill first kills the writer
   --no-flushall        never send FLUSHALL (on a cluster that holds other data)
   --no-incr            never send INCR/INCRBY (by default every other hot key is a counter: GET,
                        INCR, INCRBY, SET of an integer, DEL); a server without INCR answers
@@ -234,6 +239,7 @@ export function parseCli(argv: string[]): WorkloadOptions | 'help' | { recheck: 
       case '--rotate-seconds': o.rotateMs = num(flag, value(), 0.1) * 1000; break;
       case '--op-timeout-ms': o.opTimeoutMs = int(flag, value(), 1); break;
       case '--no-flushall': o.flushallRate = 0; break;
+      case '--writer-lease': o.writerLease = true; break;
       case '--no-incr': o.incr = false; break;
       case '--no-ttl': o.ttl = false; break;
       case '--ttl-ms': {

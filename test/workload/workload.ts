@@ -67,6 +67,7 @@ export async function runWorkload(opts: WorkloadOptions): Promise<WorkloadSummar
         executor: opts.executor,
         rgwTarget: opts.rgwTarget,
         handlerClock: opts.handlerClock,
+        writerLease: opts.writerLease,
         log,
       });
   try {
