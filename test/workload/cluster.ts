@@ -10,9 +10,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { openStorage } from '../../lambda/config';
-import pino from 'pino';
-import { buildExecutor, storageSettings } from '../../proxy/app';
-import { ClusterNode } from '../../proxy/cluster/node';
+import { storageSettings } from '../../proxy/app';
 import { parseArgs } from '../../proxy/config';
 import { InProcessExecutor } from '../../proxy/executors/in-process';
 import { lambdaEnv } from '../e2e/backends';
@@ -21,10 +19,7 @@ import type { FaultConfig } from '../support/faults';
 import { startProxy, type RunningProxy } from '../support/proxy-harness';
 import { startRgw } from '../support/rgw';
 import { spawnKillableProxy, stablePort, type KillableProxy } from './child-proxy';
-
-/** A short lease, so that a killed writer is replaced within the run's fault windows. */
-const LEASE_MS = 1500;
-const silent = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+import { LeaseCluster } from './lease-cluster';
 
 export interface Address {
   host: string;
@@ -55,8 +50,8 @@ export interface ClusterOptions {
   /**
    * Several proxies take part in the writer lease (--internal-port): one
    * commits, the others forward their writes to it.
-   * Off by default (--writer-lease turns it on). The killable proxy starts first, so it is the
-   * first lease holder: the first proxy_kill kills the writer.
+   * Off by default (--writer-lease, or a cluster fault, turns it on). Every
+   * proxy is then a child process (test/workload/lease-cluster.ts).
    */
   writerLease?: boolean;
   /** With s3 'rgw': use this RGW instead of finding or booting one. */
@@ -71,6 +66,8 @@ export interface Cluster {
   storage: string;
   /** SIGKILL the killable proxy and start it again on its port; resolves when it listens. */
   killAndRestart(): Promise<void>;
+  /** With the writer lease: the proxies as children, for writer_kill, lease_steal and forward_drop. */
+  lease?: LeaseCluster;
   close(): Promise<void>;
 }
 
@@ -190,22 +187,27 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       const { store, options, checkStorage } = openStorage(storageSettings(parseArgs(['--port', '0', ...args()], env), env));
       return new InProcessExecutor(store, { ...options, now: (o.handlerClock ?? ((n: number) => emu.faults.clock(n)))(i), unsafeLocalExpiry: emu.faults.unsafeLocalExpiry }, checkStorage);
     };
-    const lease = o.writerLease === true && o.proxies > 1;
-    const childArgs = lease ? ['--internal-port', String(await stablePort()), '--lease-ms', String(LEASE_MS)] : [];
+    if (o.writerLease === true && o.proxies > 1) {
+      const lc = new LeaseCluster(args, env, s3, o.documentKey, o.seed);
+      closers.push(() => lc.close());
+      await lc.start(o.proxies);
+      return {
+        addresses: lc.ports.map((port) => ({ host: '127.0.0.1', port })),
+        emulator: emu,
+        storage: functionS3 ? `Ceph RGW at ${functionS3.endpoint}` : `emulator S3 at ${emu.endpoint}`,
+        killAndRestart: () => lc.killAndRestart(0),
+        lease: lc,
+        close,
+      };
+    }
     for (let i = 0; i < o.proxies; i++) {
       if (i === 0 && o.killable) {
-        child = await spawnKillableProxy(['--port', String(await stablePort()), ...args(), ...childArgs], env);
+        child = await spawnKillableProxy(['--port', String(await stablePort()), ...args()], env);
         addresses.push({ host: '127.0.0.1', port: child.port });
         continue;
       }
-      const executor = inProcess ? executorFor(i) : buildExecutor(parseArgs(['--port', '0', ...args()], env), env);
-      const node = lease ? new ClusterNode(executor, { internalPort: 0, host: '127.0.0.1', leaseMs: LEASE_MS, forwardDeadlineMs: 1000, forwardSkewMs: 500, secret: o.password ?? null }, silent) : null;
-      const p: RunningProxy = await startProxy(args(), { env, executor: node?.forwarder ?? executor });
-      await node?.start(p.server.batcher);
-      closers.push(async () => {
-        await node?.stop();
-        await p.close();
-      });
+      const p: RunningProxy = await startProxy(args(), { env, ...(inProcess ? { executor: executorFor(i) } : {}) });
+      closers.push(() => p.close());
       addresses.push({ host: '127.0.0.1', port: p.port });
     }
     return {
@@ -218,7 +220,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
         child.child.kill('SIGKILL');
         await child.exited;
         // Same port, so clients find it where they left it.
-        child = await spawnKillableProxy(['--port', String(port), ...args(), ...childArgs], env);
+        child = await spawnKillableProxy(['--port', String(port), ...args()], env);
       },
       close,
     };

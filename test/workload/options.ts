@@ -5,11 +5,12 @@
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../../lambda/handler';
 import type { Emulator, FunctionS3 } from '../support/emulator';
 import { FAULT_NAMES, parseFaultSpec, type FaultName } from '../support/faults';
+import { CLUSTER_FAULTS, type ClusterFault } from './link-faults';
 
 /** The process fault: SIGKILL a proxy mid-run and start it again on its port. */
 export const PROXY_KILL = 'proxy_kill';
-export type FaultClass = FaultName | typeof PROXY_KILL;
-export const FAULT_CLASSES: readonly FaultClass[] = [...FAULT_NAMES, PROXY_KILL];
+export type FaultClass = FaultName | typeof PROXY_KILL | ClusterFault;
+export const FAULT_CLASSES: readonly FaultClass[] = [...FAULT_NAMES, PROXY_KILL, ...CLUSTER_FAULTS];
 
 export interface WorkloadOptions {
   seconds: number;
@@ -109,15 +110,20 @@ export interface ParsedFaults {
   /** The spec for the emulator (proxy_kill removed). */
   emulator: ReturnType<typeof parseFaultSpec>;
   proxyKill: boolean;
+  /** The writer-lease faults (they turn the writer lease on); absent when none. */
+  cluster?: ClusterFault[];
 }
 
-/** "all" includes proxy_kill; the broken modes never come with "all". */
+/** "all" includes proxy_kill and the writer-lease faults; the broken modes never come with "all". */
 export function parseFaults(spec: string): ParsedFaults {
   const items = spec.split(',').map((s) => s.trim()).filter(Boolean);
   if (items.some((i) => i.startsWith(`${PROXY_KILL}=`))) throw new Error(`${PROXY_KILL} takes no rate: the proxy is killed about once per 20 s of the run`);
   const proxyKill = items.some((i) => i === 'all' || i === PROXY_KILL);
-  const emulator = parseFaultSpec(items.filter((i) => i !== PROXY_KILL).join(','));
-  return { emulator, proxyKill };
+  const isCluster = (i: string): boolean => (CLUSTER_FAULTS as readonly string[]).includes(i);
+  if (items.some((i) => CLUSTER_FAULTS.some((f) => i.startsWith(`${f}=`)))) throw new Error(`${CLUSTER_FAULTS.join(', ')} take no rate: each fires a few times per run`);
+  const cluster = CLUSTER_FAULTS.filter((f) => items.some((i) => i === 'all' || i === f));
+  const emulator = parseFaultSpec(items.filter((i) => i !== PROXY_KILL && !isCluster(i)).join(','));
+  return { emulator, proxyKill, ...(cluster.length > 0 ? { cluster } : {}) };
 }
 
 export const HELP = `Usage: npm run workload -- [options]
@@ -273,7 +279,7 @@ export function parseCli(argv: string[]): WorkloadOptions | 'help' | { recheck: 
 /** Combinations that cannot work, refused before anything starts. */
 export function validate(o: WorkloadOptions): void {
   const f = parseFaults(o.faults);
-  const anyFault = f.proxyKill || f.emulator.ignorePreconditions || f.emulator.unsafeLocalExpiry || Object.values(f.emulator.rates ?? {}).some((r) => (r ?? 0) > 0);
+  const anyFault = f.proxyKill || (f.cluster?.length ?? 0) > 0 || f.emulator.ignorePreconditions || f.emulator.unsafeLocalExpiry || Object.values(f.emulator.rates ?? {}).some((r) => (r ?? 0) > 0);
   if (o.addrs && anyFault) throw new UsageError('--faults needs the local cluster: a cluster given by --addrs runs without injected faults');
   if (o.addrs && o.s3 !== 'emulator') throw new UsageError('--s3 chooses the local cluster\'s storage; it does not go with --addrs');
   if (o.tls && !o.addrs) throw new UsageError('--tls is for a cluster given by --addrs (local proxies serve plain TCP)');

@@ -67,7 +67,8 @@ export async function runWorkload(opts: WorkloadOptions): Promise<WorkloadSummar
         executor: opts.executor,
         rgwTarget: opts.rgwTarget,
         handlerClock: opts.handlerClock,
-        writerLease: opts.writerLease,
+        // The writer-lease faults need the lease (and two proxies).
+        writerLease: opts.writerLease === true || (faults.cluster?.length ?? 0) > 0,
         log,
       });
   try {
@@ -142,7 +143,14 @@ async function drive(opts: WorkloadOptions, cluster: Cluster, runId: string, log
   }, 10_000);
   let killFailure: unknown;
   // Handled at once: a restart that fails must end the run, not crash the process as an unhandled rejection.
-  const kills = (faults.proxyKill ? killLoop(cluster, trace, killTimes(opts.seconds), t0, stopped, log) : Promise.resolve()).catch((e: unknown) => {
+  if (cluster.lease && faults.cluster?.includes('forward_drop')) {
+    // The internal links misbehave for most of the run, and are sound again before the final reads.
+    const lc = cluster.lease;
+    lc.onLinkFault = () => trace.add('forward_drop');
+    setTimeout(() => (lc.forwardDrop = true), opts.seconds * 100).unref();
+    setTimeout(() => (lc.forwardDrop = false), opts.seconds * 900).unref();
+  }
+  const kills = (faults.proxyKill || cluster.lease ? killLoop(cluster, trace, schedule(opts.seconds, faults.proxyKill, cluster.lease ? (faults.cluster ?? []) : []), t0, stopped, log) : Promise.resolve()).catch((e: unknown) => {
     killFailure = e;
     aborted = true;
   });
@@ -180,7 +188,7 @@ async function drive(opts: WorkloadOptions, cluster: Cluster, runId: string, log
   if (cs.lost) errors['connection-lost'] = cs.lost;
   if (cs.malformed) errors.malformed = cs.malformed;
 
-  const classes: FaultClass[] = [...activeEmulatorFaults, ...(faults.proxyKill ? [PROXY_KILL as FaultClass] : [])];
+  const classes: FaultClass[] = [...activeEmulatorFaults, ...(faults.proxyKill ? [PROXY_KILL as FaultClass] : []), ...(cluster.lease ? (faults.cluster ?? []) : [])];
   const victim = (op: Operation, cls: FaultClass): boolean => cls !== PROXY_KILL || proxyOf.get(op.id) === 0;
   const exposure = trace.exposure(ops, drained, victim);
   const faultRows: WorkloadSummary['faults'] = {};
@@ -227,16 +235,39 @@ async function drive(opts: WorkloadOptions, cluster: Cluster, runId: string, log
   return summary;
 }
 
-/** SIGKILL proxy 0 at the given offsets and start it again; counts as the proxy_kill fault. */
-async function killLoop(cluster: Cluster, trace: FaultTrace, at: number[], t0: number, stopped: () => boolean, log: (l: string) => void): Promise<void> {
-  for (const ms of at) {
+type ProcessFault = typeof PROXY_KILL | 'writer_kill' | 'lease_steal';
+
+/** When the process faults fire: proxy_kill about once per 20 s; writer_kill and lease_steal twice and three times a run, in between. */
+function schedule(seconds: number, proxyKill: boolean, cluster: readonly string[]): { at: number; what: ProcessFault }[] {
+  const ms = seconds * 1000;
+  const events: { at: number; what: ProcessFault }[] = proxyKill ? killTimes(seconds).map((at) => ({ at, what: PROXY_KILL })) : [];
+  if (cluster.includes('writer_kill')) events.push(...[0.35, 0.7].map((f) => ({ at: f * ms, what: 'writer_kill' as const })));
+  if (cluster.includes('lease_steal')) events.push(...[0.2, 0.55, 0.8].map((f) => ({ at: f * ms, what: 'lease_steal' as const })));
+  return events.sort((a, b) => a.at - b.at);
+}
+
+/** Runs the process faults one after another (a restart never overlaps another kill); each counts as its class. */
+async function killLoop(cluster: Cluster, trace: FaultTrace, events: { at: number; what: ProcessFault }[], t0: number, stopped: () => boolean, log: (l: string) => void): Promise<void> {
+  for (const { at: ms, what } of events) {
     const wait = t0 + ms - performance.now();
     if (wait > 0) await sleep(wait);
     if (stopped()) return;
-    trace.add(PROXY_KILL);
     const k0 = performance.now();
-    await cluster.killAndRestart();
-    log(`proxy_kill: proxy 0 killed at t=${(ms / 1000).toFixed(1)}s (SIGKILL) and listening again after ${((performance.now() - k0) / 1000).toFixed(1)} s`);
+    const t = (ms / 1000).toFixed(1);
+    if (what === PROXY_KILL) {
+      trace.add(PROXY_KILL);
+      await cluster.killAndRestart();
+      log(`proxy_kill: proxy 0 killed at t=${t}s (SIGKILL) and listening again after ${((performance.now() - k0) / 1000).toFixed(1)} s`);
+    } else if (what === 'writer_kill' && cluster.lease) {
+      trace.add('writer_kill');
+      const w = await cluster.lease.killWriter();
+      log(w < 0 ? `writer_kill: nobody held the lease at t=${t}s` : `writer_kill: proxy ${w}, the lease holder, killed at t=${t}s (SIGKILL) and listening again after ${((performance.now() - k0) / 1000).toFixed(1)} s`);
+    } else if (what === 'lease_steal' && cluster.lease) {
+      trace.add('lease_steal');
+      const w = cluster.lease.writer();
+      const thief = await cluster.lease.stealLease();
+      log(`lease_steal: at t=${t}s proxy ${thief} written into the lease held by proxy ${w}`);
+    }
   }
 }
 
