@@ -4,8 +4,12 @@
  * forward that outlives its deadline, or a writer that vanished, never costs
  * a write or applies one twice.
  */
+import { execFileSync } from 'node:child_process';
 import { once, type EventEmitter } from 'node:events';
+import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import pino from 'pino';
 import { CONTRACT_VERSION, encodeArg, type BatchRequest } from '../../lambda/contract';
 import { Document } from '../../lambda/document';
@@ -25,9 +29,9 @@ interface Member {
 }
 
 /** A proxy as `npm start --bucket … --internal-port …` runs it: its own handler over the shared store. */
-async function member(store: MemoryStore, secret: string | null = 'pw'): Promise<Member> {
+async function member(store: MemoryStore, secret: string | null = 'pw', tls?: { cert: Buffer; key: Buffer }): Promise<Member> {
   const inner = new InProcessExecutor(store, { store });
-  const node = new ClusterNode(inner, { internalPort: 0, host: '127.0.0.1', leaseMs: 600, forwardDeadlineMs: 1000, forwardSkewMs: 200, secret }, log);
+  const node = new ClusterNode(inner, { internalPort: 0, host: '127.0.0.1', leaseMs: 600, forwardDeadlineMs: 1000, forwardSkewMs: 200, secret, tls }, log);
   const proxy = await startProxy(secret ? ['--requirepass', secret] : [], { executor: node.forwarder });
   await node.start(proxy.server.batcher);
   return { proxy, node, inner };
@@ -143,6 +147,42 @@ describe('exactly-once across a forward', () => {
     } finally {
       await writer.node.stop();
       await writer.proxy.close();
+    }
+  });
+});
+
+describe('the internal link over TLS', () => {
+  /** A throw-away self-signed P-256 certificate (milliseconds with openssl). */
+  function certificate(dir: string, name: string): { cert: Buffer; key: Buffer } {
+    const [cert, key] = [path.join(dir, `${name}.pem`), path.join(dir, `${name}.key`)];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=valthree'], { stdio: 'ignore' });
+    return { cert: fs.readFileSync(cert), key: fs.readFileSync(key) };
+  }
+
+  test("forwards travel over TLS between proxies with the cluster's certificate; a writer with another certificate is not trusted", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'valthree-link-'));
+    const [ours, theirs] = [certificate(dir, 'ours'), certificate(dir, 'theirs')];
+    const store = new MemoryStore();
+    const writer = await member(store, 'pw', ours);
+    const follower = await member(store, 'pw', ours);
+    const stranger = await member(new MemoryStore(), 'pw', theirs);
+    try {
+      const c = await client(follower);
+      expect(plain(await c.call('INCR', 'n'))).toBe(1);
+      expect(follower.node.forwarder.counts.forwarded).toBe(1);
+      // Pointed at a writer whose certificate is not the cluster's (its lease keeper stopped, so nothing points it back): nothing is sent, it commits itself.
+      await follower.node.leaseKeeper?.stop();
+      follower.node.forwarder.setWriter(`127.0.0.1:${stranger.node.internal?.port}`);
+      expect(plain(await c.call('INCR', 'n'))).toBe(2);
+      expect(follower.node.forwarder.counts).toMatchObject({ forwarded: 1, fellBack: 1 });
+      expect(stranger.node.internal?.counts.forwards).toBe(0);
+      c.close();
+    } finally {
+      for (const m of [stranger, follower, writer]) {
+        await m.node.stop();
+        await m.proxy.close();
+      }
+      fs.rmSync(dir, { recursive: true, force: true });
     }
   });
 });
