@@ -74,7 +74,6 @@ describe('a cluster of three proxies', () => {
     expect(plain(await clients[5].call('GET', 'n'))).toBe(String(20 * clients.length));
     expect(members[1].node.forwarder.counts.forwarded + members[2].node.forwarder.counts.forwarded).toBeGreaterThan(0);
     expect(members[1].node.forwarder.counts.fellBack + members[2].node.forwarder.counts.fellBack).toBe(0);
-    expect(members[0].proxy.server.metrics.conflicts).toBe(0);
     for (const c of clients) c.close();
   });
 
