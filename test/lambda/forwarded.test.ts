@@ -77,8 +77,14 @@ describe('the writer lease', () => {
     expect(ok(await h(claim('b', 3000))).lease?.holder).toBe('b');
     expect(ok(await h(claim('b', 0))).lease?.holder).toBe(null);
     expect(ok(await h(claim('a', 3000))).lease?.holder).toBe('a');
+    // Riding on a write batch: both happen, the batch as if alone.
+    now += 10_000;
+    const ride = ok(await h({ ...request('W-9', session('0', undefined, ['SET', 'x', '1'])), lease: { holder: 'c', address: 'c:7000', ttlMs: 3000 } }));
+    expect(ride.lease).toEqual({ holder: 'c', address: 'c:7000', remainingMs: 3000 });
+    expect(repliesOf(ride)).toEqual([[OK]]);
+    expect(Document.decode(store.body(KEY) as Buffer).get(b('x'))?.toString()).toBe('1');
     // Beside the document, never in it.
     expect(store.body(leaseKey(KEY))).toBeDefined();
-    expect(store.body(KEY)).toBeUndefined();
+    expect(Document.decode(store.body(KEY) as Buffer).commits.map((c) => c.id)).toEqual(['W-9']);
   });
 });
