@@ -101,7 +101,7 @@ export const reset: LocalCommand = {
     s.authenticated = server.requirepass === null;
     // As Redis's RESET: the transaction is discarded and every key unwatched.
     s.tx = null;
-    s.watching = [];
+    s.watching.clear();
     return simple('RESET');
   },
 };

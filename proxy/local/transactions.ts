@@ -19,7 +19,7 @@ export const discard: LocalCommand = {
   run(_args, s) {
     if (!s.tx) return error('ERR DISCARD without MULTI');
     s.tx = null;
-    s.watching = [];
+    s.watching.clear();
     return OK;
   },
 };
@@ -27,7 +27,7 @@ export const discard: LocalCommand = {
 export const unwatch: LocalCommand = {
   spec: specOf('unwatch'),
   run(_args, s) {
-    s.watching = [];
+    s.watching.clear();
     return OK;
   },
 };

@@ -26,8 +26,8 @@ export interface SessionState {
   io(): ClientIo;
   /** MULTI's queue while a transaction is open; null outside one. */
   tx: OpenTransaction | null;
-  /** What WATCH saw of each key, until EXEC, DISCARD, UNWATCH or RESET. */
-  watching: WatchToken[];
+  /** What WATCH saw of each key (by database and key), until EXEC, DISCARD, UNWATCH or RESET. */
+  watching: Map<string, WatchToken>;
 }
 
 /** A command queued after MULTI, to run at EXEC. */

@@ -23,6 +23,6 @@ export function newSessionState(socket: Socket, authenticated: boolean, io: () =
     commands: 0,
     io,
     tx: null,
-    watching: [],
+    watching: new Map(),
   };
 }

@@ -9,7 +9,7 @@
  * each at its place in the reply; SELECT still decides the database of the
  * engine commands queued after it.
  */
-import { encodeArg, encodeTransaction, type QueuedCommand as WireQueued, type WatchState } from '../../lambda/contract';
+import { encodeArg, encodeTransaction, WatchState, type QueuedCommand as WireQueued } from '../../lambda/contract';
 import { unknownSubcommand } from '../../lambda/errors';
 import { lookupSpec, subcommandOf } from '../../lambda/specs';
 import { encodedSize } from '../batcher';
@@ -18,6 +18,9 @@ import { array, error, OK, simple, type Reply } from '../resp/reply';
 import type { ClassifyLimits, ExecPlan, LocalStep, Step } from './steps';
 
 const QUEUED = simple('QUEUED');
+/** Keys one connection may watch; a WATCH beyond them makes its EXEC abort (a null reply), never lets it through unchecked. */
+export const MAX_WATCHED_KEYS = 10_000;
+const OVERFLOW = 'overflow';
 export const EXECABORT = 'EXECABORT Transaction discarded because of previous errors.';
 /** Requests a transaction does not queue: they act on it, or on the connection, at once. */
 const ACT_AT_ONCE = new Set(['exec', 'discard', 'multi', 'watch', 'quit', 'reset']);
@@ -27,7 +30,7 @@ const act = (argv: Buffer[], name: string, action: (server: ServerInfo) => Reply
 /** Ends the transaction: EXEC, DISCARD and a refused EXEC all unwatch every key, as in Redis. */
 function end(s: SessionState): void {
   s.tx = null;
-  s.watching = [];
+  s.watching.clear();
 }
 
 /**
@@ -87,8 +90,8 @@ export function execStep(argv: Buffer[], s: SessionState, limits: ClassifyLimits
   const plan: ExecPlan = { queued: tx.queued };
   const commands = engineCommands(tx.queued, s.db);
   // Only the proxy's own commands, and nothing watched: nothing to ask the engine.
-  if (commands.length === 0 && s.watching.length === 0) return act(argv, 'exec', (server) => finishExec(plan, array([]), s, server));
-  const payload = encodeTransaction({ watch: s.watching, commands });
+  if (commands.length === 0 && s.watching.size === 0) return act(argv, 'exec', (server) => finishExec(plan, array([]), s, server));
+  const payload = encodeTransaction({ watch: [...s.watching.values()], commands });
   const size = encodedSize(payload);
   if (size > limits.maxSubmitBytes) return refuse(`EXECABORT Transaction discarded: it takes ${size} bytes with its WATCHed keys, more than the ${limits.maxSubmitBytes} one request to the handler carries`);
   return { kind: 'remote', argv, name: 'exec', write: tx.queued.some((q) => q.write), payload, exec: plan };
@@ -117,7 +120,13 @@ export function recordWatch(argv: Buffer[], reply: Reply, s: SessionState, db: n
   if (reply.t !== 'array' || reply.v.length !== argv.length) return reply;
   const seq = Number((reply.v[0] as { v: number }).v);
   argv.slice(1).forEach((key, i) => {
-    s.watching.push({ db, key: encodeArg(key), seq, state: Number((reply.v[i + 1] as { v: number }).v) as WatchState });
+    const token = { db, key: encodeArg(key), seq, state: Number((reply.v[i + 1] as { v: number }).v) as WatchState };
+    const id = `${db}:${token.key}`;
+    // A key watched again keeps its first WATCH, as in Redis: only the earliest point can have seen a later change.
+    if (s.watching.has(id)) return;
+    if (s.watching.size < MAX_WATCHED_KEYS) s.watching.set(id, token);
+    // Memory per connection is bounded: past the cap one token that always aborts stands for the rest.
+    else s.watching.set(OVERFLOW, { ...token, state: WatchState.Changed });
   });
   return OK;
 }

@@ -101,3 +101,17 @@ test('an EXEC whose reply would not fit one Lambda response is rolled back whole
   // The connection goes on.
   expect(await c.multi().incr('n').exec()).toEqual([[null, 1]]);
 });
+
+test('WATCH is bounded per connection: past the cap EXEC aborts rather than skip a check; re-watching a key keeps its first WATCH', async () => {
+  const c = client(a);
+  await c.set('k', 'v');
+  await c.watch('k');
+  await client(b).set('k', 'changed');
+  await c.watch('k'); // again, after the change: the first WATCH still counts
+  expect(await c.multi().get('k').exec()).toBeNull();
+  const keys = Array.from({ length: 10_001 }, (_, i) => `w${i}`);
+  await c.watch(...keys);
+  expect(await c.multi().get('k').exec()).toBeNull();
+  await c.watch(...keys.slice(0, 10_000));
+  expect(await c.multi().get('k').exec()).toEqual([[null, 'changed']]);
+});

@@ -58,6 +58,8 @@ export interface FunctionOptions {
   maxClockSkewMs?: number;
   /** HandlerOptions.unsafeLocalExpiry (a broken mode); default: the fault injector's (broken-expiry). */
   unsafeLocalExpiry?: boolean;
+  /** HandlerOptions.unsafeIgnoreWatch (a broken mode); default: the fault injector's (broken-watch). */
+  unsafeIgnoreWatch?: boolean;
 }
 
 export interface LambdaDeps {
@@ -127,6 +129,7 @@ export class LambdaBackend {
       now: (o.clock ?? ((i: number) => this.d.faults.clock?.(i)))(instance),
       maxClockSkewMs: o.maxClockSkewMs ?? s.maxClockSkewMs,
       unsafeLocalExpiry: o.unsafeLocalExpiry ?? this.d.faults.unsafeLocalExpiry ?? false,
+      unsafeIgnoreWatch: o.unsafeIgnoreWatch ?? this.d.faults.unsafeIgnoreWatch ?? false,
       store,
       key,
       maxDocumentBytes: o.maxDocumentBytes ?? s.maxDocumentBytes,

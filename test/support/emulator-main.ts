@@ -23,7 +23,7 @@ Options:
   --no-safety-check     skip the storage safety check before the first write
   --max-document-bytes  cap on db.json (answers -OOM past it)
   --profile aws|rgw16   S3 behaviour: AWS's (default) or Ceph RGW 16's quirks
-  --faults SPEC         none | all | ignore-preconditions | broken-expiry | s3_500,lambda_429=0.1,...
+  --faults SPEC         none | all | ignore-preconditions | broken-expiry | broken-watch | s3_500,lambda_429=0.1,...
                         (s3_500 s3_503 s3_409 s3_latency s3_hang s3_ambiguous_put
                          lambda_429 lambda_error lambda_ambiguous clock_skew[=bound ms])
   --seed N              seed for faults and jitter (default 1)
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   const emu = await startEmulator(parsed.opts);
   process.stdout.write(
     `valthree emulator on ${emu.endpoint} (bucket ${emu.bucket}, function ${emu.functionName}` +
-      `${emu.faults.active.length || emu.faults.ignorePreconditions || emu.faults.unsafeLocalExpiry ? `, faults ${[...emu.faults.active, ...(emu.faults.ignorePreconditions ? ['ignore-preconditions'] : []), ...(emu.faults.unsafeLocalExpiry ? ['broken-expiry'] : [])].join(',')}` : ''})\n` +
+      `${emu.faults.active.length || emu.faults.ignorePreconditions || emu.faults.unsafeLocalExpiry || emu.faults.unsafeIgnoreWatch ? `, faults ${[...emu.faults.active, ...(emu.faults.ignorePreconditions ? ['ignore-preconditions'] : []), ...(emu.faults.unsafeLocalExpiry ? ['broken-expiry'] : []), ...(emu.faults.unsafeIgnoreWatch ? ['broken-watch'] : [])].join(',')}` : ''})\n` +
       `  export AWS_ENDPOINT_URL=${emu.endpoint} AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=${emu.region}\n` +
       `  proxy over Lambda:  VALTHREE_FUNCTION=${emu.functionName} npm start\n` +
       `  proxy in-process:   VALTHREE_BUCKET=${emu.bucket} npm start\n`,

@@ -19,6 +19,9 @@
  * ignore-preconditions: the handlers answer "expired" on their own clock
  * without committing it (HandlerOptions.unsafeLocalExpiry), with clock_skew
  * on, so that a key seen gone can come back. Not part of "all" either.
+ * `broken-watch` is another: the handlers ignore WATCH
+ * (HandlerOptions.unsafeIgnoreWatch), so a compare-and-set transaction
+ * commits over a write it should have been aborted by.
  */
 import { prng } from './prng';
 
@@ -91,6 +94,8 @@ export interface FaultInjector {
   clock?(instance: number): (() => number) | undefined;
   /** The broken mode broken-expiry: handlers run with unsafeLocalExpiry. */
   readonly unsafeLocalExpiry?: boolean;
+  /** The broken mode broken-watch: handlers run with unsafeIgnoreWatch. */
+  readonly unsafeIgnoreWatch?: boolean;
   /** How long a hang lasts at most before the socket is destroyed. */
   readonly hangMs: number;
 }
@@ -101,22 +106,24 @@ export interface FaultConfig {
   seed?: number;
   ignorePreconditions?: boolean;
   unsafeLocalExpiry?: boolean;
+  unsafeIgnoreWatch?: boolean;
   /** s3_latency adds a uniform delay in [0, latencyMaxMs). */
   latencyMaxMs?: number;
   hangMs?: number;
 }
 
 /**
- * "none" | "all" | "ignore-preconditions" | "broken-expiry" | comma list of
+ * "none" | "all" | "ignore-preconditions" | "broken-expiry" | "broken-watch" | comma list of
  * names, each with an optional rate: "s3_500,lambda_429=0.1,clock_skew=2000"
  * (clock_skew's is a bound in ms). "all" never includes the broken modes;
  * they may be combined explicitly. "broken-expiry" switches clock_skew on
  * too (at its default bound unless one is given).
  */
-export function parseFaultSpec(spec: string): Pick<FaultConfig, 'rates' | 'ignorePreconditions' | 'unsafeLocalExpiry'> {
+export function parseFaultSpec(spec: string): Pick<FaultConfig, 'rates' | 'ignorePreconditions' | 'unsafeLocalExpiry' | 'unsafeIgnoreWatch'> {
   const rates: Partial<Record<FaultName, number>> = {};
   let ignorePreconditions = false;
   let unsafeLocalExpiry = false;
+  let unsafeIgnoreWatch = false;
   for (const raw of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
     const [name, rateText] = raw.split('=');
     if (name === 'none') continue;
@@ -128,12 +135,16 @@ export function parseFaultSpec(spec: string): Pick<FaultConfig, 'rates' | 'ignor
       unsafeLocalExpiry = true;
       continue;
     }
+    if (name === 'broken-watch') {
+      unsafeIgnoreWatch = true;
+      continue;
+    }
     if (name === 'all') {
       for (const f of FAULT_NAMES) rates[f] ??= DEFAULT_RATES[f];
       continue;
     }
     if (!(FAULT_NAMES as readonly string[]).includes(name)) {
-      throw new Error(`unknown fault ${JSON.stringify(name)}; known: none, all, ignore-preconditions, broken-expiry, ${FAULT_NAMES.join(', ')}`);
+      throw new Error(`unknown fault ${JSON.stringify(name)}; known: none, all, ignore-preconditions, broken-expiry, broken-watch, ${FAULT_NAMES.join(', ')}`);
     }
     const rate = rateText === undefined ? DEFAULT_RATES[name as FaultName] : Number(rateText);
     if (name === 'clock_skew') {
@@ -141,11 +152,13 @@ export function parseFaultSpec(spec: string): Pick<FaultConfig, 'rates' | 'ignor
     } else if (!(rate >= 0 && rate <= 1)) throw new Error(`fault rate for ${name} must be in [0, 1], got ${JSON.stringify(rateText)}`);
     rates[name as FaultName] = rate;
   }
+  // The broken modes appear only when on (so that specs compare equal without them).
+  const watch = unsafeIgnoreWatch ? { unsafeIgnoreWatch } : {};
   if (unsafeLocalExpiry) {
     rates.clock_skew ??= DEFAULT_CLOCK_SKEW_MS;
-    return { rates, ignorePreconditions, unsafeLocalExpiry };
+    return { rates, ignorePreconditions, unsafeLocalExpiry, ...watch };
   }
-  return { rates, ignorePreconditions };
+  return { rates, ignorePreconditions, ...watch };
 }
 
 /** Which faults can hit which request. */
@@ -161,6 +174,7 @@ function eligible(f: FaultName, p: FaultPoint): boolean {
 export class Faults implements FaultInjector {
   ignorePreconditions = false;
   unsafeLocalExpiry = false;
+  unsafeIgnoreWatch = false;
   /** Called with every fault injected (the workload timestamps them). */
   onInject?: (f: FaultName) => void;
   hangMs = 30_000;
@@ -185,6 +199,7 @@ export class Faults implements FaultInjector {
     this.rates = { ...(c.rates ?? {}) };
     this.ignorePreconditions = c.ignorePreconditions ?? false;
     this.unsafeLocalExpiry = c.unsafeLocalExpiry ?? false;
+    this.unsafeIgnoreWatch = c.unsafeIgnoreWatch ?? false;
     if (c.latencyMaxMs !== undefined) this.latencyMaxMs = c.latencyMaxMs;
     if (c.hangMs !== undefined) this.hangMs = c.hangMs;
     if (c.seed !== undefined) {

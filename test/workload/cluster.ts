@@ -30,7 +30,9 @@ export interface ClusterOptions {
   proxies: number;
   seed: number;
   /** The emulator's fault spec (proxy_kill excluded). */
-  emulatorFaults: Pick<FaultConfig, 'rates' | 'ignorePreconditions' | 'unsafeLocalExpiry'>;
+  emulatorFaults: Pick<FaultConfig, 'rates' | 'ignorePreconditions' | 'unsafeLocalExpiry' | 'unsafeIgnoreWatch'>;
+  /** The broken mode split-transactions: every proxy gets --unsafe-split-transactions. */
+  splitTransactions?: boolean;
   /** Run proxy 0 as a child process that can be killed. */
   killable: boolean;
   s3: 'emulator' | 'rgw';
@@ -75,6 +77,9 @@ export interface Cluster {
 function proxyArgs(emu: Emulator, password?: string, exactlyOnce = true): string[] {
   return ['--function', emu.functionName, ...(password ? ['--requirepass', password] : []), ...(exactlyOnce ? [] : ['--ambiguous-retries', '0'])];
 }
+
+/** The broken mode's flag (a test-only proxy option). */
+const SPLIT_FLAG = ['--unsafe-split-transactions'];
 
 /** A Ceph RGW: the one jest's global setup booted (VALTHREE_TEST_RGW_*), else a private one. */
 async function openRgw(log: (l: string) => void): Promise<{ s3: FunctionS3; stop(): Promise<void> }> {
@@ -151,10 +156,10 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
           ...(o.emulatorFaults.ignorePreconditions ? { VALTHREE_UNSAFE_STORAGE: '1' } : {}),
         }
       : lambdaEnv(emu);
-    const args = (): string[] =>
-      inProcess
-        ? ['--bucket', s3.bucket, '--key', o.documentKey, ...(o.password ? ['--requirepass', o.password] : [])]
-        : proxyArgs(emu, o.password, o.exactlyOnce);
+    const args = (): string[] => [
+      ...(inProcess ? ['--bucket', s3.bucket, '--key', o.documentKey, ...(o.password ? ['--requirepass', o.password] : [])] : proxyArgs(emu, o.password, o.exactlyOnce)),
+      ...(o.splitTransactions ? SPLIT_FLAG : []),
+    ];
     const addresses: Address[] = [];
     let child: KillableProxy | undefined;
     // A child outlives a parent that exits or is interrupted without
@@ -179,13 +184,13 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       unhook();
       if (child) await stopChild(child.child, child.exited);
     });
-    // In-process handlers get the fault injector's clocks (clock_skew) and
-    // broken-expiry, one clock per proxy (instance i): what `npm start`
+    // In-process handlers get the fault injector's clocks (clock_skew),
+    // broken-expiry and broken-watch, one clock per proxy (instance i): what `npm start`
     // builds, with HandlerOptions.now added. The killable proxy is a child
     // process running the bundle, which has no such hook: its clock is real.
     const executorFor = (i: number): InProcessExecutor => {
       const { store, options, checkStorage } = openStorage(storageSettings(parseArgs(['--port', '0', ...args()], env), env));
-      return new InProcessExecutor(store, { ...options, now: (o.handlerClock ?? ((n: number) => emu.faults.clock(n)))(i), unsafeLocalExpiry: emu.faults.unsafeLocalExpiry }, checkStorage);
+      return new InProcessExecutor(store, { ...options, now: (o.handlerClock ?? ((n: number) => emu.faults.clock(n)))(i), unsafeLocalExpiry: emu.faults.unsafeLocalExpiry, unsafeIgnoreWatch: emu.faults.unsafeIgnoreWatch }, checkStorage);
     };
     if (o.writerLease === true && o.proxies > 1) {
       const lc = new LeaseCluster(args, env, s3, o.documentKey, o.seed);

@@ -29,8 +29,8 @@ export class FaultTrace {
     return this.times.get(cls)?.length ?? 0;
   }
 
-  /** Per class: operations in flight when a fault of that class fired. */
-  exposure(ops: Operation[], end: number, filter: (op: Operation, cls: FaultClass) => boolean = () => true): Map<FaultClass, number> {
+  /** Per class: operations (or transactions) in flight when a fault of that class fired. */
+  exposure<T extends Pick<Operation, 'call' | 'ret'>>(ops: T[], end: number, filter: (op: T, cls: FaultClass) => boolean = () => true): Map<FaultClass, number> {
     const out = new Map<FaultClass, number>();
     for (const [cls, times] of this.times) {
       const sorted = [...times].sort((a, b) => a - b);

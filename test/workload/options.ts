@@ -9,17 +9,31 @@ import { CLUSTER_FAULTS, type ClusterFault } from './link-faults';
 
 /** The process fault: SIGKILL a proxy mid-run and start it again on its port. */
 export const PROXY_KILL = 'proxy_kill';
+/** A broken proxy mode: MULTI's queued commands sent as separate submissions (--unsafe-split-transactions). */
+export const SPLIT_TRANSACTIONS = 'split-transactions';
 export type FaultClass = FaultName | typeof PROXY_KILL | ClusterFault;
 export const FAULT_CLASSES: readonly FaultClass[] = [...FAULT_NAMES, PROXY_KILL, ...CLUSTER_FAULTS];
 
+/** register: single-key GET/SET/DEL/INCR/TTLs (issue 3); bank and list-append: transactions (issue 12). */
+export type WorkloadKind = 'register' | 'bank' | 'list-append';
+export const WORKLOAD_KINDS: readonly WorkloadKind[] = ['register', 'bank', 'list-append'];
+
 export interface WorkloadOptions {
+  /** Which workload (default register). */
+  workload: WorkloadKind;
   seconds: number;
   proxies: number;
   clients: number;
-  /** Hot keys at a time (per rotation). */
+  /** Hot keys at a time (per rotation); list-append's keys too. */
   keys: number;
+  /** bank: accounts per bank (a bank per rotation). */
+  accounts: number;
+  /** bank and list-append: stop after this many transactions in all (besides --seconds). */
+  maxTxns?: number;
+  /** list-append: most reads and appends per transaction. */
+  txnOps: number;
   seed: number;
-  /** none | all | ignore-preconditions | broken-expiry | comma list (emulator faults, proxy_kill), rates as name=0.1 */
+  /** none | all | ignore-preconditions | broken-expiry | broken-watch | split-transactions | comma list (emulator faults, proxy_kill), rates as name=0.1 */
   faults: string;
   /** Drive an already running cluster (host:port each) instead of starting one. */
   addrs?: string[];
@@ -74,10 +88,13 @@ export interface WorkloadOptions {
 }
 
 export const DEFAULTS: Omit<WorkloadOptions, 'seed'> = {
+  workload: 'register',
   seconds: 30,
   proxies: 3,
   clients: 12,
   keys: 4,
+  accounts: 5,
+  txnOps: 4,
   faults: 'none',
   s3: 'emulator',
   rotateMs: 5000,
@@ -107,11 +124,13 @@ export function checkerSkewMs(injectedMs: number, enforcedLeadMs = DEFAULT_MAX_C
 }
 
 export interface ParsedFaults {
-  /** The spec for the emulator (proxy_kill removed). */
+  /** The spec for the emulator (proxy_kill and split-transactions removed). */
   emulator: ReturnType<typeof parseFaultSpec>;
   proxyKill: boolean;
   /** The writer-lease faults (they turn the writer lease on); absent when none. */
   cluster?: ClusterFault[];
+  /** The broken mode split-transactions (present only when on). */
+  splitTransactions?: true;
 }
 
 /** "all" includes proxy_kill and the writer-lease faults; the broken modes never come with "all". */
@@ -122,17 +141,27 @@ export function parseFaults(spec: string): ParsedFaults {
   const isCluster = (i: string): boolean => (CLUSTER_FAULTS as readonly string[]).includes(i);
   if (items.some((i) => CLUSTER_FAULTS.some((f) => i.startsWith(`${f}=`)))) throw new Error(`${CLUSTER_FAULTS.join(', ')} take no rate: each fires a few times per run`);
   const cluster = CLUSTER_FAULTS.filter((f) => items.some((i) => i === 'all' || i === f));
-  const emulator = parseFaultSpec(items.filter((i) => i !== PROXY_KILL && !isCluster(i)).join(','));
-  return { emulator, proxyKill, ...(cluster.length > 0 ? { cluster } : {}) };
+  const split = items.includes(SPLIT_TRANSACTIONS);
+  const emulator = parseFaultSpec(items.filter((i) => i !== PROXY_KILL && i !== SPLIT_TRANSACTIONS && !isCluster(i)).join(','));
+  return { emulator, proxyKill, ...(cluster.length > 0 ? { cluster } : {}), ...(split ? { splitTransactions: true as const } : {}) };
 }
 
 export const HELP = `Usage: npm run workload -- [options]
 
 A seeded, concurrent GET/SET/DEL/INCR/INCRBY/FLUSHALL workload (with SET … PX,
 PEXPIRE and PTTL on keys with TTLs) against valthree, recorded and checked for
-linearizability (strict serializability), under faults.
+linearizability (strict serializability), under faults. Or, with --workload,
+a transaction workload: bank (WATCH/MULTI/EXEC and EVAL transfers, audits of
+every balance; exact totals, every balance explained by the transfers, and
+the per-key check on every command inside them) or list-append (Elle's:
+transactions append unique tokens and read lists; the dependency graph, with
+real time, must be acyclic).
 
 Options:
+  --workload W         register (default) | bank | list-append
+  --accounts N         bank: accounts per bank (default ${DEFAULTS.accounts}); a new bank every --rotate-seconds
+  --ops N              bank, list-append: stop after N transactions in all (or at --seconds)
+  --txn-ops N          list-append: most reads and appends per transaction (default ${DEFAULTS.txnOps})
   --seconds N          how long clients issue operations (default ${DEFAULTS.seconds})
   --proxies K          proxies to start (default ${DEFAULTS.proxies})
   --clients C          concurrent clients, one RESP connection each (default ${DEFAULTS.clients})
@@ -145,7 +174,9 @@ Options:
                        "all" = every fault (proxy_kill and clock_skew included), never a broken
                        mode: ignore-preconditions (storage ignores If-Match) or broken-expiry
                        (handlers answer "expired" on their own clock without committing it;
-                       clock_skew on)
+                       clock_skew on); for the transaction workloads also broken-watch (handlers
+                       ignore WATCH) and split-transactions (proxies send MULTI's queued commands
+                       as separate submissions)
   --s3 emulator|rgw    storage under the emulated Lambda: the emulator's S3 (default)
                        or a throw-away Ceph RGW (real S3; only Lambda faults and proxy_kill apply)
   --addrs H:P,...      drive an already running cluster instead (e.g. a deployed NLB); no faults
@@ -177,6 +208,8 @@ Options:
   --help               this text
 
 Last line: ops=<n> ok=<n> failed=<n> pending=<n> keys=<n> linearizable=true|false|unknown seed=<s>
+(bank: ops are the commands recorded per key; list-append: transactions, failed = aborted, pending =
+unknown outcome; for both, linearizable=false on any anomaly the transaction checks find)
 Exit status: 0 linearizable, 1 not linearizable, 3 unknown (checker budget), 2 usage or setup error.
 `;
 
@@ -210,6 +243,15 @@ export function parseCli(argv: string[]): WorkloadOptions | 'help' | { recheck: 
       case '--proxies': o.proxies = int(flag, value(), 1); break;
       case '--clients': o.clients = int(flag, value(), 1); break;
       case '--keys': o.keys = int(flag, value(), 1); break;
+      case '--workload': {
+        const v = value();
+        if (!WORKLOAD_KINDS.includes(v as WorkloadKind)) throw new UsageError(`--workload takes ${WORKLOAD_KINDS.join(', ')}`);
+        o.workload = v as WorkloadKind;
+        break;
+      }
+      case '--accounts': o.accounts = int(flag, value(), 2); break;
+      case '--ops': o.maxTxns = int(flag, value(), 1); break;
+      case '--txn-ops': o.txnOps = int(flag, value(), 1); break;
       case '--seed': o.seed = int(flag, value(), 0); break;
       case '--faults': {
         const v = value();
@@ -279,7 +321,7 @@ export function parseCli(argv: string[]): WorkloadOptions | 'help' | { recheck: 
 /** Combinations that cannot work, refused before anything starts. */
 export function validate(o: WorkloadOptions): void {
   const f = parseFaults(o.faults);
-  const anyFault = f.proxyKill || (f.cluster?.length ?? 0) > 0 || f.emulator.ignorePreconditions || f.emulator.unsafeLocalExpiry || Object.values(f.emulator.rates ?? {}).some((r) => (r ?? 0) > 0);
+  const anyFault = f.proxyKill || (f.cluster?.length ?? 0) > 0 || f.splitTransactions || f.emulator.ignorePreconditions || f.emulator.unsafeLocalExpiry || f.emulator.unsafeIgnoreWatch || Object.values(f.emulator.rates ?? {}).some((r) => (r ?? 0) > 0);
   if (o.addrs && anyFault) throw new UsageError('--faults needs the local cluster: a cluster given by --addrs runs without injected faults');
   if (o.addrs && o.s3 !== 'emulator') throw new UsageError('--s3 chooses the local cluster\'s storage; it does not go with --addrs');
   if (o.tls && !o.addrs) throw new UsageError('--tls is for a cluster given by --addrs (local proxies serve plain TCP)');

@@ -1,17 +1,37 @@
 /** What a run found, and the lines that print it (the last line is fixed by issue 3). */
 import type { History, Operation } from '../checker/history';
 import type { StatsSnapshot } from '../support/emulator-stats';
-import { FAULT_CLASSES, type FaultClass } from './options';
+import { FAULT_CLASSES, type FaultClass, type WorkloadKind } from './options';
 
 export type Linearizable = 'true' | 'false' | 'unknown';
 
 export interface FaultRow {
   injected: number;
-  /** Workload operations in flight when a fault of this class fired. */
+  /** Workload operations in flight when a fault of this class fired (transaction workloads: those checked). */
   opsInFlight: number;
+  /** Transaction workloads: transactions checked that were in flight when a fault of this class fired. */
+  txnsInFlight?: number;
+}
+
+/** What a transaction workload (bank, list-append) sent and what its checks found. */
+export interface TxnSummary {
+  /** Transactions begun (bank: transfer attempts and audits; list-append: the final reads apart). */
+  total: number;
+  /** By outcome: ok, aborted, unknown (bank also: refused, an overdraft the client or script declined). */
+  outcomes: Record<string, number>;
+  /** By how they were sent: cas-set, cas-incr, eval, mget, gets, multi… */
+  byVia: Record<string, number>;
+  /** Transactions the checks took into account (final reads included). */
+  checked: number;
+  /** Anomalies found, by kind, and the first few in words. */
+  anomalies: Record<string, number>;
+  examples: string[];
+  /** One line on what the check covered (edges, audits…). */
+  detail: string;
 }
 
 export interface WorkloadSummary {
+  workload?: WorkloadKind;
   seed: number;
   /** Workload operations (the final reads are counted apart). */
   ops: number;
@@ -38,6 +58,8 @@ export interface WorkloadSummary {
   runMs: number;
   drainMs: number;
   emulator?: StatsSnapshot;
+  /** Transaction workloads only. */
+  txns?: TxnSummary;
   /** The checker's skew bound (ms): the slack of every expiry window. */
   clockSkewMs?: number;
   /** With clock_skew: how many handler clocks ran, and their offsets' range. */
@@ -73,6 +95,19 @@ export function kindsOf(ops: Operation[]): Record<string, number> {
   return out;
 }
 
+const counts = (m: Record<string, number>): string =>
+  Object.entries(m)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ') || 'none';
+
+function txnLines(t: TxnSummary): string[] {
+  const lines = [`transactions: ${t.total} (${counts(t.outcomes)}) sent as ${counts(t.byVia)}; ${t.checked} checked; ${t.detail}`];
+  lines.push(`anomalies: ${counts(t.anomalies)}`);
+  for (const e of t.examples) lines.push(`  ${e.split('\n').join('\n  ')}`);
+  return lines;
+}
+
 export function distinctKeys(history: History): number {
   return new Set(history.filter((o) => o.key !== undefined).map((o) => o.key)).size;
 }
@@ -92,12 +127,14 @@ export function summaryLines(s: WorkloadSummary): string[] {
   lines.push(`not ok: ${errs.length ? errs.map(([k, v]) => `${k}=${v}`).join(' ') : 'none'}`);
   const rows = FAULT_CLASSES.filter((c) => s.faults[c]);
   if (rows.length) {
-    lines.push('faults: class  injected  ops in flight when injected');
+    const txn = s.txns !== undefined;
+    lines.push(txn ? 'faults: class  injected  ops checked / transactions checked in flight when injected' : 'faults: class  injected  ops in flight when injected');
     for (const c of rows) {
       const r = s.faults[c] as FaultRow;
-      lines.push(`  ${c.padEnd(18)} ${String(r.injected).padStart(7)}  ${String(r.opsInFlight).padStart(7)}`);
+      lines.push(`  ${c.padEnd(18)} ${String(r.injected).padStart(7)}  ${String(r.opsInFlight).padStart(7)}${txn ? `  ${String(r.txnsInFlight ?? 0).padStart(7)}` : ''}`);
     }
   }
+  if (s.txns) lines.push(...txnLines(s.txns));
   if (s.clocks) {
     const ms = (n: number): string => `${n > 0 ? '+' : ''}${n}`;
     lines.push(`clocks: ${s.clocks.instances} handler clocks, offsets ${ms(s.clocks.minMs)}..${ms(s.clocks.maxMs)} ms; the checker's skew bound ${s.clockSkewMs} ms`);
@@ -109,10 +146,14 @@ export function summaryLines(s: WorkloadSummary): string[] {
     lines.push(`emulator: invocations=${e.invocations} throttles=${e.throttles} functionErrors=${e.functionErrors}${s3}`);
   }
   lines.push(`final reads (faults off, fresh connections): ${s.finalReads.keys} keys, ${s.finalReads.answered} answered, ${s.finalReads.withValue} hold a value`);
-  lines.push(
-    `check: ${s.opsChecked} operations checked (${s.opsDropped} dropped: not applied, or unanswered GETs) over ${s.keys} keys in ${s.checkMs.toFixed(0)} ms; ` +
-      `violations: ${s.violations} keys${s.unknownKeys ? `, undecided: ${s.unknownKeys} keys` : ''}`,
-  );
+  if (s.workload === 'list-append') {
+    lines.push(`check: ${s.opsChecked} reads and appends checked over ${s.keys} keys in ${s.checkMs.toFixed(0)} ms; anomalies: ${s.violations}`);
+  } else {
+    lines.push(
+      `check: ${s.opsChecked} operations checked (${s.opsDropped} dropped: not applied, or unanswered GETs) over ${s.keys} keys in ${s.checkMs.toFixed(0)} ms; ` +
+        `violations: ${s.violations} keys${s.unknownKeys ? `, undecided: ${s.unknownKeys} keys` : ''}`,
+    );
+  }
   lines.push(`success ratio: ${pct(s.successRatio)} (ok ${s.ok} of ${s.ops})`);
   if (s.reportPath) lines.push(`report: ${s.reportPath}`);
   if (s.historyPath) lines.push(`history: ${s.historyPath}`);

@@ -15,6 +15,9 @@
  * the run touched is read once more on fresh connections. Those reads join
  * the history after everything else, so the same check proves each final
  * value is a state the model allows at the end of the history.
+ *
+ * With --workload bank or list-append, the same cluster runs transactions
+ * instead: see txn-drive.ts (issue 12).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -27,26 +30,17 @@ import { prng } from '../support/faults';
 import { remoteCluster, startCluster, type Address, type Cluster } from './cluster';
 import { WorkloadClient, connectOnce, outputOf, type ClientContext } from './client';
 import { FaultTrace } from './fault-trace';
+import { clientSeed, faultLoop, faultSchedule } from './run-support';
+import { driveTxn } from './txn-drive';
+import { recheckTxn, type SavedTxnRun } from './txn-recheck';
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../../lambda/handler';
 import { PROXY_KILL, checkerSkewMs, parseFaults, validate, type FaultClass, type WorkloadOptions } from './options';
 import { distinctKeys, kindsOf, lastLine, summaryLines, tally, type Linearizable, type WorkloadSummary } from './summary';
 import { encodeCommand } from '../support/resp-client';
 
 export { DEFAULTS, type WorkloadOptions } from './options';
+export { killTimes } from './run-support';
 export type { WorkloadSummary } from './summary';
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Independent streams per client from one seed. */
-function clientSeed(seed: number, client: number): number {
-  return (seed ^ Math.imul(client + 1, 0x9e3779b1)) >>> 0;
-}
-
-/** When the process fault fires: evenly inside the run, one kill per ~20 s (at least one). */
-export function killTimes(seconds: number): number[] {
-  const n = Math.max(1, Math.floor(seconds / 20));
-  return Array.from({ length: n }, (_, i) => ((i + 1) * seconds * 1000) / (n + 1));
-}
 
 export async function runWorkload(opts: WorkloadOptions): Promise<WorkloadSummary> {
   validate(opts);
@@ -59,6 +53,7 @@ export async function runWorkload(opts: WorkloadOptions): Promise<WorkloadSummar
         proxies: opts.proxies,
         seed: opts.seed,
         emulatorFaults: faults.emulator,
+        splitTransactions: faults.splitTransactions,
         killable: faults.proxyKill,
         s3: opts.s3,
         documentKey: opts.s3 === 'rgw' ? `workload-${runId}/db.json` : 'db.json',
@@ -67,12 +62,13 @@ export async function runWorkload(opts: WorkloadOptions): Promise<WorkloadSummar
         executor: opts.executor,
         rgwTarget: opts.rgwTarget,
         handlerClock: opts.handlerClock,
-        // The writer-lease faults need the lease (and two proxies).
-        writerLease: opts.writerLease === true || (faults.cluster?.length ?? 0) > 0,
+        // The writer-lease faults need the lease (and two proxies); the
+        // transaction workloads run them not (yet), only --writer-lease.
+        writerLease: opts.writerLease === true || (opts.workload === 'register' && (faults.cluster?.length ?? 0) > 0),
         log,
       });
   try {
-    return await drive(opts, cluster, runId, log);
+    return opts.workload === 'register' ? await drive(opts, cluster, runId, log) : await driveTxn(opts, cluster, runId, log);
   } finally {
     await cluster.close();
   }
@@ -150,7 +146,7 @@ async function drive(opts: WorkloadOptions, cluster: Cluster, runId: string, log
     setTimeout(() => (lc.forwardDrop = true), opts.seconds * 100).unref();
     setTimeout(() => (lc.forwardDrop = false), opts.seconds * 900).unref();
   }
-  const kills = (faults.proxyKill || cluster.lease ? killLoop(cluster, trace, schedule(opts.seconds, faults.proxyKill, cluster.lease ? (faults.cluster ?? []) : []), t0, stopped, log) : Promise.resolve()).catch((e: unknown) => {
+  const kills = (faults.proxyKill || cluster.lease ? faultLoop(cluster, trace, faultSchedule(opts.seconds, faults.proxyKill, cluster.lease ? (faults.cluster ?? []) : []), t0, stopped, log) : Promise.resolve()).catch((e: unknown) => {
     killFailure = e;
     aborted = true;
   });
@@ -235,42 +231,6 @@ async function drive(opts: WorkloadOptions, cluster: Cluster, runId: string, log
   return summary;
 }
 
-type ProcessFault = typeof PROXY_KILL | 'writer_kill' | 'lease_steal';
-
-/** When the process faults fire: proxy_kill about once per 20 s; writer_kill and lease_steal twice and three times a run, in between. */
-function schedule(seconds: number, proxyKill: boolean, cluster: readonly string[]): { at: number; what: ProcessFault }[] {
-  const ms = seconds * 1000;
-  const events: { at: number; what: ProcessFault }[] = proxyKill ? killTimes(seconds).map((at) => ({ at, what: PROXY_KILL })) : [];
-  if (cluster.includes('writer_kill')) events.push(...[0.35, 0.7].map((f) => ({ at: f * ms, what: 'writer_kill' as const })));
-  if (cluster.includes('lease_steal')) events.push(...[0.2, 0.55, 0.8].map((f) => ({ at: f * ms, what: 'lease_steal' as const })));
-  return events.sort((a, b) => a.at - b.at);
-}
-
-/** Runs the process faults one after another (a restart never overlaps another kill); each counts as its class. */
-async function killLoop(cluster: Cluster, trace: FaultTrace, events: { at: number; what: ProcessFault }[], t0: number, stopped: () => boolean, log: (l: string) => void): Promise<void> {
-  for (const { at: ms, what } of events) {
-    const wait = t0 + ms - performance.now();
-    if (wait > 0) await sleep(wait);
-    if (stopped()) return;
-    const k0 = performance.now();
-    const t = (ms / 1000).toFixed(1);
-    if (what === PROXY_KILL) {
-      trace.add(PROXY_KILL);
-      await cluster.killAndRestart();
-      log(`proxy_kill: proxy 0 killed at t=${t}s (SIGKILL) and listening again after ${((performance.now() - k0) / 1000).toFixed(1)} s`);
-    } else if (what === 'writer_kill' && cluster.lease) {
-      trace.add('writer_kill');
-      const w = await cluster.lease.killWriter();
-      log(w < 0 ? `writer_kill: nobody held the lease at t=${t}s` : `writer_kill: proxy ${w}, the lease holder, killed at t=${t}s (SIGKILL) and listening again after ${((performance.now() - k0) / 1000).toFixed(1)} s`);
-    } else if (what === 'lease_steal' && cluster.lease) {
-      trace.add('lease_steal');
-      const w = cluster.lease.writer();
-      const thief = await cluster.lease.stealLease();
-      log(`lease_steal: at t=${t}s proxy ${thief} written into the lease held by proxy ${w}`);
-    }
-  }
-}
-
 /**
  * One GET per key, spread over the proxies, each proxy on a fresh connection.
  * A read without an answer stays pending (the checker then ignores it); the
@@ -322,7 +282,8 @@ async function readFinal(
  * verdict (and report, next to the file) for the same recorded history.
  */
 export function recheck(file: string, log: (l: string) => void = (l) => process.stdout.write(`${l}\n`)): Pick<WorkloadSummary, 'linearizable' | 'lastLine'> {
-  const saved = JSON.parse(readFileSync(file, 'utf8')) as { seed: number; history: History; clockSkewMs?: number };
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as { seed: number; history: History; clockSkewMs?: number; workload?: string };
+  if (saved.workload === 'bank' || saved.workload === 'list-append') return recheckTxn(saved as unknown as SavedTxnRun, file, log);
   const result = check(saved.history, { timeoutMs: 600_000, clockSkewMs: saved.clockSkewMs ?? 0 });
   // Counts cover every operation in the file, the final reads included.
   const t = tally(saved.history);
