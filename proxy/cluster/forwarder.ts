@@ -121,7 +121,10 @@ export class ForwardingExecutor implements Executor {
   }
 
   execute(req: BatchRequest): Promise<BatchResponse> {
-    if (req.write === false || req.lease !== undefined || !this.forwardsWrites()) return this.inner.execute(req);
+    // A batch carrying another proxy's forward (this proxy was the writer
+    // when it took it) is never forwarded again: a writer refuses such a
+    // batch, and the forward would then wait out its deadline for nothing.
+    if (req.write === false || req.lease !== undefined || req.sessions.some((s) => s.origin !== undefined) || !this.forwardsWrites()) return this.inner.execute(req);
     return this.forward(req);
   }
 
@@ -141,10 +144,18 @@ export class ForwardingExecutor implements Executor {
       this.counts.forwarded++;
       return r.res;
     }
-    if ('dropped' in r) this.counts.dropped++;
-    else this.unreachable(r.lost);
     this.counts.fellBack++;
-    return this.inner.execute(req);
+    if ('dropped' in r) {
+      this.counts.dropped++;
+      return this.inner.execute(req);
+    }
+    this.unreachable(r.lost);
+    // The writer may have committed the batch and lost only its answer. The
+    // handler then answers from the commit window — but a failure before it
+    // read db.json afresh (a stale cache, a failed storage check) would say
+    // "not applied" of a batch that did apply: only "unknown" is true.
+    const res = await this.inner.execute(req);
+    return !res.ok && res.failure.kind === 'not-applied' ? { ...res, failure: { kind: 'unknown', message: res.failure.message } } : res;
   }
 
   private linkTo(): Link {

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import pino from 'pino';
 import { CONTRACT_VERSION, encodeArg, type BatchRequest } from '../../lambda/contract';
 import { Document } from '../../lambda/document';
+import { ForwardingExecutor } from '../../proxy/cluster/forwarder';
 import { ClusterNode } from '../../proxy/cluster/node';
 import { readLines, send } from '../../proxy/cluster/link';
 import { InProcessExecutor } from '../../proxy/executors/in-process';
@@ -114,6 +115,60 @@ describe('exactly-once across a forward', () => {
       expect('res' in late && late.res.ok && late.res.sessions[0].replies).toEqual([{ t: 'int', v: 1 }]);
       expect(counter(store, 'c')).toBe('1');
     } finally {
+      await writer.node.stop();
+      await writer.proxy.close();
+    }
+  });
+
+  test('a batch carrying a forward, on a proxy that now forwards itself (two writers after a lease steal), is committed there at once, never forwarded again', async () => {
+    const store = new MemoryStore();
+    const writer = await member(store);
+    // The middle proxy has learnt that `writer` holds the lease now.
+    const middle = new ForwardingExecutor(new InProcessExecutor(store, { store }), { secret: 'pw', deadlineMs: 1000, skewMs: 200, log });
+    middle.setWriter(`127.0.0.1:${writer.node.internal?.port}`);
+    try {
+      // Its batch carries a session a follower forwarded to it (origin follower-X).
+      const req = incr('middle-M');
+      req.sessions[0].origin = 'follower-X';
+      const res = await middle.execute(req);
+      expect(res.ok && res.sessions[0].replies).toEqual([{ t: 'int', v: 1 }]);
+      expect(middle.counts).toEqual({ forwarded: 0, fellBack: 0, dropped: 0 });
+      // Forwarded again, the writer would have recorded only middle-M: the
+      // follower's fallback under follower-X would then apply the INCR twice.
+      const again = await new InProcessExecutor(store, { store }).execute(incr('follower-X'));
+      expect(again.ok && again.sessions[0].replies).toEqual([{ t: 'int', v: 1 }]);
+      expect(counter(store, 'c')).toBe('1');
+    } finally {
+      await middle.close();
+      await writer.node.stop();
+      await writer.proxy.close();
+    }
+  });
+
+  test('a forward whose answer was lost is never "not applied": the writer may have committed it', async () => {
+    const store = new MemoryStore();
+    const writer = await member(store);
+    // A link that delivers the forward to the writer and loses its answer.
+    const silent = net.createServer((socket) => {
+      readLines(socket, (m) => {
+        if (m.t === 'auth') return void send(socket, { t: 'ready' });
+        if (m.t === 'fwd') void writer.proxy.server.batcher.submitForwarded(m.req as BatchRequest, m.deadline as number);
+      });
+    });
+    silent.listen(0, '127.0.0.1');
+    await once(silent as EventEmitter, 'listening');
+    // The follower's own path fails before it could read db.json afresh.
+    const refusing = { description: 'refusing', ready: async () => undefined, close: async () => undefined,
+      execute: async (req: BatchRequest) => ({ v: CONTRACT_VERSION, batchId: req.batchId, ok: false as const, failure: { kind: 'not-applied' as const, message: 'the storage check failed' } }) };
+    const follower = new ForwardingExecutor(refusing, { secret: 'pw', deadlineMs: 300, skewMs: 100, log });
+    follower.setWriter(`127.0.0.1:${(silent.address() as net.AddressInfo).port}`);
+    try {
+      const res = await follower.execute(incr('follower-L'));
+      expect(counter(store, 'c')).toBe('1');
+      expect(res.ok ? null : res.failure.kind).toBe('unknown');
+    } finally {
+      silent.close();
+      await follower.close();
       await writer.node.stop();
       await writer.proxy.close();
     }
