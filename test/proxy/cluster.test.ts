@@ -17,6 +17,7 @@ import { ForwardingExecutor } from '../../proxy/cluster/forwarder';
 import { ClusterNode } from '../../proxy/cluster/node';
 import { readLines, send } from '../../proxy/cluster/link';
 import { InProcessExecutor } from '../../proxy/executors/in-process';
+import { failed, type Executor } from '../../proxy/executors/types';
 import { MemoryStore } from '../support/memory-store';
 import { plain, RawClient } from '../support/resp-client';
 import { startProxy, type RunningProxy } from '../support/proxy-harness';
@@ -158,8 +159,7 @@ describe('exactly-once across a forward', () => {
     silent.listen(0, '127.0.0.1');
     await once(silent as EventEmitter, 'listening');
     // The follower's own path fails before it could read db.json afresh.
-    const refusing = { description: 'refusing', ready: async () => undefined, close: async () => undefined,
-      execute: async (req: BatchRequest) => ({ v: CONTRACT_VERSION, batchId: req.batchId, ok: false as const, failure: { kind: 'not-applied' as const, message: 'the storage check failed' } }) };
+    const refusing: Executor = { description: 'refusing', ready: async () => undefined, close: async () => undefined, execute: async (req) => failed(req, 'not-applied', 'the storage check failed') };
     const follower = new ForwardingExecutor(refusing, { secret: 'pw', deadlineMs: 300, skewMs: 100, log });
     follower.setWriter(`127.0.0.1:${(silent.address() as net.AddressInfo).port}`);
     try {
