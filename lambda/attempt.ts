@@ -51,6 +51,30 @@ export interface AttemptInput {
   window: WindowPolicy;
   /** Replies of every attempt that sent a PUT, by the token its commit records. */
   sent: Map<string, WireReply[][]>;
+  /** Per session: the batch id another proxy first sent it under (SessionCommands.origin), if forwarded. */
+  origins?: (string | undefined)[];
+  /**
+   * Sessions of forwarded batches that already landed, with their stored
+   * replies: this attempt runs nothing for them (their commands are empty
+   * in `sessions`) and records no origin for them.
+   */
+  skipped?: Map<number, WireReply[]>;
+}
+
+/** The attempt's replies with the skipped sessions' stored ones in their places. */
+export function withSkipped(replies: WireReply[][], skipped: Map<number, WireReply[]> | undefined): WireReply[][] {
+  return skipped === undefined || skipped.size === 0 ? replies : replies.map((r, i) => skipped.get(i) ?? r);
+}
+
+/** The forwarded batches this commit lands: origin id → its session indexes. */
+function originsOf(input: AttemptInput): Record<string, number[]> | undefined {
+  let o: Record<string, number[]> | undefined;
+  input.origins?.forEach((id, i) => {
+    if (id === undefined || input.skipped?.has(i)) return;
+    o ??= {};
+    (o[id] ??= []).push(i);
+  });
+  return o;
 }
 
 const REPLY_BUDGET = LAMBDA_PAYLOAD_LIMIT - PAYLOAD_ENVELOPE_RESERVE;
@@ -111,8 +135,9 @@ export async function commit(snap: Snapshot, { replies, now, changes, expired }:
   }
   // What changed rides in the record: WATCH reads it (lambda/transaction.ts).
   const x = compactMarks(removed);
-  doc.recordCommit({ id: input.batchId, at: now, a: token, r: storedReplies(input.sessions, replies), c: compactMarks(changes), ...(x.length > 0 ? { x } : {}) });
-  input.sent.set(token, replies);
+  const o = originsOf(input);
+  doc.recordCommit({ id: input.batchId, at: now, a: token, r: storedReplies(input.sessions, replies), c: compactMarks(changes), ...(x.length > 0 ? { x } : {}), ...(o ? { o } : {}) });
+  input.sent.set(token, withSkipped(replies, input.skipped));
   let put;
   try {
     put = await input.store.put(input.key, doc.encode(), etag === null ? { ifNoneMatch: '*' } : { ifMatch: etag });
@@ -122,7 +147,7 @@ export async function commit(snap: Snapshot, { replies, now, changes, expired }:
   }
   if (put.status === 'ok') {
     doc.release();
-    return { kind: 'committed', replies, etag: put.etag };
+    return { kind: 'committed', replies: withSkipped(replies, input.skipped), etag: put.etag };
   }
   doc.rollback();
   return put.status === 'unknown' ? { kind: 'unknown', detail: put.detail } : { kind: 'conflict' };

@@ -61,6 +61,37 @@ export interface SessionCommands {
   db?: number;
   /** Each command is its argument list, base64-encoded. */
   commands: string[][];
+  /**
+   * The batch id these commands were first submitted under, when another
+   * proxy forwarded them to this one (the cluster's writer). The commit
+   * records it beside the request's own id, and a session whose origin
+   * already landed (the follower fell back and committed it itself) is
+   * answered from the stored replies instead of running again.
+   */
+  origin?: string;
+}
+
+/**
+ * The writer lease (`<key>.writer`, beside the document): which proxy folds
+ * every proxy's writes into its group commit. Taken and renewed with
+ * conditional writes by the handler, so the proxies need no S3 access. Only
+ * a hint: correctness never depends on it (every commit is conditional).
+ */
+export interface LeaseClaim {
+  /** The proxy asking: it takes or renews the lease unless another holds it unexpired. */
+  holder: string;
+  /** Where the holder accepts forwarded writes (host:port on the internal network). */
+  address: string;
+  /** How long the lease runs from now (the handler's clock); 0 releases a lease this holder has. */
+  ttlMs: number;
+}
+
+export interface LeaseState {
+  /** The holder now (null: nobody, or unknown after an ambiguous write). */
+  holder: string | null;
+  address: string | null;
+  /** Milliseconds the lease has left, by the handler's clock when it answered. */
+  remainingMs: number;
 }
 
 export interface BatchRequest {
@@ -80,6 +111,8 @@ export interface BatchRequest {
    */
   write?: boolean;
   sessions: SessionCommands[];
+  /** A lease operation instead of commands (sessions empty): answered with `lease`, never a commit of db.json. */
+  lease?: LeaseClaim;
 }
 
 export interface SessionReplies {
@@ -123,7 +156,7 @@ export interface BatchStats {
 }
 
 export type BatchResponse =
-  | { v: typeof CONTRACT_VERSION; batchId: string; ok: true; sessions: SessionReplies[]; stats: BatchStats }
+  | { v: typeof CONTRACT_VERSION; batchId: string; ok: true; sessions: SessionReplies[]; stats: BatchStats; lease?: LeaseState }
   | { v: typeof CONTRACT_VERSION; batchId: string; ok: false; failure: BatchFailure; stats?: BatchStats };
 
 /** Error texts for the two failure kinds, as clients see them. */

@@ -31,6 +31,24 @@ export interface CommitRecord {
   c?: string[];
   /** Keys the commit removed because they had expired (marks): see WatchState.Expired. */
   x?: string[];
+  /**
+   * Batches forwarded into this one by other proxies (SessionCommands.origin):
+   * their ids, each with the indexes of its sessions in `r`. Each is a batch
+   * that landed, as much as `id` is (see CommitWindow.find).
+   */
+  o?: Record<string, number[]>;
+}
+
+/** Every batch id a record says landed. */
+const idsOf = (c: CommitRecord): string[] => (c.o === undefined ? [c.id] : [c.id, ...Object.keys(c.o)]);
+
+/**
+ * A forwarded batch's view of the record that committed it: its sessions'
+ * replies in its own order, and no attempt token (that names the writer's
+ * attempt, whose replies are the writer's).
+ */
+function asOrigin(c: CommitRecord, id: string, sessions: number[]): CommitRecord {
+  return { id, at: c.at, r: c.r.length === 0 ? [] : sessions.map((i) => c.r[i] ?? []) };
 }
 
 export interface WindowPolicy {
@@ -52,7 +70,10 @@ export interface WindowPolicy {
 
 /**
  * A batch is re-checked at most one proxy invoke timeout (12 s) plus one
- * retry after its commit; 60 s is a wide margin over that horizon.
+ * retry after its commit; 60 s is a wide margin over that horizon. A
+ * forwarded batch is re-sent by its own proxy only after the forward's
+ * deadline (seconds) plus the clock-skew bound, and the writer commits it, if
+ * at all, within one invoke timeout of that deadline: inside the same margin.
  */
 export const DEFAULT_WINDOW: WindowPolicy = { retainMs: 60_000, maxEntries: 8192, withReplies: 64, replyBytes: 1024 * 1024, marksMs: 10_000 };
 
@@ -68,7 +89,7 @@ export class CommitWindow {
     if (!Array.isArray(raw)) throw new CorruptDocumentError('db.json: commits is not an array');
     const w = new CommitWindow();
     for (const c of raw as CommitRecord[]) {
-      if (typeof c?.id !== 'string' || typeof c.at !== 'number' || !Array.isArray(c.r)) throw new CorruptDocumentError('db.json: malformed commit record');
+      if (typeof c?.id !== 'string' || typeof c.at !== 'number' || !Array.isArray(c.r) || (c.o !== undefined && (typeof c.o !== 'object' || c.o === null))) throw new CorruptDocumentError('db.json: malformed commit record');
       w.push(c);
     }
     return w;
@@ -79,13 +100,19 @@ export class CommitWindow {
   }
 
   find(id: string): CommitRecord | undefined {
-    return this.ids.has(id) ? this.list.find((c) => c.id === id) : undefined;
+    if (!this.ids.has(id)) return undefined;
+    for (const c of this.list) {
+      if (c.id === id) return c;
+      const forwarded = c.o?.[id];
+      if (forwarded !== undefined) return asOrigin(c, id, forwarded);
+    }
+    return undefined;
   }
 
   push(rec: CommitRecord): void {
     const json = JSON.stringify(rec);
     this.list.push(rec);
-    this.ids.add(rec.id);
+    for (const id of idsOf(rec)) this.ids.add(id);
     this.json.push(json);
     this.bytes += Buffer.byteLength(json) + 1;
   }
@@ -95,7 +122,7 @@ export class CommitWindow {
     const c = this.list.pop() as CommitRecord;
     this.bytes -= Buffer.byteLength(this.json.pop() as string) + 1;
     // An id recorded twice stays known while an older record still holds it.
-    if (!this.list.some((x) => x.id === c.id)) this.ids.delete(c.id);
+    for (const id of idsOf(c)) if (!this.list.some((x) => idsOf(x).includes(id))) this.ids.delete(id);
   }
 
   /** Drops ids older than the policy allows; the newest one always stays. */
@@ -107,7 +134,7 @@ export class CommitWindow {
       for (const j of this.json.slice(0, drop)) this.bytes -= Buffer.byteLength(j) + 1;
       this.list = this.list.slice(drop);
       this.json = this.json.slice(drop);
-      this.ids = new Set(this.list.map((c) => c.id));
+      this.ids = new Set(this.list.flatMap(idsOf));
     }
     const marksBefore = now - (policy.marksMs ?? Infinity);
     for (let i = 0; i < this.list.length && this.list[i].at < marksBefore; i++) {

@@ -13,8 +13,10 @@
  *  - A document with an unknown format is refused, never rewritten.
  */
 import { CONTRACT_VERSION, type BatchRequest, type BatchResponse, type BatchStats, type FailureKind, type WireReply } from './contract';
-import { CorruptDocumentError, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_WINDOW, Document, UnknownFormatError, type WindowPolicy } from './document';
-import { apply, commit, type AttemptInput, type Snapshot } from './attempt';
+import { CorruptDocumentError, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_WINDOW, Document, UnknownFormatError, type CommitRecord, type WindowPolicy } from './document';
+import { apply, commit, withSkipped, type AttemptInput, type Snapshot } from './attempt';
+import { claimLease } from './lease';
+import { skipLanded } from './origins';
 import { replayStored } from './replay';
 import { decodeSessions, runsScript, validateRequest, writes } from './request';
 import { DEFAULT_SCRIPT_TIMEOUT_MS } from './scripting';
@@ -99,9 +101,23 @@ class DocumentHandler {
   handle(req: BatchRequest): Promise<BatchResponse> {
     const invalid = validateRequest(req);
     if (invalid) return Promise.resolve({ v: CONTRACT_VERSION, batchId: String((req as { batchId?: unknown })?.batchId ?? ''), ok: false, failure: { kind: 'not-applied', message: invalid } });
+    if (req.lease && req.sessions.length === 0) return this.lease(req);
     const next = this.queue.then(() => this.guarded(req));
     this.queue = next.catch(() => undefined);
-    return next;
+    // The writer renews its lease riding on a write batch, so the renewal costs
+    // no invocation of its own (which could land on the environment with the warm cache).
+    return req.lease ? Promise.all([next, this.lease(req)]).then(([res, l]) => (res.ok && l.ok ? { ...res, lease: l.lease } : res)) : next;
+  }
+
+  /** A lease operation: beside the document, never through its cache or queue (so it runs beside a batch). */
+  private async lease(req: BatchRequest): Promise<BatchResponse> {
+    const stats: BatchStats = { s3Gets: 1, s3Puts: 0, conflicts: 0, keys: 0, replayed: false };
+    try {
+      const lease = await claimLease(this.opts.store, this.key, req.lease as NonNullable<BatchRequest['lease']>, this.now());
+      return { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions: [], stats, lease };
+    } catch (e) {
+      return { v: CONTRACT_VERSION, batchId: req.batchId, ok: false, failure: { kind: 'not-applied', message: `lease: ${(e as Error).message}` } };
+    }
   }
 
   /** Turns a BatchFailed into its failure response; a bug (any other error) drops the cache and propagates. */
@@ -143,21 +159,18 @@ class DocumentHandler {
     for (let attempt = 1; ; attempt++) {
       if (!snapshot) [snapshot, fresh] = [await this.load(stats), true];
       const landed = snapshot.doc.hasCommit(req.batchId);
-      if (landed) {
-        stats.replayed = true;
-        const own = input.sent.get(landed.a ?? '');
-        if (own) return done(own, snapshot.doc);
-        const stored = replayStored(landed, input.sessions);
-        stats.repliesLost = stored.lost;
-        return done(stored.replies, snapshot.doc);
-      }
+      if (landed) return done(replayLanded(landed, input, stats), snapshot.doc);
       if (attempt > maxAttempts) throw new BatchFailed('not-applied', `db.json is contended; gave up after ${attempt - 1} attempts`);
       if (remainingMs() < ATTEMPT_RESERVE_MS + scriptBudget) throw new BatchFailed('not-applied', `the function is about to time out after ${attempt - 1} attempts`);
       this.checkClock(input.localNow);
 
       const { doc } = snapshot;
-      const applied = apply(snapshot, input);
-      const { replies, changed } = applied;
+      // Forwarded sessions whose own proxy already committed them run nothing.
+      const skip = skipLanded(input, doc);
+      if (skip.lost > 0) stats.repliesLost = skip.lost;
+      const applied = apply(snapshot, skip.input);
+      const { changed } = applied;
+      const replies = withSkipped(applied.replies, skip.input.skipped);
       if (changed && req.write === false) {
         doc.rollback();
         throw new BatchFailed('write-required', 'the batch must commit the clock it ran at');
@@ -171,7 +184,7 @@ class DocumentHandler {
       }
       await this.ensureChecked(doc);
       stats.s3Puts++;
-      const outcome = await commit(snapshot, applied, input);
+      const outcome = await commit(snapshot, applied, skip.input);
       if (outcome.kind === 'committed') {
         this.cached = { doc, etag: outcome.etag };
         return done(replies, doc);
@@ -198,6 +211,7 @@ class DocumentHandler {
       unsafeIgnoreWatch: this.opts.unsafeIgnoreWatch === true,
       window: this.opts.window ?? DEFAULT_WINDOW,
       sent: new Map(),
+      origins: req.sessions.some((s) => s.origin !== undefined) ? req.sessions.map((s) => s.origin) : undefined,
       scriptTimeoutMs: this.opts.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS,
     };
   }
@@ -244,6 +258,16 @@ class DocumentHandler {
     });
     this.checked = true;
   }
+}
+
+/** Replies of a batch that already landed: this invocation's own, if one of its attempts wrote it, else the stored ones. */
+function replayLanded(landed: CommitRecord, input: AttemptInput, stats: BatchStats): WireReply[][] {
+  stats.replayed = true;
+  const own = input.sent.get(landed.a ?? '');
+  if (own) return own;
+  const stored = replayStored(landed, input.sessions);
+  stats.repliesLost = stored.lost;
+  return stored.replies;
 }
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -3,6 +3,7 @@
  * network (the proxy is trusted, its bytes are not), then decoded once.
  */
 import { CONTRACT_VERSION, DATABASES, decodeArg, decodeTransaction, isTransaction, type BatchRequest } from './contract';
+import { validateClaim } from './lease';
 import { isWrite, lookupSpec } from './specs';
 
 export function validateRequest(req: unknown): string | null {
@@ -12,9 +13,14 @@ export function validateRequest(req: unknown): string | null {
   if (typeof r.batchId !== 'string' || r.batchId.length === 0 || r.batchId.length > 128) return 'batchId must be a non-empty string';
   if (!Array.isArray(r.sessions)) return 'sessions must be an array';
   if (r.write !== undefined && typeof r.write !== 'boolean') return 'write must be a boolean';
+  if (r.lease !== undefined) {
+    const bad = validateClaim(r.lease);
+    if (bad) return bad;
+  }
   for (const s of r.sessions) {
     if (typeof s?.id !== 'string' || !Array.isArray(s.commands)) return 'malformed session';
     if (s.db !== undefined && !(Number.isInteger(s.db) && s.db >= 0 && s.db < DATABASES)) return `db must be an integer from 0 to ${DATABASES - 1}`;
+    if (s.origin !== undefined && (typeof s.origin !== 'string' || s.origin.length === 0 || s.origin.length > 128 || s.origin === r.batchId)) return 'origin must be another batch id';
     for (const c of s.commands) if (!Array.isArray(c) || c.some((a) => typeof a !== 'string')) return 'malformed command';
   }
   return null;

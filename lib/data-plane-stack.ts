@@ -81,15 +81,19 @@ export class DataPlaneStack extends Stack {
     store.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ sid: 'DocumentAndProbe', actions: ['s3:GetObject', 's3:PutObject'], resources: [documentArn, probeArn] }),
     );
+    // The writer lease beside the document (lambda/lease.ts): the handler
+    // takes and renews it for the proxies, which keep needing no S3 access.
+    const leaseArn = bucket.arnForObjects(`${documentKey}.writer`);
+    store.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriterLease', actions: ['s3:GetObject', 's3:PutObject'], resources: [leaseArn] }));
     // Without ListBucket, S3 answers GET on a missing key with 403 instead of
     // 404, and the first command on a fresh bucket would fail. s3:prefix keeps
-    // it to the two keys above.
+    // it to the three keys above.
     store.role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         sid: 'ListDocumentAndProbe',
         actions: ['s3:ListBucket'],
         resources: [bucket.bucketArn],
-        conditions: { StringEquals: { 's3:prefix': [documentKey, `${documentKey}.probe`] } },
+        conditions: { StringEquals: { 's3:prefix': [documentKey, `${documentKey}.probe`, `${documentKey}.writer`] } },
       }),
     );
 

@@ -19,6 +19,9 @@ import type { Network } from './network';
 
 export const CONTAINER_NAME = 'proxy';
 
+/** The proxies' internal port (forwarded writes): the Redis port's neighbour, never exposed by the NLB. */
+export const internalPort = (c: Pick<ValthreeConfig, 'port'>): number => c.port + 1;
+
 export type ProxyServiceConfig = Pick<
   ValthreeConfig,
   | 'dev'
@@ -101,6 +104,9 @@ export class ProxyService extends Construct {
         // report "unknown" for batches the Lambda is still committing.
         VALTHREE_INVOKE_TIMEOUT_MS: String(invokeTimeoutMs(c)),
         VALTHREE_DRAIN_MS: String(c.drainMs),
+        // Several tasks, one writer: followers forward their writes to the
+        // lease holder on this port (README "Several proxies, one writer").
+        VALTHREE_INTERNAL_PORT: String(internalPort(c)),
         AWS_REGION: Stack.of(this).region,
         LOG_LEVEL: c.logLevel,
       },
@@ -139,13 +145,16 @@ export class ProxyService extends Construct {
 
     this.securityGroup = new ec2.SecurityGroup(this, 'TasksSg', {
       vpc,
-      description: 'valthree proxy tasks: Redis port from the NLB only; HTTPS out to AWS APIs',
+      description: 'valthree proxy tasks: Redis port from the NLB only; internal port among themselves; HTTPS out to AWS APIs',
       allowAllOutbound: false,
     });
     // NLB → IP targets over TCP do not preserve the client IP: the tasks see
     // the NLB's address, so the NLB's security group is the only right source.
     this.securityGroup.addIngressRule(props.loadBalancerSecurityGroup, ec2.Port.tcp(c.port), 'Redis clients and health checks, via the NLB');
     this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to Lambda, ECR, Secrets Manager, CloudWatch Logs');
+    // The internal port: open between this service's own tasks, and nothing else.
+    this.securityGroup.addIngressRule(this.securityGroup, ec2.Port.tcp(internalPort(c)), 'Forwarded writes from the other proxy tasks (internal port)');
+    this.securityGroup.addEgressRule(this.securityGroup, ec2.Port.tcp(internalPort(c)), 'Forwarded writes to the writer task (internal port)');
 
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster,

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import { awsEnvironment, openStorage, type StorageSettings } from '../lambda/config';
 import { DEFAULT_BATCH_LIMITS } from './batcher';
 import type { ProxySettings } from './config';
+import { ClusterNode } from './cluster/node';
 import { InProcessExecutor } from './executors/in-process';
 import { LambdaExecutor } from './executors/lambda';
 import type { Executor } from './executors/types';
@@ -76,4 +77,23 @@ export function buildServer(s: ProxySettings, executor: Executor, log: Logger = 
     executor,
     log,
   });
+}
+
+/** With --internal-port: the proxy's part in a cluster (forward writes to the lease holder); else null. */
+export function buildCluster(s: ProxySettings, base: Executor, log: Logger): ClusterNode | null {
+  if (s.internalPort === 0) return null;
+  return new ClusterNode(
+    base,
+    {
+      internalPort: s.internalPort,
+      host: s.host,
+      advertiseHost: s.advertiseHost,
+      leaseMs: s.leaseMs,
+      forwardDeadlineMs: s.forwardDeadlineMs,
+      forwardSkewMs: s.forwardSkewMs,
+      secret: s.requirepass ?? null,
+      tls: s.tlsCert && s.tlsKey ? { cert: fs.readFileSync(s.tlsCert), key: fs.readFileSync(s.tlsKey) } : undefined,
+    },
+    log,
+  );
 }

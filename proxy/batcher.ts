@@ -15,7 +15,7 @@
  * commands only after the previous submission was answered.
  */
 import { randomBytes } from 'node:crypto';
-import { CONTRACT_VERSION, LAMBDA_PAYLOAD_LIMIT, PAYLOAD_ENVELOPE_RESERVE, failureReply, type BatchRequest, type BatchResponse } from '../lambda/contract';
+import { CONTRACT_VERSION, LAMBDA_PAYLOAD_LIMIT, PAYLOAD_ENVELOPE_RESERVE, failureReply, type BatchFailure, type BatchRequest, type BatchResponse, type LeaseClaim, type LeaseState, type SessionCommands, type WireReply } from '../lambda/contract';
 import type { Executor } from './executors/types';
 import { fromWire, type Reply } from './resp/reply';
 import type { Metrics } from './metrics';
@@ -35,17 +35,33 @@ export const DEFAULT_BATCH_LIMITS: BatchLimits = {
   groupCommit: true,
 };
 
-interface Pending {
-  write: boolean;
+/** One session's part of a submission: a connection's commands, or one session of a forwarded batch. */
+interface Part {
   /** The connection's database (SELECT). */
   db: number;
   commands: string[][];
-  bytes: number;
-  resolve: (replies: Reply[]) => void;
+  /** The batch id a follower proxy sent this under (SessionCommands.origin). */
+  origin?: string;
 }
 
-/** The reply of a command whose batch may or may not have taken effect. */
-const unknown = (message: string): Reply => fromWire(failureReply({ kind: 'unknown', message }));
+/** What became of one part: its replies, or why the whole batch failed. */
+type Outcome = { replies: WireReply[] } | { failure: BatchFailure };
+
+interface Pending {
+  write: boolean;
+  /** Atomic: the parts of one submission always go in the same batch (a forwarded batch commits whole). */
+  parts: Part[];
+  bytes: number;
+  commandCount: number;
+  /** Forwarded batches: past this (Unix ms) the submission is dropped unsent, and the follower may send it itself. */
+  deadline?: number;
+  /** Local connections: the handler's cut-off sessions go again. Forwarded: the follower does that. */
+  local: boolean;
+  settle: (outcomes: Outcome[]) => void;
+}
+
+/** Why a forwarded submission was not taken: it never ran here, so its proxy may send it itself at once. */
+export type ForwardResult = { res: BatchResponse } | { dropped: string };
 
 /** Request bytes of one command: base64 plus JSON quoting. */
 export function encodedSize(argv: Buffer[]): number {
@@ -54,7 +70,14 @@ export function encodedSize(argv: Buffer[]): number {
   return n;
 }
 
+/** The writer's lease renewal, riding on its next write batch (see LeaseKeeper). */
+export interface LeaseRider {
+  take(): LeaseClaim | undefined;
+  answer(state: LeaseState | null): void;
+}
+
 export class Batcher {
+  leaseRider?: LeaseRider;
   private readonly proxyId = randomBytes(6).toString('base64url');
   private seq = 0;
   private writes: Pending[] = [];
@@ -77,20 +100,53 @@ export class Batcher {
   submit(argvs: Buffer[][], write: boolean, db = 0): Promise<Reply[]> {
     return new Promise((resolve) => {
       const commands = argvs.map((argv) => argv.map((a) => a.toString('base64')));
-      const p: Pending = { write, db, commands, bytes: argvs.reduce((n, a) => n + encodedSize(a), 0), resolve };
-      if (!this.limits.groupCommit) {
-        void this.dispatch([p]);
-      } else if (write) {
-        this.writes.push(p);
-        this.scheduleWrites();
-      } else {
-        this.reads.push(p);
-        if (!this.readScheduled) {
-          this.readScheduled = true;
-          setImmediate(() => this.flushReads());
-        }
-      }
+      const settle = ([o]: Outcome[]) => {
+        if ('replies' in o) return resolve(o.replies.map(fromWire));
+        const err = fromWire(failureReply(o.failure));
+        resolve(commands.map(() => err));
+      };
+      this.enqueue({ write, parts: [{ db, commands }], bytes: argvs.reduce((n, a) => n + encodedSize(a), 0), commandCount: commands.length, local: true, settle });
     });
+  }
+
+  /**
+   * Folds a batch another proxy forwarded into this proxy's group commit,
+   * whole, its sessions keeping the follower's batch id as their origin.
+   * Dropped unsent once `deadline` (Unix ms) has passed.
+   */
+  submitForwarded(req: BatchRequest, deadline: number): Promise<ForwardResult> {
+    return new Promise((resolve) => {
+      const parts = req.sessions.map((s): Part => ({ db: s.db ?? 0, commands: s.commands, origin: req.batchId }));
+      const bytes = parts.reduce((n, p) => n + p.commands.reduce((m, c) => m + c.reduce((k, a) => k + a.length + 3, 4), 0), 0);
+      const settle = (outs: Outcome[]) => {
+        if (outs.length === 0) return resolve({ dropped: 'the forward deadline passed before it could be sent' });
+        const failure = outs.find((o): o is { failure: BatchFailure } => 'failure' in o);
+        resolve({
+          res: failure
+            ? { v: CONTRACT_VERSION, batchId: req.batchId, ok: false, failure: failure.failure }
+            : { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions: req.sessions.map((s, i) => ({ id: s.id, replies: (outs[i] as { replies: WireReply[] }).replies })), stats: { s3Gets: 0, s3Puts: 0, conflicts: 0, keys: 0, replayed: false } },
+        });
+      };
+      this.enqueue({ write: true, parts, bytes, commandCount: parts.reduce((n, x) => n + x.commands.length, 0), deadline, local: false, settle });
+    });
+  }
+
+  private enqueue(p: Pending): void {
+    if (!this.limits.groupCommit) {
+      void this.dispatch([p]);
+    } else if (p.write) {
+      this.writes.push(p);
+      this.scheduleWrites();
+    } else {
+      this.reads.push(p);
+      this.scheduleReads();
+    }
+  }
+
+  private scheduleReads(): void {
+    if (this.readScheduled) return;
+    this.readScheduled = true;
+    setImmediate(() => this.flushReads());
   }
 
   private scheduleWrites(): void {
@@ -104,9 +160,23 @@ export class Batcher {
   }
 
   private async flushWrites(): Promise<void> {
-    if (this.writeInFlight || this.writes.length === 0) return;
+    if (this.writeInFlight) return;
+    // A forward past its deadline never goes out: its proxy may already be sending it itself.
+    const now = Date.now();
+    const late = this.writes.filter((p) => p.deadline !== undefined && p.deadline < now);
+    if (late.length > 0) {
+      this.writes = this.writes.filter((p) => !late.includes(p));
+      for (const p of late) p.settle([]);
+    }
+    if (this.writes.length === 0) return;
     const batch = this.take(this.writes);
     this.writes = this.writes.slice(batch.length);
+    if (this.executor.forwardsWrites?.()) {
+      // The cluster's writer serializes what it is sent: no need to wait for the last one.
+      void this.dispatch(batch);
+      if (this.writes.length > 0) void this.flushWrites();
+      return;
+    }
     this.writeInFlight = true;
     try {
       await this.dispatch(batch);
@@ -132,8 +202,8 @@ export class Batcher {
     let bytes = 0;
     let n = 0;
     for (const p of queue) {
-      if (n > 0 && (commands + p.commands.length > this.limits.maxCommands || bytes + p.bytes > this.limits.maxBytes)) break;
-      commands += p.commands.length;
+      if (n > 0 && (commands + p.commandCount > this.limits.maxCommands || bytes + p.bytes > this.limits.maxBytes)) break;
+      commands += p.commandCount;
       bytes += p.bytes;
       n++;
     }
@@ -141,12 +211,18 @@ export class Batcher {
   }
 
   private async dispatch(batch: Pending[]): Promise<void> {
-    const req: BatchRequest = {
-      v: CONTRACT_VERSION,
-      batchId: `${this.proxyId}-${++this.seq}`,
-      write: batch.some((p) => p.write),
-      sessions: batch.map((p, i) => (p.db === 0 ? { id: String(i), commands: p.commands } : { id: String(i), db: p.db, commands: p.commands })),
-    };
+    const sessions: SessionCommands[] = [];
+    for (const p of batch) {
+      for (const part of p.parts) {
+        const s: SessionCommands = { id: String(sessions.length), commands: part.commands };
+        if (part.db !== 0) s.db = part.db;
+        if (part.origin !== undefined) s.origin = part.origin;
+        sessions.push(s);
+      }
+    }
+    const req: BatchRequest = { v: CONTRACT_VERSION, batchId: `${this.proxyId}-${++this.seq}`, write: batch.some((p) => p.write), sessions };
+    const claim = req.write ? this.leaseRider?.take() : undefined;
+    if (claim) req.lease = claim;
     const started = process.hrtime.bigint();
     let res: BatchResponse;
     try {
@@ -154,15 +230,16 @@ export class Batcher {
     } catch (e) {
       res = { v: CONTRACT_VERSION, batchId: req.batchId, ok: false, failure: { kind: 'unknown', message: (e as Error).message } };
     }
+    if (claim) this.leaseRider?.answer(res.ok ? (res.lease ?? null) : null);
     try {
       this.metrics.recordBatch(req, res, Number(process.hrtime.bigint() - started) / 1e6);
       this.deliver(batch, res);
     } catch (e) {
       // A bug here must not leave connections waiting forever for a batch
       // that has run: whoever is not answered yet gets "outcome unknown"
-      // (resolving an answered submission again does nothing).
-      const err = unknown(`internal error while reading the response: ${(e as Error).message}`);
-      for (const p of batch) p.resolve(p.commands.map(() => err));
+      // (settling an answered submission again does nothing).
+      const failure: BatchFailure = { kind: 'unknown', message: `internal error while reading the response: ${(e as Error).message}` };
+      for (const p of batch) p.settle(p.parts.map(() => ({ failure })));
     }
   }
 
@@ -175,26 +252,27 @@ export class Batcher {
       return;
     }
     if (!res.ok) {
-      const err = fromWire(failureReply(res.failure));
-      for (const p of batch) p.resolve(p.commands.map(() => err));
+      const failure = res.failure;
+      for (const p of batch) p.settle(p.parts.map(() => ({ failure })));
       return;
     }
     const byId = new Map(res.sessions.map((s) => [s.id, s.replies]));
     const again: Pending[] = [];
-    batch.forEach((p, i) => {
-      const replies = byId.get(String(i));
-      if (replies === undefined) {
+    let index = 0;
+    batch.forEach((p) => {
+      const first = index;
+      const outs = p.parts.map((): Outcome => {
+        const replies = byId.get(String(index++));
         // The handler did not say what became of these commands: they may have been committed with the rest.
-        const err = unknown('the response carried no replies for this connection');
-        p.resolve(p.commands.map(() => err));
-      } else if (replies.length === 0 && i > 0) {
-        // The handler stops at the first reply that does not fit in its
-        // response; every later submission got nothing and ran nothing. Only
-        // the first one can be too big on its own: the others go again.
-        again.push(p);
-      } else {
-        p.resolve(replies.map(fromWire));
-      }
+        return replies === undefined ? { failure: { kind: 'unknown', message: 'the response carried no replies for this connection' } } : { replies };
+      });
+      const o = outs[0];
+      // The handler stops at the first reply that does not fit in its
+      // response; every later submission got nothing and ran nothing. Only
+      // the first one can be too big on its own: the others go again. (A
+      // forwarded batch goes back as it is: its own proxy does that.)
+      if (p.local && first > 0 && 'replies' in o && o.replies.length === 0) again.push(p);
+      else p.settle(outs);
     });
     if (again.length > 0) this.requeue(again);
   }
@@ -209,10 +287,7 @@ export class Batcher {
     }
     if (reads.length > 0) {
       this.reads = [...reads, ...this.reads];
-      if (!this.readScheduled) {
-        this.readScheduled = true;
-        setImmediate(() => this.flushReads());
-      }
+      this.scheduleReads();
     }
   }
 }

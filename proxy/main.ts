@@ -3,7 +3,8 @@
  * container). `--help` lists every flag and its environment variable.
  */
 import { parseArgs, help, UsageError, type ProxySettings } from './config';
-import { buildExecutor, buildServer } from './app';
+import { buildCluster, buildExecutor, buildServer } from './app';
+import type { ClusterNode } from './cluster/node';
 import { createLogger } from './log';
 import { installProcessErrorHandlers } from './process-errors';
 import type { ValthreeServer } from './server';
@@ -23,15 +24,18 @@ async function main(): Promise<void> {
   }
   const log = createLogger(settings.logLevel);
   let server: ValthreeServer;
+  let cluster: ClusterNode | null;
   try {
     const executor = buildExecutor(settings);
     await executor.ready();
-    server = buildServer(settings, executor, log);
+    cluster = buildCluster(settings, executor, log);
+    server = buildServer(settings, cluster?.forwarder ?? executor, log);
     // From here on an error that escapes every handler is logged and counted,
     // and the proxy keeps serving (see process-errors.ts). Before, nothing is
     // serving yet: Node's default (print the stack, exit non-zero) is right.
     installProcessErrorHandlers(process, log, server.metrics);
     await server.listen();
+    await cluster?.start(server.batcher);
   } catch (e) {
     // A clear one-line reason (port in use, data dir locked, bad flag) and
     // exit 1; the log line keeps the stack, for a failure nobody expected.
@@ -46,7 +50,11 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     log.info({ signal }, 'draining');
-    void server.shutdown().then(() => process.exit(0));
+    // The lease goes first, so followers stop forwarding here while this proxy drains.
+    void (cluster?.stop() ?? Promise.resolve())
+      .catch((e: Error) => log.warn({ err: e.message }, 'leaving the cluster failed'))
+      .then(() => server.shutdown())
+      .then(() => process.exit(0));
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

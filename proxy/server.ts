@@ -45,7 +45,7 @@ export class ValthreeServer {
   readonly metrics = new Metrics();
   private readonly server: net.Server;
   private readonly sessions = new Set<Session>();
-  private readonly batcher: Batcher;
+  readonly batcher: Batcher;
   private readonly info: ServerInfo;
   private readonly localCommands: ReadonlyMap<string, LocalCommand>;
   private boundPort = 0;

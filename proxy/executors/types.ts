@@ -10,6 +10,11 @@ export interface Executor {
   /** Checks before serving (the storage safety check, in-process); throws to refuse. */
   ready(): Promise<void>;
   execute(req: BatchRequest): Promise<BatchResponse>;
+  /**
+   * True while write batches go to the cluster's writer, which serializes
+   * them itself: the batcher then needs no one-at-a-time write queue.
+   */
+  forwardsWrites?(): boolean;
   close(): Promise<void>;
 }
 

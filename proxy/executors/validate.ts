@@ -120,13 +120,20 @@ function checkFailure(x: unknown): Problem {
   return typeof x.message === 'string' ? null : 'failure.message is not a string';
 }
 
+function checkLease(x: unknown): Problem {
+  if (x === undefined) return null;
+  if (!isObj(x)) return 'lease is not an object';
+  if (!(x.holder === null || typeof x.holder === 'string') || !(x.address === null || typeof x.address === 'string')) return 'lease.holder/address is not a string or null';
+  return isCount(x.remainingMs) ? null : 'lease.remainingMs is not a count';
+}
+
 /** The response, typed, if it is a well-formed answer to `req`; otherwise what is wrong with it. */
 export function validateResponse(req: BatchRequest, raw: unknown): BatchResponse | string {
   if (!isObj(raw)) return 'not an object';
   if (raw.v !== CONTRACT_VERSION) return `contract version ${JSON.stringify(raw.v)?.slice(0, 40)} is not ${CONTRACT_VERSION}`;
   if (raw.batchId !== req.batchId) return `batchId ${JSON.stringify(raw.batchId)?.slice(0, 80)} is not this batch's`;
   let problem: Problem;
-  if (raw.ok === true) problem = checkSessions(req, raw.sessions) ?? checkStats(raw.stats);
+  if (raw.ok === true) problem = checkSessions(req, raw.sessions) ?? checkStats(raw.stats) ?? checkLease(raw.lease);
   else if (raw.ok === false) problem = checkFailure(raw.failure) ?? (raw.stats === undefined ? null : checkStats(raw.stats));
   else problem = 'ok is not a boolean';
   return problem ?? (raw as unknown as BatchResponse);

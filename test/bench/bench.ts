@@ -25,8 +25,10 @@ import { startRgw } from '../support/rgw';
 import { builtProxy, spawnProxy, type ChildProxy } from '../support/proxy-harness';
 import { RawClient, encodeCommand, type Resp } from '../support/resp-client';
 import { lambdaEnv } from '../e2e/backends';
+import { stablePort } from '../workload/child-proxy';
 import { parseBenchArgs, BENCH_HELP, type BenchOptions } from './options';
 import { measureCodec } from './codec';
+import { failoverBench } from './failover';
 import { isLimiterReply, limiterCall, limiterKey, type ScriptStats } from './script-workload';
 
 /** us-east-1 list prices (shared/design-notes.md). */
@@ -136,7 +138,9 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     await prefill(target, key, Math.max(o.prefill, o.workload === 'set' || o.workload === 'script' ? 0 : keySpace), o.valueSize);
     const storeEnv = { AWS_ENDPOINT_URL: target.endpoint, AWS_REGION: target.region, AWS_ACCESS_KEY_ID: target.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: target.credentials.secretAccessKey };
     for (let i = 0; i < o.proxies; i++) {
-      const mode = o.naive ? ['--naive'] : [];
+      // Several proxies: one holds the writer lease, the others forward their writes to it.
+      const cluster = o.proxies > 1 && o.forward && !o.naive ? ['--internal-port', String(await stablePort()), ...(process.env.BENCH_LEASE_MS ? ['--lease-ms', process.env.BENCH_LEASE_MS] : [])] : [];
+      const mode = [...(o.naive ? ['--naive'] : []), ...cluster];
       proxies.push(
         o.executor === 'lambda'
           ? await spawnProxy(['--function', emu.functionName, ...mode], lambdaEnv(emu))
@@ -307,6 +311,10 @@ async function main(): Promise<void> {
     return;
   }
   if (o.workload === 'ping') return pingBench(o);
+  if (o.killWriterAt !== undefined) {
+    console.log(JSON.stringify(await failoverBench(o, o.killWriterAt)));
+    return;
+  }
   if (o.workload === 'codec') {
     const rows = measureCodec([1000, 10_000, 100_000], o.valueSize);
     console.log('keys      db.json bytes   decode ms   SET+encode ms (warm)');

@@ -9,6 +9,10 @@ export interface BenchOptions {
   prefill: number;
   valueSize: number;
   naive: boolean;
+  /** With several proxies: false = each commits its own writes (the topology before the writer lease). */
+  forward: boolean;
+  /** Failover run: SIGKILL the lease holder this many seconds in. */
+  killWriterAt?: number;
   json: boolean;
   /** Where db.json lives: the emulator's S3 (injected latency) or a throw-away Ceph RGW (real S3). */
   s3: 'emulator' | 'rgw';
@@ -31,6 +35,7 @@ export const BENCH_DEFAULTS: BenchOptions = {
   prefill: 0,
   valueSize: 64,
   naive: false,
+  forward: true,
   json: false,
   s3: 'emulator',
   executor: 'lambda',
@@ -55,6 +60,10 @@ export const BENCH_HELP = `usage: npm run bench -- [flags]
   --keys N                        key space the workload draws from (default 1000)
   --prefill N                     write N keys first, to show how cost grows with the document (default 0)
   --value-size B                  bytes per SET value (default 64)
+  --kill-writer-at S               failover: K proxies (at least 2), half the clients SET, half GET; SIGKILL the
+                                  writer-lease holder after S s; report the longest gap without answered writes/reads
+  --no-forward                    with --proxies > 1: no writer lease, every proxy commits its own writes
+                                  (default: proxies get --internal-port and forward writes to the lease holder)
   --naive                         the original design: one command per invocation, GET+PUT per write, no cache
   --json                          print one JSON object as the last line
   --s3 emulator|rgw               db.json in the emulator's S3 (latency flags apply) or in a throw-away Ceph RGW
@@ -96,6 +105,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       case 'per-mb-ms': o.perMbMs = num(flag, argv[++i]); break;
       case 'ping-requests': o.pingRequests = num(flag, argv[++i]); break;
       case 'naive': o.naive = true; break;
+      case 'no-forward': o.forward = false; break;
+      case 'kill-writer-at': o.killWriterAt = num(flag, argv[++i]); break;
       case 's3': {
         const v = argv[++i];
         if (v !== 'emulator' && v !== 'rgw') throw new Error('--s3 must be emulator or rgw');

@@ -95,7 +95,7 @@ describe('handler Lambda', () => {
     expect(t.toJSON().Resources[logId]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 }, DeletionPolicy: 'Retain' });
   });
 
-  test('role: Get/Put on the document and its probe, ListBucket limited by s3:prefix, its own logs — nothing else, no wildcards', () => {
+  test('role: Get/Put on the document, its probe and its writer lease, ListBucket limited by s3:prefix, its own logs — nothing else, no wildcards', () => {
     const fn = only(t, 'AWS::Lambda::Function', fnProps);
     const roleId = (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
     const statements = statementsOfRole(t, roleId);
@@ -103,11 +103,13 @@ describe('handler Lambda', () => {
     expect(statements.map(({ Sid, ...s }) => s)).toEqual([
       { Effect: 'Allow', Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: { 'Fn::GetAtt': [logId, 'Arn'] } },
       { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: [objectArn(bucketId, 'db.json'), objectArn(bucketId, 'db.json.probe')] },
+      // The writer lease (lambda/lease.ts): exactly that one object, taken and renewed for the proxies.
+      { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: objectArn(bucketId, 'db.json.writer') },
       {
         Effect: 'Allow',
         Action: 's3:ListBucket',
         Resource: { 'Fn::GetAtt': [bucketId, 'Arn'] },
-        Condition: { StringEquals: { 's3:prefix': ['db.json', 'db.json.probe'] } },
+        Condition: { StringEquals: { 's3:prefix': ['db.json', 'db.json.probe', 'db.json.writer'] } },
       },
     ]);
     expect(strings(statements.flatMap(resources)).filter((s) => s.includes('*'))).toEqual([]);

@@ -66,7 +66,7 @@ describe('NLB and security groups', () => {
     expect(sg.SecurityGroupIngress).toEqual([{ CidrIp: '10.0.0.0/16', IpProtocol: 'tcp', FromPort: 6379, ToPort: 6379, Description: 'Redis clients' }]);
     // allowAllOutbound=false: CDK renders a disabled placeholder rule, and the one real egress rule separately.
     expect(strings(sg.SecurityGroupEgress ?? []).includes('0.0.0.0/0')).toBe(false);
-    const egress = Object.values(t.findResources('AWS::EC2::SecurityGroupEgress')).map((r) => r.Properties);
+    const egress = Object.values(t.findResources('AWS::EC2::SecurityGroupEgress')).map((r) => r.Properties).filter((p) => p.GroupId['Fn::GetAtt'][0] === nlbSg);
     expect(egress).toEqual([expect.objectContaining({ GroupId: { 'Fn::GetAtt': [nlbSg, 'GroupId'] }, DestinationSecurityGroupId: { 'Fn::GetAtt': [taskSg, 'GroupId'] }, FromPort: 6379, ToPort: 6379, IpProtocol: 'tcp' })]);
   });
 
@@ -75,7 +75,23 @@ describe('NLB and security groups', () => {
     expect(sg.SecurityGroupIngress).toBeUndefined();
     expect(sg.SecurityGroupEgress).toEqual([expect.objectContaining({ CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443 })]);
     const ingress = Object.values(t.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties);
-    expect(ingress).toEqual([expect.objectContaining({ GroupId: { 'Fn::GetAtt': [taskSg, 'GroupId'] }, SourceSecurityGroupId: { 'Fn::GetAtt': [nlbSg, 'GroupId'] }, FromPort: 6379, ToPort: 6379, IpProtocol: 'tcp' })]);
+    expect(ingress).toEqual([
+      expect.objectContaining({ GroupId: { 'Fn::GetAtt': [taskSg, 'GroupId'] }, SourceSecurityGroupId: { 'Fn::GetAtt': [nlbSg, 'GroupId'] }, FromPort: 6379, ToPort: 6379, IpProtocol: 'tcp' }),
+      expect.objectContaining({ GroupId: { 'Fn::GetAtt': [taskSg, 'GroupId'] }, SourceSecurityGroupId: { 'Fn::GetAtt': [taskSg, 'GroupId'] }, FromPort: 6380, ToPort: 6380, IpProtocol: 'tcp' }),
+    ]);
+  });
+
+  test("internal port 6380: open only between the service's own tasks (in and out), and the proxies are told to use it", () => {
+    const rules = (type: string) => Object.values(t.findResources(type)).map((r) => r.Properties).filter((p) => p.FromPort === 6380 || p.ToPort === 6380);
+    const self = { 'Fn::GetAtt': [taskSg, 'GroupId'] };
+    expect(rules('AWS::EC2::SecurityGroupIngress')).toEqual([expect.objectContaining({ GroupId: self, SourceSecurityGroupId: self, FromPort: 6380, ToPort: 6380, IpProtocol: 'tcp' })]);
+    expect(rules('AWS::EC2::SecurityGroupEgress')).toEqual([expect.objectContaining({ GroupId: self, DestinationSecurityGroupId: self, FromPort: 6380, ToPort: 6380, IpProtocol: 'tcp' })]);
+    // Nothing else reaches it: no CIDR rule on any group, and the NLB's listeners stay on 6379.
+    expect(JSON.stringify(t.findResources('AWS::EC2::SecurityGroup')).includes('6380')).toBe(false);
+    t.resourcePropertiesCountIs('AWS::ElasticLoadBalancingV2::Listener', { Port: 6380 }, 0);
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ Environment: Match.arrayWith([{ Name: 'VALTHREE_INTERNAL_PORT', Value: '6380' }]) })],
+    });
   });
 
   test('TLS: a certificate ARN turns the listener into TLS on 6379 with a modern policy, still forwarding TCP', () => {

@@ -19,6 +19,7 @@ import type { FaultConfig } from '../support/faults';
 import { startProxy, type RunningProxy } from '../support/proxy-harness';
 import { startRgw } from '../support/rgw';
 import { spawnKillableProxy, stablePort, type KillableProxy } from './child-proxy';
+import { LeaseCluster } from './lease-cluster';
 
 export interface Address {
   host: string;
@@ -48,6 +49,13 @@ export interface ClusterOptions {
   executor?: 'lambda' | 'in-process';
   /** Test hook: the handlers' clocks by instance (default: the fault injector's, clock_skew). */
   handlerClock?: (instance: number) => () => number;
+  /**
+   * Several proxies take part in the writer lease (--internal-port): one
+   * commits, the others forward their writes to it.
+   * Off by default (--writer-lease, or a cluster fault, turns it on). Every
+   * proxy is then a child process (test/workload/lease-cluster.ts).
+   */
+  writerLease?: boolean;
   /** With s3 'rgw': use this RGW instead of finding or booting one. */
   rgwTarget?: FunctionS3;
   log: (line: string) => void;
@@ -60,6 +68,8 @@ export interface Cluster {
   storage: string;
   /** SIGKILL the killable proxy and start it again on its port; resolves when it listens. */
   killAndRestart(): Promise<void>;
+  /** With the writer lease: the proxies as children, for writer_kill, lease_steal and forward_drop. */
+  lease?: LeaseCluster;
   close(): Promise<void>;
 }
 
@@ -182,6 +192,19 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       const { store, options, checkStorage } = openStorage(storageSettings(parseArgs(['--port', '0', ...args()], env), env));
       return new InProcessExecutor(store, { ...options, now: (o.handlerClock ?? ((n: number) => emu.faults.clock(n)))(i), unsafeLocalExpiry: emu.faults.unsafeLocalExpiry, unsafeIgnoreWatch: emu.faults.unsafeIgnoreWatch }, checkStorage);
     };
+    if (o.writerLease === true && o.proxies > 1) {
+      const lc = new LeaseCluster(args, env, s3, o.documentKey, o.seed);
+      closers.push(() => lc.close());
+      await lc.start(o.proxies);
+      return {
+        addresses: lc.ports.map((port) => ({ host: '127.0.0.1', port })),
+        emulator: emu,
+        storage: functionS3 ? `Ceph RGW at ${functionS3.endpoint}` : `emulator S3 at ${emu.endpoint}`,
+        killAndRestart: () => lc.killAndRestart(0),
+        lease: lc,
+        close,
+      };
+    }
     for (let i = 0; i < o.proxies; i++) {
       if (i === 0 && o.killable) {
         child = await spawnKillableProxy(['--port', String(await stablePort()), ...args()], env);

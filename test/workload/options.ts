@@ -5,13 +5,14 @@
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../../lambda/handler';
 import type { Emulator, FunctionS3 } from '../support/emulator';
 import { FAULT_NAMES, parseFaultSpec, type FaultName } from '../support/faults';
+import { CLUSTER_FAULTS, type ClusterFault } from './link-faults';
 
 /** The process fault: SIGKILL a proxy mid-run and start it again on its port. */
 export const PROXY_KILL = 'proxy_kill';
 /** A broken proxy mode: MULTI's queued commands sent as separate submissions (--unsafe-split-transactions). */
 export const SPLIT_TRANSACTIONS = 'split-transactions';
-export type FaultClass = FaultName | typeof PROXY_KILL;
-export const FAULT_CLASSES: readonly FaultClass[] = [...FAULT_NAMES, PROXY_KILL];
+export type FaultClass = FaultName | typeof PROXY_KILL | ClusterFault;
+export const FAULT_CLASSES: readonly FaultClass[] = [...FAULT_NAMES, PROXY_KILL, ...CLUSTER_FAULTS];
 
 /** register: single-key GET/SET/DEL/INCR/TTLs (issue 3); bank and list-append: transactions (issue 12). */
 export type WorkloadKind = 'register' | 'bank' | 'list-append';
@@ -50,6 +51,8 @@ export interface WorkloadOptions {
   opTimeoutMs: number;
   /** Share of operations that are FLUSHALL (0 disables it, e.g. on a shared cluster). */
   flushallRate: number;
+  /** Local proxies take part in the writer lease and forward their writes (--writer-lease). */
+  writerLease?: boolean;
   /** Every other hot key is a counter that also sees INCR and INCRBY (--no-incr: plain registers only). */
   incr: boolean;
   /** Hot keys 2 and 3 of every 4 get TTLs (SET … PX, PEXPIRE, PTTL; --no-ttl: none). */
@@ -124,18 +127,23 @@ export interface ParsedFaults {
   /** The spec for the emulator (proxy_kill and split-transactions removed). */
   emulator: ReturnType<typeof parseFaultSpec>;
   proxyKill: boolean;
+  /** The writer-lease faults (they turn the writer lease on); absent when none. */
+  cluster?: ClusterFault[];
   /** The broken mode split-transactions (present only when on). */
   splitTransactions?: true;
 }
 
-/** "all" includes proxy_kill; the broken modes never come with "all". */
+/** "all" includes proxy_kill and the writer-lease faults; the broken modes never come with "all". */
 export function parseFaults(spec: string): ParsedFaults {
   const items = spec.split(',').map((s) => s.trim()).filter(Boolean);
   if (items.some((i) => i.startsWith(`${PROXY_KILL}=`))) throw new Error(`${PROXY_KILL} takes no rate: the proxy is killed about once per 20 s of the run`);
   const proxyKill = items.some((i) => i === 'all' || i === PROXY_KILL);
+  const isCluster = (i: string): boolean => (CLUSTER_FAULTS as readonly string[]).includes(i);
+  if (items.some((i) => CLUSTER_FAULTS.some((f) => i.startsWith(`${f}=`)))) throw new Error(`${CLUSTER_FAULTS.join(', ')} take no rate: each fires a few times per run`);
+  const cluster = CLUSTER_FAULTS.filter((f) => items.some((i) => i === 'all' || i === f));
   const split = items.includes(SPLIT_TRANSACTIONS);
-  const emulator = parseFaultSpec(items.filter((i) => i !== PROXY_KILL && i !== SPLIT_TRANSACTIONS).join(','));
-  return split ? { emulator, proxyKill, splitTransactions: true } : { emulator, proxyKill };
+  const emulator = parseFaultSpec(items.filter((i) => i !== PROXY_KILL && i !== SPLIT_TRANSACTIONS && !isCluster(i)).join(','));
+  return { emulator, proxyKill, ...(cluster.length > 0 ? { cluster } : {}), ...(split ? { splitTransactions: true as const } : {}) };
 }
 
 export const HELP = `Usage: npm run workload -- [options]
@@ -177,6 +185,9 @@ Options:
   --tls-insecure       with --tls: do not verify the server certificate
   --rotate-seconds S   new hot keys every S seconds (default ${DEFAULTS.rotateMs / 1000})
   --op-timeout-ms MS   client-side timeout per operation; it then stays pending (default ${DEFAULTS.opTimeoutMs})
+  --writer-lease       local proxies take part in the writer lease (--internal-port): one commits, the
+                       others forward their writes to it; the killable proxy starts first, so it is
+                       the first lease holder and proxy_kill first kills the writer
   --no-flushall        never send FLUSHALL (on a cluster that holds other data)
   --no-incr            never send INCR/INCRBY (by default every other hot key is a counter: GET,
                        INCR, INCRBY, SET of an integer, DEL); a server without INCR answers
@@ -276,6 +287,7 @@ export function parseCli(argv: string[]): WorkloadOptions | 'help' | { recheck: 
       case '--rotate-seconds': o.rotateMs = num(flag, value(), 0.1) * 1000; break;
       case '--op-timeout-ms': o.opTimeoutMs = int(flag, value(), 1); break;
       case '--no-flushall': o.flushallRate = 0; break;
+      case '--writer-lease': o.writerLease = true; break;
       case '--no-incr': o.incr = false; break;
       case '--no-ttl': o.ttl = false; break;
       case '--ttl-ms': {
@@ -309,7 +321,7 @@ export function parseCli(argv: string[]): WorkloadOptions | 'help' | { recheck: 
 /** Combinations that cannot work, refused before anything starts. */
 export function validate(o: WorkloadOptions): void {
   const f = parseFaults(o.faults);
-  const anyFault = f.proxyKill || f.splitTransactions || f.emulator.ignorePreconditions || f.emulator.unsafeLocalExpiry || f.emulator.unsafeIgnoreWatch || Object.values(f.emulator.rates ?? {}).some((r) => (r ?? 0) > 0);
+  const anyFault = f.proxyKill || (f.cluster?.length ?? 0) > 0 || f.splitTransactions || f.emulator.ignorePreconditions || f.emulator.unsafeLocalExpiry || f.emulator.unsafeIgnoreWatch || Object.values(f.emulator.rates ?? {}).some((r) => (r ?? 0) > 0);
   if (o.addrs && anyFault) throw new UsageError('--faults needs the local cluster: a cluster given by --addrs runs without injected faults');
   if (o.addrs && o.s3 !== 'emulator') throw new UsageError('--s3 chooses the local cluster\'s storage; it does not go with --addrs');
   if (o.tls && !o.addrs) throw new UsageError('--tls is for a cluster given by --addrs (local proxies serve plain TCP)');

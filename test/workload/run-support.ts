@@ -1,6 +1,7 @@
 /**
  * What every workload's run does besides its clients: seeds per client, and
- * the proxy_kill fault's schedule and loop.
+ * the process faults' schedule and loop (proxy_kill; writer_kill and
+ * lease_steal when the proxies hold the writer lease).
  */
 import type { Cluster } from './cluster';
 import type { FaultTrace } from './fault-trace';
@@ -20,15 +21,44 @@ export function killTimes(seconds: number): number[] {
 }
 
 /** SIGKILL proxy 0 at the given offsets and start it again; counts as the proxy_kill fault. */
-export async function killLoop(cluster: Cluster, trace: FaultTrace, at: number[], t0: number, stopped: () => boolean, log: (l: string) => void): Promise<void> {
-  for (const ms of at) {
+export function killLoop(cluster: Cluster, trace: FaultTrace, at: number[], t0: number, stopped: () => boolean, log: (l: string) => void): Promise<void> {
+  return faultLoop(cluster, trace, at.map((ms) => ({ at: ms, what: PROXY_KILL })), t0, stopped, log);
+}
+
+export type ProcessFault = typeof PROXY_KILL | 'writer_kill' | 'lease_steal';
+
+/** When the process faults fire: proxy_kill as killTimes; writer_kill and lease_steal (writer lease) twice and three times a run, in between. */
+export function faultSchedule(seconds: number, proxyKill: boolean, cluster: readonly string[]): { at: number; what: ProcessFault }[] {
+  const ms = seconds * 1000;
+  const events: { at: number; what: ProcessFault }[] = proxyKill ? killTimes(seconds).map((at) => ({ at, what: PROXY_KILL })) : [];
+  if (cluster.includes('writer_kill')) events.push(...[0.35, 0.7].map((f) => ({ at: f * ms, what: 'writer_kill' as const })));
+  if (cluster.includes('lease_steal')) events.push(...[0.2, 0.55, 0.8].map((f) => ({ at: f * ms, what: 'lease_steal' as const })));
+  return events.sort((a, b) => a.at - b.at);
+}
+
+/** Runs the process faults one after another (a restart never overlaps another kill); each counts as its class. */
+export async function faultLoop(cluster: Cluster, trace: FaultTrace, events: { at: number; what: ProcessFault }[], t0: number, stopped: () => boolean, log: (l: string) => void): Promise<void> {
+  for (const { at: ms, what } of events) {
     // In short steps: a run that ends early (an --ops budget) ends the loop too.
     while (!stopped() && performance.now() < t0 + ms) await sleep(Math.min(100, t0 + ms - performance.now()));
     if (stopped()) return;
-    trace.add(PROXY_KILL);
     const k0 = performance.now();
-    await cluster.killAndRestart();
-    log(`proxy_kill: proxy 0 killed at t=${(ms / 1000).toFixed(1)}s (SIGKILL) and listening again after ${((performance.now() - k0) / 1000).toFixed(1)} s`);
+    const t = (ms / 1000).toFixed(1);
+    const took = () => ((performance.now() - k0) / 1000).toFixed(1);
+    if (what === PROXY_KILL) {
+      trace.add(PROXY_KILL);
+      await cluster.killAndRestart();
+      log(`proxy_kill: proxy 0 killed at t=${t}s (SIGKILL) and listening again after ${took()} s`);
+    } else if (what === 'writer_kill' && cluster.lease) {
+      trace.add('writer_kill');
+      const w = await cluster.lease.killWriter();
+      log(w < 0 ? `writer_kill: nobody held the lease at t=${t}s` : `writer_kill: proxy ${w}, the lease holder, killed at t=${t}s (SIGKILL) and listening again after ${took()} s`);
+    } else if (what === 'lease_steal' && cluster.lease) {
+      trace.add('lease_steal');
+      const w = cluster.lease.writer();
+      const thief = await cluster.lease.stealLease();
+      log(`lease_steal: at t=${t}s proxy ${thief} written into the lease held by proxy ${w}`);
+    }
   }
 }
 

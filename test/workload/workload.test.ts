@@ -33,6 +33,10 @@ describe('options', () => {
   test('"all" is every fault, clock skew and the proxy kill, never a broken mode', () => {
     const all = parseFaults('all');
     expect(all.proxyKill).toBe(true);
+    // The writer-lease faults: "all" runs the proxies with the lease.
+    expect(all.cluster).toEqual(['writer_kill', 'lease_steal', 'forward_drop']);
+    expect(parseFaults('writer_kill').cluster).toEqual(['writer_kill']);
+    expect(() => parseFaults('lease_steal=0.5')).toThrow(/no rate/);
     expect(all.emulator.ignorePreconditions).toBe(false);
     expect(all.emulator.unsafeLocalExpiry).toBeUndefined();
     expect(Object.keys(all.emulator.rates ?? {}).sort()).toEqual(['clock_skew', 'lambda_429', 'lambda_ambiguous', 'lambda_error', 's3_409', 's3_500', 's3_503', 's3_ambiguous_put', 's3_hang', 's3_latency']);
@@ -80,6 +84,8 @@ describe('on the emulator', () => {
       expect(r.s.ops).toBeGreaterThan(0);
       expect(injected(r.s)).toBeGreaterThan(0);
       expect(r.s.faults[PROXY_KILL]?.injected).toBe(1);
+      // The writer lease's faults: its holder killed, the lease stolen, the internal links cutting and delaying.
+      for (const f of ['writer_kill', 'lease_steal', 'forward_drop'] as const) expect(r.s.faults[f]?.injected).toBeGreaterThan(0);
       // TTLs and counters ran, on handler clocks up to 3 s apart either way.
       for (const k of ['SET PX', 'PEXPIRE', 'PTTL', 'INCR', 'INCRBY']) expect(r.s.kinds?.[k]).toBeGreaterThan(0);
       expect(r.s.faults.clock_skew?.injected).toBeGreaterThan(0);

@@ -30,7 +30,7 @@ import { prng } from '../support/faults';
 import { remoteCluster, startCluster, type Address, type Cluster } from './cluster';
 import { WorkloadClient, connectOnce, outputOf, type ClientContext } from './client';
 import { FaultTrace } from './fault-trace';
-import { clientSeed, killLoop, killTimes, runAllClients } from './run-support';
+import { clientSeed, faultLoop, faultSchedule, runAllClients } from './run-support';
 import { driveTxn } from './txn-drive';
 import { recheckTxn, type SavedTxnRun } from './txn-recheck';
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../../lambda/handler';
@@ -62,6 +62,9 @@ export async function runWorkload(opts: WorkloadOptions): Promise<WorkloadSummar
         executor: opts.executor,
         rgwTarget: opts.rgwTarget,
         handlerClock: opts.handlerClock,
+        // The writer-lease faults need the lease (and two proxies); the
+        // transaction workloads run them not (yet), only --writer-lease.
+        writerLease: opts.writerLease === true || (opts.workload === 'register' && (faults.cluster?.length ?? 0) > 0),
         log,
       });
   try {
@@ -136,7 +139,14 @@ async function drive(opts: WorkloadOptions, cluster: Cluster, runId: string, log
   }, 10_000);
   let killFailure: unknown;
   // Handled at once: a restart that fails must end the run, not crash the process as an unhandled rejection.
-  const kills = (faults.proxyKill ? killLoop(cluster, trace, killTimes(opts.seconds), t0, stopped, log) : Promise.resolve()).catch((e: unknown) => {
+  if (cluster.lease && faults.cluster?.includes('forward_drop')) {
+    // The internal links misbehave for most of the run, and are sound again before the final reads.
+    const lc = cluster.lease;
+    lc.onLinkFault = () => trace.add('forward_drop');
+    setTimeout(() => (lc.forwardDrop = true), opts.seconds * 100).unref();
+    setTimeout(() => (lc.forwardDrop = false), opts.seconds * 900).unref();
+  }
+  const kills = (faults.proxyKill || cluster.lease ? faultLoop(cluster, trace, faultSchedule(opts.seconds, faults.proxyKill, cluster.lease ? (faults.cluster ?? []) : []), t0, stopped, log) : Promise.resolve()).catch((e: unknown) => {
     killFailure = e;
     aborted = true;
   });
@@ -166,7 +176,7 @@ async function drive(opts: WorkloadOptions, cluster: Cluster, runId: string, log
   if (cs.lost) errors['connection-lost'] = cs.lost;
   if (cs.malformed) errors.malformed = cs.malformed;
 
-  const classes: FaultClass[] = [...activeEmulatorFaults, ...(faults.proxyKill ? [PROXY_KILL as FaultClass] : [])];
+  const classes: FaultClass[] = [...activeEmulatorFaults, ...(faults.proxyKill ? [PROXY_KILL as FaultClass] : []), ...(cluster.lease ? (faults.cluster ?? []) : [])];
   const victim = (op: Operation, cls: FaultClass): boolean => cls !== PROXY_KILL || proxyOf.get(op.id) === 0;
   const exposure = trace.exposure(ops, drained, victim);
   const faultRows: WorkloadSummary['faults'] = {};
