@@ -16,6 +16,8 @@ import { CONTRACT_VERSION, type BatchRequest, type BatchResponse, type BatchStat
 import { CorruptDocumentError, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_WINDOW, Document, UnknownFormatError, type CommitRecord, type WindowPolicy } from './document';
 import { apply, commit, withSkipped, type AttemptInput, type Snapshot } from './attempt';
 import { claimLease } from './lease';
+import { localWindow } from './local-windows';
+import { LOCAL_WINDOW, type CommitWindow } from './document-commits';
 import { skipLanded } from './origins';
 import { replayStored } from './replay';
 import { decodeSessions, runsScript, validateRequest, writes } from './request';
@@ -90,9 +92,12 @@ class DocumentHandler {
   private checked: boolean;
   /** One batch at a time per instance, as in a Lambda execution environment. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** A sole-writer store's in-memory commit window (undefined: it travels in db.json). */
+  private readonly window: CommitWindow | undefined;
 
   constructor(private readonly opts: HandlerOptions) {
     this.key = opts.key ?? 'db.json';
+    this.window = localWindow(opts.store, this.key);
     this.useCache = opts.cache ?? true;
     this.now = opts.now ?? Date.now;
     this.checked = !opts.beforeFirstWrite;
@@ -209,7 +214,7 @@ class DocumentHandler {
       localNow: this.now(),
       unsafeLocalExpiry: this.opts.unsafeLocalExpiry === true,
       unsafeIgnoreWatch: this.opts.unsafeIgnoreWatch === true,
-      window: this.opts.window ?? DEFAULT_WINDOW,
+      window: this.opts.window ?? (this.window ? LOCAL_WINDOW : DEFAULT_WINDOW),
       sent: new Map(),
       origins: req.sessions.some((s) => s.origin !== undefined) ? req.sessions.map((s) => s.origin) : undefined,
       scriptTimeoutMs: this.opts.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS,
@@ -226,7 +231,7 @@ class DocumentHandler {
     if (got.status === 'not-modified' && prior) return prior;
     let doc: Document;
     try {
-      doc = got.status === 'found' ? Document.decode(got.body) : Document.empty();
+      doc = got.status === 'found' ? Document.decode(got.body, this.window) : Document.empty(this.window);
     } catch (e) {
       if (e instanceof UnknownFormatError || e instanceof CorruptDocumentError) throw new BatchFailed('not-applied', e.message);
       throw e;

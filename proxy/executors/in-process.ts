@@ -15,7 +15,13 @@ export class InProcessExecutor implements Executor {
 
   constructor(private readonly store: ObjectStore, options: HandlerOptions, private readonly checkStorage: () => Promise<void> = async () => undefined) {
     this.description = `in-process handler over ${store.description}`;
-    this.runtime = new LocalLambda(() => createHandler(options));
+    // A store this process alone writes (the file store) gets one handler:
+    // its cache is then always current, so no batch re-reads and decodes the
+    // document after another environment's commit (O(document) per batch).
+    // What it costs: a read waits for a write in flight (one fsync). Over S3
+    // a write takes tens of milliseconds, and reads go to other environments
+    // meanwhile, as in Lambda.
+    this.runtime = new LocalLambda(() => createHandler(options), store.soleWriter ? 1 : undefined);
   }
 
   /** Refuse to serve on storage that ignores conditional writes (before any client connects). */
