@@ -6,7 +6,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { encodeArg, encodeTransaction, WatchState, type WatchToken, type WireReply } from '../../lambda/contract';
+import { encodeTransaction, WatchState, type WatchToken, type WireReply } from '../../lambda/contract';
+import { encodeArg } from '../../lambda/contract-wire';
 import { CommitWindow, LOCAL_WINDOW } from '../../lambda/document-commits';
 import { Document } from '../../lambda/document';
 import { createHandler, type BatchHandler } from '../../lambda/handler';
