@@ -11,7 +11,7 @@ import { decodeTransaction, isTransaction, type Reply } from './contract';
 import { decodeArg } from './contract-wire';
 import { OutOfMemoryError, type Document } from './document';
 import { CommandError, EMPTY_COMMAND, OOM, unknownCommand, wrongArity } from './errors';
-import { arityError } from './specs';
+import { arityError, lookupSpec } from './specs';
 import { COMMANDS } from './commands';
 import { Args } from './commands/args';
 import { Keyspace, Touched, type CommandContext } from './commands/context';
@@ -117,7 +117,9 @@ export function contextFor(db: Keyspace, scriptDeadline?: number): CommandContex
  */
 export function executeOne(ctx: CommandContext, argv: Buffer[]): Reply {
   if (argv.length === 0) return { t: 'error', v: EMPTY_COMMAND };
-  const cmd = COMMANDS.get(argv[0].toString('latin1').toLowerCase());
+  // By the spec (a lookup that makes no string of the name), then its module.
+  const spec = lookupSpec(argv[0]);
+  const cmd = spec && COMMANDS.get(spec.name);
   if (!cmd) return { t: 'error', v: unknownCommand(argv[0], argv.slice(1)) };
   const badArity = arityError(cmd.spec, argv);
   if (badArity) return { t: 'error', v: wrongArity(badArity) };
