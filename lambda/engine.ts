@@ -117,9 +117,10 @@ export function contextFor(db: Keyspace, scriptDeadline?: number): CommandContex
  */
 export function executeOne(ctx: CommandContext, argv: Buffer[]): Reply {
   if (argv.length === 0) return { t: 'error', v: EMPTY_COMMAND };
-  // By the spec (a lookup that makes no string of the name), then its module.
+  // By the spec (a lookup that makes no string of the name), then its module;
+  // a name without a spec is looked up as it is (a module registered alone).
   const spec = lookupSpec(argv[0]);
-  const cmd = spec && COMMANDS.get(spec.name);
+  const cmd = COMMANDS.get(spec ? spec.name : argv[0].toString('latin1').toLowerCase());
   if (!cmd) return { t: 'error', v: unknownCommand(argv[0], argv.slice(1)) };
   const badArity = arityError(cmd.spec, argv);
   if (badArity) return { t: 'error', v: wrongArity(badArity) };
