@@ -78,12 +78,12 @@ export async function redisBenchmark(o: BenchOptions): Promise<void> {
   const rounds: RedisBenchmarkRound[] = [];
   for (let i = 0; i < o.runs; i++) rounds.push(await round(o.requests));
   console.log(`redis-benchmark -c 50 -P 16 -n ${o.requests}, ${o.runs} run(s): requests per second`);
-  console.log('test          valthree (npm start)        redis-server   ratio');
+  console.log('test          valthree (npm start)          redis-server      ratio');
   for (const [, name] of REDIS_BENCHMARK_TESTS) {
     const ours = rounds.map((r) => r.valthree[name]);
     const theirs = rounds.map((r) => r.redis[name]);
     const ratios = rounds.map((r) => r.valthree[name] / r.redis[name]);
-    console.log(`${name.padEnd(14)}${range(ours, 0).padStart(20)}${range(theirs, 0).padStart(20)}${range(ratios, 2).padStart(8)}`);
+    console.log(`${name.padEnd(14)}${range(ours, 0).padStart(20)}${range(theirs, 0).padStart(22)}${range(ratios, 2).padStart(11)}`);
   }
   if (o.json) console.log(JSON.stringify({ workload: 'redis-benchmark', clients: 50, pipeline: 16, requests: o.requests, rounds }));
 }
