@@ -5,7 +5,7 @@
  * what the bytes cost to send, not a re-serialisation of every key.
  */
 import { isUtf8 } from 'node:buffer';
-import { entryJson, type Entry } from './document-format';
+import { entryBytes, entryJson, stringBytes, type Entry } from './document-format';
 
 const PAGE_COUNT = 256;
 
@@ -16,15 +16,15 @@ const PAGE_COUNT = 256;
  */
 export interface Slot {
   readonly e: Entry;
-  /** The fragment, built on first need (undefined: not yet). */
+  /** The fragment, built when a page is encoded (undefined: not yet). */
   json: string | undefined;
   /** Whether the key is stored in data64 (not valid UTF-8). */
   bin: boolean;
-  /** UTF-8 size of `json` plus its separator: what the entry costs in db.json. */
+  /** UTF-8 size of `json` plus its separator: what the entry costs in db.json (-1: not measured yet). */
   bytes: number;
 }
 
-export const newSlot = (e: Entry): Slot => ({ e, json: undefined, bin: false, bytes: 0 });
+export const newSlot = (e: Entry): Slot => ({ e, json: undefined, bin: false, bytes: -1 });
 
 /** A slice of the keyspace with its encoded form cached (undefined: stale). */
 export interface Page {
@@ -47,16 +47,30 @@ export function pageOf(k: string): number {
 /** Keys are held as latin1 strings: a bijection with byte strings. */
 export const keyOf = (b: Buffer): string => b.toString('latin1');
 
+/**
+ * What the slot costs in db.json, measured from its bytes without building
+ * its JSON: every write asks (the size cap), and a key written many times in
+ * one batch is encoded once, when its page is.
+ */
 export function slotBytes(k: string, s: Slot): number {
-  if (s.json === undefined) {
+  if (s.bytes < 0) {
     const key = Buffer.from(k, 'latin1');
     s.bin = !isUtf8(key);
-    const name = s.bin ? `"${key.toString('base64')}"` : JSON.stringify(key.toString('utf8'));
-    s.json = `${name}:${entryJson(s.e)}`;
-    // UTF-8 bytes, not UTF-16 length: text outside ASCII takes up to 3 bytes per unit.
-    s.bytes = Buffer.byteLength(s.json) + 1;
+    const name = s.bin ? Math.ceil(key.length / 3) * 4 + 2 : stringBytes(key);
+    s.bytes = name + 1 + entryBytes(s.e) + 1;
   }
   return s.bytes;
+}
+
+/** The slot's `"key":entry` fragment, built once. */
+function slotJson(k: string, s: Slot): string {
+  if (s.json === undefined) {
+    slotBytes(k, s);
+    const key = Buffer.from(k, 'latin1');
+    const name = s.bin ? `"${key.toString('base64')}"` : JSON.stringify(key.toString('utf8'));
+    s.json = `${name}:${entryJson(s.e)}`;
+  }
+  return s.json;
 }
 
 /** Rebuilds a stale page's cached bytes (the `data` and `data64` parts). */
@@ -66,8 +80,9 @@ function encodePage(p: Page): void {
   const bin: string[] = [];
   let size = 0;
   for (const [k, s] of p.entries) {
-    size += slotBytes(k, s);
-    (s.bin ? bin : utf).push(s.json as string);
+    const json = slotJson(k, s);
+    size += s.bytes;
+    (s.bin ? bin : utf).push(json);
   }
   p.size = size;
   p.utf = Buffer.from(utf.join(','), 'utf8');

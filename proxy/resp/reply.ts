@@ -5,21 +5,11 @@
  * the same data as Redis gives it there: `$-1` (or `*-1` for a null array),
  * flat arrays, bulk strings, and 1/0 for booleans.
  */
-import type { WireReply } from '../../lambda/contract';
+import type { Reply } from '../../lambda/contract';
 
-export type Reply =
-  | { t: 'simple'; v: string }
-  | { t: 'error'; v: string }
-  | { t: 'int'; v: number | string }
-  | { t: 'bulk'; v: Buffer }
-  | { t: 'null'; array?: true }
-  | { t: 'array'; v: Reply[] }
-  | { t: 'map'; v: [Reply, Reply][] }
-  | { t: 'set'; v: Reply[] }
-  | { t: 'double'; v: string }
-  | { t: 'bool'; v: boolean }
-  | { t: 'bignum'; v: string }
-  | { t: 'verbatim'; format: string; v: Buffer };
+/** The contract's in-memory reply: what the engine answers in-process is encoded as it is. */
+export type { Reply } from '../../lambda/contract';
+export { fromWire } from '../../lambda/contract-wire';
 
 export type Protocol = 2 | 3;
 
@@ -31,22 +21,6 @@ export const array = (v: Reply[]): Reply => ({ t: 'array', v });
 export const map = (v: [Reply, Reply][]): Reply => ({ t: 'map', v });
 export const NULL: Reply = { t: 'null' };
 export const OK: Reply = simple('OK');
-
-export function fromWire(w: WireReply): Reply {
-  switch (w.t) {
-    case 'bulk':
-      return { t: 'bulk', v: Buffer.from(w.v, 'base64') };
-    case 'verbatim':
-      return { t: 'verbatim', format: w.format, v: Buffer.from(w.v, 'base64') };
-    case 'array':
-    case 'set':
-      return { t: w.t, v: w.v.map(fromWire) };
-    case 'map':
-      return { t: 'map', v: w.v.map(([k, v]): [Reply, Reply] => [fromWire(k), fromWire(v)]) };
-    default:
-      return w;
-  }
-}
 
 const CRLF = '\r\n';
 const PONG = Buffer.from('+PONG\r\n');

@@ -1,0 +1,68 @@
+/**
+ * The contract's wire form: bytes as base64 inside JSON (a Lambda payload,
+ * the cluster's internal link), and the conversions to and from the typed
+ * form a proxy with the handler in its own process passes as it is.
+ */
+import type { BatchRequest, BatchResponse, LocalBatchRequest, LocalBatchResponse, Reply, WireReply } from './contract';
+
+export function encodeArg(b: Buffer): string {
+  return b.toString('base64');
+}
+
+export function decodeArg(s: string): Buffer {
+  return Buffer.from(s, 'base64');
+}
+
+/** A reply for the wire: its bytes as base64. */
+export function toWire(r: Reply): WireReply {
+  switch (r.t) {
+    case 'bulk':
+      return { t: 'bulk', v: r.v.toString('base64') };
+    case 'verbatim':
+      return { t: 'verbatim', format: r.format, v: r.v.toString('base64') };
+    case 'array':
+    case 'set':
+      return { t: r.t, v: r.v.map(toWire) };
+    case 'map':
+      return { t: 'map', v: r.v.map(([k, v]): [WireReply, WireReply] => [toWire(k), toWire(v)]) };
+    default:
+      return r;
+  }
+}
+
+/** A reply off the wire: its bytes decoded. */
+export function fromWire(w: WireReply): Reply {
+  switch (w.t) {
+    case 'bulk':
+      return { t: 'bulk', v: Buffer.from(w.v, 'base64') };
+    case 'verbatim':
+      return { t: 'verbatim', format: w.format, v: Buffer.from(w.v, 'base64') };
+    case 'array':
+    case 'set':
+      return { t: w.t, v: w.v.map(fromWire) };
+    case 'map':
+      return { t: 'map', v: w.v.map(([k, v]): [Reply, Reply] => [fromWire(k), fromWire(v)]) };
+    default:
+      return w;
+  }
+}
+
+/** A wire request's arguments decoded: the batch as the handler runs it. */
+export function fromWireRequest(req: BatchRequest): LocalBatchRequest {
+  return { ...req, sessions: req.sessions.map((s) => ({ ...s, commands: s.commands.map((argv) => argv.map(decodeArg)) })) };
+}
+
+/** A local request for the wire (the Lambda, the internal link). */
+export function toWireRequest(req: LocalBatchRequest): BatchRequest {
+  return { ...req, sessions: req.sessions.map((s) => ({ ...s, commands: s.commands.map((argv) => argv.map(encodeArg)) })) };
+}
+
+/** A local response for the wire. */
+export function toWireResponse(res: LocalBatchResponse): BatchResponse {
+  return res.ok ? { ...res, sessions: res.sessions.map((s) => ({ id: s.id, replies: s.replies.map(toWire) })) } : res;
+}
+
+/** A wire response decoded. */
+export function fromWireResponse(res: BatchResponse): LocalBatchResponse {
+  return res.ok ? { ...res, sessions: res.sessions.map((s) => ({ id: s.id, replies: s.replies.map(fromWire) })) } : res;
+}
