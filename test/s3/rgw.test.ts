@@ -95,8 +95,9 @@ describe('Ceph RGW booter', () => {
       expect(await exited).toBe(0);
       expect(pids.some(alive)).toBe(false);
       expect(existsSync(dir)).toBe(false);
-      // Stopping waits for each daemon's exit (up to 10 s each); on a loaded
-      // 2-core CI machine that has taken over a minute.
+      // Stopping waits for each daemon's exit (up to 10 s each). It once hung
+      // here: the CLI printed its pids before swapping in its own SIGTERM
+      // handler, and a signal that arrived during the swap was dropped.
     }, 150_000);
 
     test('SIGKILL of the process that booted it: the watchdog kills the daemons and removes the dir', async () => {

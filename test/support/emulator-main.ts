@@ -92,6 +92,14 @@ async function main(): Promise<void> {
     return;
   }
   const emu = await startEmulator(parsed.opts);
+  const timer = parsed.statsEvery > 0 ? setInterval(() => process.stdout.write(`${JSON.stringify({ ...emu.stats.snapshot(), faults: emu.faults.injected })}\n`), parsed.statsEvery * 1000) : undefined;
+  const stop = (): void => {
+    if (timer) clearInterval(timer);
+    void emu.close().then(() => process.exit(0));
+  };
+  // Before the banner: whoever reads it may signal us at once.
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
   process.stdout.write(
     `valthree emulator on ${emu.endpoint} (bucket ${emu.bucket}, function ${emu.functionName}` +
       `${emu.faults.active.length || emu.faults.ignorePreconditions || emu.faults.unsafeLocalExpiry || emu.faults.unsafeIgnoreWatch ? `, faults ${[...emu.faults.active, ...(emu.faults.ignorePreconditions ? ['ignore-preconditions'] : []), ...(emu.faults.unsafeLocalExpiry ? ['broken-expiry'] : []), ...(emu.faults.unsafeIgnoreWatch ? ['broken-watch'] : [])].join(',')}` : ''})\n` +
@@ -99,13 +107,6 @@ async function main(): Promise<void> {
       `  proxy over Lambda:  VALTHREE_FUNCTION=${emu.functionName} npm start\n` +
       `  proxy in-process:   VALTHREE_BUCKET=${emu.bucket} npm start\n`,
   );
-  const timer = parsed.statsEvery > 0 ? setInterval(() => process.stdout.write(`${JSON.stringify({ ...emu.stats.snapshot(), faults: emu.faults.injected })}\n`), parsed.statsEvery * 1000) : undefined;
-  const stop = (): void => {
-    if (timer) clearInterval(timer);
-    void emu.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
 }
 
 main().catch((e: Error) => {

@@ -307,13 +307,11 @@ async function main(argv: string[]): Promise<void> {
     return i >= 0 ? argv[i + 1] : undefined;
   };
   const rgw = await startRgw({ port: flag('--port') ? Number(flag('--port')) : undefined, bucket: flag('--bucket'), keepDir: argv.includes('--keep-dir') });
-  process.stdout.write(
-    `# Ceph RGW up in ${rgw.bootMs} ms (logs: ${rgw.dir}; pids ${rgw.pids.join(' ')}); Ctrl-C stops it\n` +
-      `export AWS_ENDPOINT_URL=${rgw.endpoint}\nexport AWS_ACCESS_KEY_ID=${rgw.accessKeyId}\n` +
-      `export AWS_SECRET_ACCESS_KEY=${rgw.secretAccessKey}\nexport AWS_REGION=${rgw.region}\nexport VALTHREE_BUCKET=${rgw.bucket}\n`,
-  );
   // Exit whatever stop() meets: a rejection must not leave this process (and its daemons) hanging.
+  let stopping = false;
   const shutdown = (): void => {
+    if (stopping) return; // a second signal must not exit before the daemons are gone
+    stopping = true;
     rgw.stop().then(
       () => process.exit(0),
       (e: Error) => {
@@ -322,11 +320,20 @@ async function main(argv: string[]): Promise<void> {
       },
     );
   };
-  // Replaces the default handlers startRgw installed, which would exit at once.
-  process.removeAllListeners('SIGINT');
-  process.removeAllListeners('SIGTERM');
-  process.once('SIGINT', shutdown);
-  process.once('SIGTERM', shutdown);
+  // Replace the handlers startRgw installed (they would exit at once) by adding
+  // ours before removing theirs: Node closes a signal's watcher when its last
+  // listener goes, and a SIGTERM that arrived meanwhile would be dropped.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    const theirs = process.listeners(sig);
+    process.once(sig, shutdown);
+    for (const l of theirs) process.removeListener(sig, l);
+  }
+  // Only now say we are up: whoever reads this line may signal us at once.
+  process.stdout.write(
+    `# Ceph RGW up in ${rgw.bootMs} ms (logs: ${rgw.dir}; pids ${rgw.pids.join(' ')}); Ctrl-C stops it\n` +
+      `export AWS_ENDPOINT_URL=${rgw.endpoint}\nexport AWS_ACCESS_KEY_ID=${rgw.accessKeyId}\n` +
+      `export AWS_SECRET_ACCESS_KEY=${rgw.secretAccessKey}\nexport AWS_REGION=${rgw.region}\nexport VALTHREE_BUCKET=${rgw.bucket}\n`,
+  );
   setInterval(() => undefined, 1 << 30);
 }
 
