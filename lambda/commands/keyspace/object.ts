@@ -55,20 +55,20 @@ function asInteger(value: Buffer): bigint | null {
   return value.length <= 20 ? parseInteger(value) : null;
 }
 
-function hashEncoding(h: ValueOf<'hash'>): string {
+export function hashEncoding(h: ValueOf<'hash'>): string {
   if (h.size > HASH_LISTPACK_ENTRIES) return 'hashtable';
   for (const [f, v] of h.fields.entries()) if (f.length > HASH_LISTPACK_VALUE || v.length > HASH_LISTPACK_VALUE) return 'hashtable';
   return 'listpack';
 }
 
 /** Redis 7.0 has no listpack sets (7.2 added them): integers make an intset, anything else a hashtable. */
-function setEncoding(s: ValueOf<'set'>): string {
+export function setEncoding(s: ValueOf<'set'>): string {
   if (s.size > SET_INTSET_ENTRIES) return 'hashtable';
   for (const m of s.members.keys()) if (asInteger(Buffer.from(m, 'latin1')) === null) return 'hashtable';
   return 'intset';
 }
 
-function zsetEncoding(z: ValueOf<'zset'>): string {
+export function zsetEncoding(z: ValueOf<'zset'>): string {
   if (z.size > ZSET_LISTPACK_ENTRIES) return 'skiplist';
   for (const m of z.scores.keys()) if (m.length > ZSET_LISTPACK_VALUE) return 'skiplist';
   return 'listpack';

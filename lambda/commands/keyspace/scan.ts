@@ -46,7 +46,8 @@ export interface ScanOptions {
   type: string | null;
 }
 
-function scanOptions(args: Args): ScanOptions {
+/** SCAN's options; HSCAN and SSCAN take MATCH and COUNT only (TYPE is a syntax error there, as in Redis). */
+export function scanOptions(args: Args, allowType = true): ScanOptions {
   const o: ScanOptions = { count: 10, pattern: null, type: null };
   while (args.left > 0) {
     const w = args.word();
@@ -58,7 +59,7 @@ function scanOptions(args: Args): ScanOptions {
     } else if (w === 'match') {
       const p = args.next();
       o.pattern = p.length === 1 && p[0] === 0x2a ? null : p;
-    } else if (w === 'type') {
+    } else if (w === 'type' && allowType) {
       o.type = args.next().toString('latin1').toLowerCase();
     } else {
       throw new CommandError(SYNTAX_ERROR);
