@@ -7,7 +7,8 @@
  * TTL index in document-ttl.ts, the commit window in document-commits.ts.
  */
 import { CommitWindow } from './document-commits';
-import { checkDb, DB_COUNT, decodeEntry, envelopeBytes, head, ownEntry, OutOfMemoryError, parseBody, type Entry, type RawDb } from './document-format';
+import { decodeEntry } from './document-decode';
+import { checkDb, DB_COUNT, envelopeBytes, head, ownEntry, OutOfMemoryError, parseBody, type Entry, type RawDb } from './document-format';
 import { Journal } from './document-journal';
 import { encodeKeyspaces, frameBytes, Keyspace, newKeyspaces, openBytes, type Keyspaces } from './document-keyspace';
 import { assemble, keyOf, newSlot, slotBytes, type Slot } from './document-pages';
