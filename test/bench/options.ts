@@ -53,7 +53,8 @@ export const BENCH_HELP = `usage: npm run bench -- [flags]
                                   mixed = 80% GET / 20% SET; script = a fixed-window rate-limiter script per
                                   operation (EVALSHA, EVAL on NOSCRIPT: INCR, PEXPIRE on a window's first hit,
                                   PTTL; 1 s windows); ping = redis-benchmark -P 16 vs redis-server;
-                                  codec = db.json decode/encode cost at 1k, 10k, 100k keys (default set)
+                                  codec = db.json decode/encode cost at 1k, 10k, 100k keys, and one change to a
+                                  100k-member hash and sorted set against a full encode (default set)
   --clients C                     concurrent closed-loop clients (default 64)
   --proxies K                     proxy processes (default 1)
   --seconds T                     measured seconds, after a short warm-up (default 10)

@@ -132,7 +132,7 @@ export interface Form {
   readonly needs?: Feature;
 }
 
-export type Family = 'strings' | 'counters' | 'expiry' | 'keyspace' | 'transactions' | 'scripting' | 'server' | 'connection';
+export type Family = 'strings' | 'counters' | 'hashes' | 'sets' | 'expiry' | 'keyspace' | 'transactions' | 'scripting' | 'server' | 'connection';
 
 export interface CommandGenerator {
   readonly family: Family;
@@ -186,6 +186,24 @@ const READ_SCRIPTS = [
   "return redis.call('TTL', KEYS[1])",
 ];
 
+/** Hash fields and set members: a few, so commands collide; integers (intset), text, binary, empty. */
+const member = fc.constantFrom<Arg>('f', 'g', 'h', '1', '2', '-3', '', Buffer.from([0xff, 0x00]));
+const members = (min: number, max: number) => fc.array(member, { minLength: min, maxLength: max });
+/** Field/value words: pairs, and an odd count (a wrong-arity error). */
+const fieldValues = fc.oneof(
+  { weight: 5, arbitrary: fc.array(fc.tuple(member, value), { minLength: 1, maxLength: 3 }).map((p) => p.flat()) },
+  { weight: 1, arbitrary: fc.tuple(member, value, member).map((a) => [...a]) },
+);
+/** Random counts: small magnitudes only (a huge negative count makes redis-server allocate until it dies). */
+const randomCount = fc.constantFrom('0', '1', '2', '5', '-1', '-3', 'x', '-9223372036854775808', '9223372036854775807');
+const MEMBER_SCAN_OPTION = [
+  tok(word('match'), fc.constantFrom('*', 'f*', '[12]', '?')),
+  tok(word('count'), fc.constantFrom('1', '2', '10', '0', 'x')),
+  tok(fc.constantFrom('TYPE', 'FOO')),
+];
+const memberScan = fc.tuple(key, fc.constantFrom('0', '0', '0', 'x', ''), tokens(MEMBER_SCAN_OPTION, 2)).map(([k, c, o]) => [k, c, ...o]);
+const setKeys = (min: number) => keys(min, 4);
+
 /** Every command the test knows how to send, by family. Names are lower case, as COMMAND LIST prints them. */
 export const GENERATORS: Readonly<Record<string, CommandGenerator>> = {
   // strings
@@ -217,6 +235,50 @@ export const GENERATORS: Readonly<Record<string, CommandGenerator>> = {
   incrby: { family: 'counters', forms: [f(args(key, integer))] },
   decrby: { family: 'counters', forms: [f(args(key, integer))] },
   incrbyfloat: { family: 'counters', forms: [f(args(key, float))] },
+  // hashes
+  hset: { family: 'hashes', forms: [f(fc.tuple(key, fieldValues).map(([k, fv]) => [k, ...fv]))] },
+  hmset: { family: 'hashes', forms: [f(fc.tuple(key, fieldValues).map(([k, fv]) => [k, ...fv]))] },
+  hsetnx: { family: 'hashes', forms: [f(args(key, member, value))] },
+  hget: { family: 'hashes', forms: [f(args(key, member))] },
+  hmget: { family: 'hashes', forms: [f(fc.tuple(key, members(1, 3)).map(([k, m]) => [k, ...m]))] },
+  hdel: { family: 'hashes', forms: [f(fc.tuple(key, members(1, 3)).map(([k, m]) => [k, ...m]))] },
+  hexists: { family: 'hashes', forms: [f(args(key, member))] },
+  hlen: { family: 'hashes', forms: [f(args(key))] },
+  hstrlen: { family: 'hashes', forms: [f(args(key, member))] },
+  hgetall: { family: 'hashes', forms: [f(args(key))] },
+  hkeys: { family: 'hashes', forms: [f(args(key))] },
+  hvals: { family: 'hashes', forms: [f(args(key))] },
+  hincrby: { family: 'hashes', forms: [f(args(key, member, integer))] },
+  hincrbyfloat: { family: 'hashes', forms: [f(args(key, member, float))] },
+  hrandfield: {
+    family: 'hashes',
+    forms: [f(args(key)), f(args(key, randomCount)), f(fc.tuple(key, randomCount, fc.constantFrom('WITHVALUES', 'withvalues', 'FOO')).map((a) => [...a]))],
+  },
+  hscan: { family: 'hashes', forms: [f(memberScan)] },
+  // sets
+  sadd: { family: 'sets', forms: [f(fc.tuple(key, members(1, 4)).map(([k, m]) => [k, ...m]))] },
+  srem: { family: 'sets', forms: [f(fc.tuple(key, members(1, 3)).map(([k, m]) => [k, ...m]))] },
+  smembers: { family: 'sets', forms: [f(args(key))] },
+  sismember: { family: 'sets', forms: [f(args(key, member))] },
+  smismember: { family: 'sets', forms: [f(fc.tuple(key, members(1, 3)).map(([k, m]) => [k, ...m]))] },
+  scard: { family: 'sets', forms: [f(args(key))] },
+  spop: { family: 'sets', forms: [f(args(key)), f(args(key, fc.constantFrom('0', '1', '2', '5', '-1', 'x')))] },
+  srandmember: { family: 'sets', forms: [f(args(key)), f(args(key, randomCount))] },
+  smove: { family: 'sets', forms: [f(args(key, key, member))] },
+  sinter: { family: 'sets', forms: [f(setKeys(1))] },
+  sunion: { family: 'sets', forms: [f(setKeys(1))] },
+  sdiff: { family: 'sets', forms: [f(setKeys(1))] },
+  sinterstore: { family: 'sets', forms: [f(setKeys(2))] },
+  sunionstore: { family: 'sets', forms: [f(setKeys(2))] },
+  sdiffstore: { family: 'sets', forms: [f(setKeys(2))] },
+  sintercard: {
+    family: 'sets',
+    forms: [
+      f(fc.tuple(setKeys(1), fc.constantFrom<Arg[]>([], ['LIMIT', '1'], ['limit', '0'], ['LIMIT', '-1'], ['LIMIT'], ['FOO'])).map(([ks, o]) => [String(ks.length), ...ks, ...o])),
+      f(fc.constantFrom<Arg[]>(['0', 'a'], ['x', 'a'], ['3', 'a', 'b'])),
+    ],
+  },
+  sscan: { family: 'sets', forms: [f(memberScan)] },
   // expiry
   expire: { family: 'expiry', forms: expireForms('s', false) },
   pexpire: { family: 'expiry', forms: expireForms('ms', false) },
