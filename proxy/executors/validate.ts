@@ -40,6 +40,14 @@ const nullShape: Shape = (r) => (r.array === undefined || r.array === true ? nul
 const doubleText: Shape = (r) => (typeof r.v === 'string' && /^(-?inf|nan|[-+0-9.eE]{1,400})$/.test(r.v) ? null : 'v is not a double');
 const digits: Shape = (r) => (typeof r.v === 'string' && /^-?[0-9]+$/.test(r.v) ? null : 'v is not a big number');
 const verbatim: Shape = (r) => (typeof r.format === 'string' && /^[a-z]{3}$/.test(r.format) ? base64(r, () => null) : 'format is not three letters');
+const base64List = (x: unknown): boolean => Array.isArray(x) && x.every((a) => typeof a === 'string' && a.length % 4 === 0);
+/** A blocking command's "try again later": what to retry, the keys that wake it, its timeout, and its timeout reply. */
+const blocked: Shape = (r, inner) => {
+  if (!base64List(r.retry) || (r.retry as string[]).length === 0) return 'retry is not a non-empty list of base64 arguments';
+  if (!base64List(r.keys)) return 'keys is not a list of base64 keys';
+  if (typeof r.timeoutMs !== 'number' || !Number.isSafeInteger(r.timeoutMs) || r.timeoutMs < 0) return 'timeoutMs is not a non-negative integer';
+  return isObj(r.onTimeout) && r.onTimeout.t !== 'blocked' ? inner(r.onTimeout, '.onTimeout') : 'onTimeout is not a reply';
+};
 
 /**
  * Every tag a WireReply may carry, and the shape of the rest. Typed over
@@ -59,6 +67,7 @@ const REPLY_SHAPES: Record<WireReply['t'], Shape> = {
   bool: boolean,
   bignum: digits,
   verbatim,
+  blocked,
 };
 
 function firstProblem<T>(xs: T[], check: (x: T, i: number) => Problem): Problem {

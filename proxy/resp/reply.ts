@@ -43,6 +43,10 @@ export function fromWire(w: WireReply): Reply {
       return { t: w.t, v: w.v.map(fromWire) };
     case 'map':
       return { t: 'map', v: w.v.map(([k, v]): [Reply, Reply] => [fromWire(k), fromWire(v)]) };
+    case 'blocked':
+      // The session parks a blocked command before it gets here; should one
+      // slip through, the client sees what a timeout would have answered.
+      return fromWire(w.onTimeout);
     default:
       return w;
   }

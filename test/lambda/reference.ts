@@ -28,6 +28,9 @@ export function ours(r: WireReply): unknown {
       return ['%', r.v.map(([k, v]) => [ours(k), ours(v)])];
     case 'null':
       return null;
+    case 'blocked':
+      // The engine alone cannot wait: compared as the timeout it would reach.
+      return ours(r.onTimeout);
     default:
       return [r.t, r.v];
   }
