@@ -180,8 +180,18 @@ export interface BatchStats {
   repliesLost?: number;
 }
 
+/**
+ * What the commit a batch landed in changed, as change marks
+ * (lambda/changes.ts: `<db>:<key hash>`, `*<db>` a whole database, `*`
+ * everything): the proxy wakes its blocked clients whose keys these hit,
+ * and a cluster's writer passes them on to followers with their forwards'
+ * answers. Absent when the batch committed nothing. At most
+ * MAX_MARKS_PER_COMMIT marks (beyond that, `*`).
+ */
+export type ChangeMarks = string[];
+
 export type BatchResponse =
-  | { v: typeof CONTRACT_VERSION; batchId: string; ok: true; sessions: SessionReplies[]; stats: BatchStats; lease?: LeaseState }
+  | { v: typeof CONTRACT_VERSION; batchId: string; ok: true; sessions: SessionReplies[]; stats: BatchStats; lease?: LeaseState; changed?: ChangeMarks }
   | { v: typeof CONTRACT_VERSION; batchId: string; ok: false; failure: BatchFailure; stats?: BatchStats };
 
 /** Error texts for the two failure kinds, as clients see them. */

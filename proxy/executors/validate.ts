@@ -8,6 +8,7 @@
  * byte: that costs ~45 ms per 6 MB value (measured), on the hot path, and a
  * stray character could not crash anything (Buffer.from skips it).
  */
+import { MAX_MARKS_PER_COMMIT } from '../../lambda/changes';
 import { CONTRACT_VERSION, type BatchRequest, type BatchResponse, type WireReply } from '../../lambda/contract';
 
 type Obj = Record<string, unknown>;
@@ -137,13 +138,20 @@ function checkLease(x: unknown): Problem {
   return isCount(x.remainingMs) ? null : 'lease.remainingMs is not a count';
 }
 
+/** Change marks (lambda/changes.ts): `<db hex>:<hash hex>`, `*<db hex>` or `*`, at most the cap of one commit record. */
+function checkChanged(x: unknown): Problem {
+  if (x === undefined) return null;
+  if (!Array.isArray(x) || x.length > MAX_MARKS_PER_COMMIT) return 'changed is not a list of change marks';
+  return x.every((m) => typeof m === 'string' && /^(\*|\*[0-9a-f]{1,2}|[0-9a-f]{1,2}:[0-9a-f]{1,8})$/.test(m)) ? null : 'changed has a malformed change mark';
+}
+
 /** The response, typed, if it is a well-formed answer to `req`; otherwise what is wrong with it. */
 export function validateResponse(req: BatchRequest, raw: unknown): BatchResponse | string {
   if (!isObj(raw)) return 'not an object';
   if (raw.v !== CONTRACT_VERSION) return `contract version ${JSON.stringify(raw.v)?.slice(0, 40)} is not ${CONTRACT_VERSION}`;
   if (raw.batchId !== req.batchId) return `batchId ${JSON.stringify(raw.batchId)?.slice(0, 80)} is not this batch's`;
   let problem: Problem;
-  if (raw.ok === true) problem = checkSessions(req, raw.sessions) ?? checkStats(raw.stats) ?? checkLease(raw.lease);
+  if (raw.ok === true) problem = checkSessions(req, raw.sessions) ?? checkStats(raw.stats) ?? checkLease(raw.lease) ?? checkChanged(raw.changed);
   else if (raw.ok === false) problem = checkFailure(raw.failure) ?? (raw.stats === undefined ? null : checkStats(raw.stats));
   else problem = 'ok is not a boolean';
   return problem ?? (raw as unknown as BatchResponse);
