@@ -156,8 +156,8 @@ describe('blocking pops', () => {
     const doc = Document.empty();
     expect(runBlocking(doc, 'BLPOP', 'a', 'b', '1.5')).toEqual(blocked(['blpop', 'a', 'b', '1.5'], ['a', 'b'], 1500, NULL_ARRAY));
     expect(runBlocking(doc, 'BRPOP', 'a', '0')).toEqual(blocked(['brpop', 'a', '0'], ['a'], 0, NULL_ARRAY));
-    expect(runBlocking(doc, 'BLMOVE', 'a', 'd', 'left', 'RIGHT', '0.01')).toEqual(blocked(['blmove', 'a', 'd', 'left', 'right', '0.01'], ['a'], 10, NIL));
-    expect(runBlocking(doc, 'BRPOPLPUSH', 'a', 'd', '2')).toEqual(blocked(['brpoplpush', 'a', 'd', '2'], ['a'], 2000, NIL));
+    expect(runBlocking(doc, 'BLMOVE', 'a', 'd', 'left', 'RIGHT', '0.01')).toEqual(blocked(['blmove', 'a', 'd', 'left', 'right', '0.01'], ['a'], 10, NULL_ARRAY));
+    expect(runBlocking(doc, 'BRPOPLPUSH', 'a', 'd', '2')).toEqual(blocked(['brpoplpush', 'a', 'd', '2'], ['a'], 2000, NULL_ARRAY));
     expect(runBlocking(doc, 'BLMPOP', '0', '2', 'a', 'b', 'LEFT', 'COUNT', '3')).toEqual(blocked(['blmpop', '0', '2', 'a', 'b', 'LEFT', 'COUNT', '3'], ['a', 'b'], 0, NULL_ARRAY));
     expect(doc.size).toBe(0);
   });

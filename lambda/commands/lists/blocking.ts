@@ -5,9 +5,11 @@
  * keys was written, or at the next block poll. Inside MULTI or a script they
  * answer at once what a timeout would (a null array, or a null bulk).
  */
+import type { WireReply } from '../../contract';
 import { NULL_ARRAY } from '../../transaction';
 import { Args } from '../args';
 import { blockOr, parseTimeoutSeconds } from '../blocking';
+import type { CommandContext } from '../context';
 import { bulk, NIL, specOf, type Command } from '../types';
 import { parseEnd, popItems, readList, type End } from './list';
 import { moveOne } from './move';
@@ -33,6 +35,13 @@ function bpop(name: string, end: End): Command {
 export const blpop = bpop('blpop', 'left');
 export const brpop = bpop('brpop', 'right');
 
+/**
+ * What BLMOVE / BRPOPLPUSH answer when nothing came: Redis 7.0 answers a
+ * timed-out blocked client with a null array (`*-1` on RESP2), as for BLPOP,
+ * but a nil bulk (`$-1`) at once where it may not block (MULTI, scripts).
+ */
+const moveTimeout = (ctx: CommandContext): WireReply => (ctx.mayBlock ? NULL_ARRAY : NIL);
+
 /** BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout: the ends are checked before the timeout. */
 export const blmove: Command = {
   spec: specOf('blmove'),
@@ -45,7 +54,7 @@ export const blmove: Command = {
     const timeoutMs = parseTimeoutSeconds(timeoutWord);
     const item = moveOne(ctx.db, src, dst, from, to);
     if (item !== null) return bulk(item);
-    return blockOr(ctx, NIL, [Buffer.from('blmove'), src, dst, Buffer.from(from), Buffer.from(to), timeoutWord], [src], timeoutMs);
+    return blockOr(ctx, moveTimeout(ctx), [Buffer.from('blmove'), src, dst, Buffer.from(from), Buffer.from(to), timeoutWord], [src], timeoutMs);
   },
 };
 
@@ -59,7 +68,7 @@ export const brpoplpush: Command = {
     const timeoutMs = parseTimeoutSeconds(timeoutWord);
     const item = moveOne(ctx.db, src, dst, 'right', 'left');
     if (item !== null) return bulk(item);
-    return blockOr(ctx, NIL, [Buffer.from('brpoplpush'), src, dst, timeoutWord], [src], timeoutMs);
+    return blockOr(ctx, moveTimeout(ctx), [Buffer.from('brpoplpush'), src, dst, timeoutWord], [src], timeoutMs);
   },
 };
 
