@@ -54,10 +54,30 @@ export type WireReply =
   | { t: 'bool'; v: boolean }
   | { t: 'bignum'; v: string }
   /** A verbatim string: a three-letter format (`txt`, `mkd`) and base64 bytes. */
-  | { t: 'verbatim'; format: string; v: string };
+  | { t: 'verbatim'; format: string; v: string }
+  | BlockedReply;
+
+/**
+ * Never sent to a client: a blocking command (BLPOP, BZPOPMIN, XREAD BLOCK …)
+ * found nothing to answer yet. The proxy parks the connection and sends
+ * `retry` again (base64 argv: the same command, XREAD's `$` resolved to ids
+ * so that nothing added meanwhile is missed) whenever a committed write
+ * touched one of `keys` (base64) or the block poll comes round, until
+ * `timeoutMs` after the first attempt (0: forever); then it answers
+ * `onTimeout` (a null, or a null array, as the command does in Redis).
+ * Inside MULTI or a script a blocking command never answers this: it
+ * answers `onTimeout` at once, as Redis does (CommandContext.mayBlock).
+ */
+export interface BlockedReply {
+  t: 'blocked';
+  retry: string[];
+  keys: string[];
+  timeoutMs: number;
+  onTimeout: WireReply;
+}
 
 /** Every tag of WireReply: what a validator of either direction accepts. */
-export const WIRE_REPLY_TAGS = ['simple', 'error', 'int', 'bulk', 'null', 'array', 'map', 'set', 'pairs', 'double', 'bool', 'bignum', 'verbatim'] as const;
+export const WIRE_REPLY_TAGS = ['simple', 'error', 'int', 'bulk', 'null', 'array', 'map', 'set', 'pairs', 'double', 'bool', 'bignum', 'verbatim', 'blocked'] as const;
 
 export interface SessionCommands {
   /** Opaque to the handler; the proxy uses it to route replies back. */
@@ -160,8 +180,18 @@ export interface BatchStats {
   repliesLost?: number;
 }
 
+/**
+ * What the commit a batch landed in changed, as change marks
+ * (lambda/changes.ts: `<db>:<key hash>`, `*<db>` a whole database, `*`
+ * everything): the proxy wakes its blocked clients whose keys these hit,
+ * and a cluster's writer passes them on to followers with their forwards'
+ * answers. Absent when the batch committed nothing. At most
+ * MAX_MARKS_PER_COMMIT marks (beyond that, `*`).
+ */
+export type ChangeMarks = string[];
+
 export type BatchResponse =
-  | { v: typeof CONTRACT_VERSION; batchId: string; ok: true; sessions: SessionReplies[]; stats: BatchStats; lease?: LeaseState }
+  | { v: typeof CONTRACT_VERSION; batchId: string; ok: true; sessions: SessionReplies[]; stats: BatchStats; lease?: LeaseState; changed?: ChangeMarks }
   | { v: typeof CONTRACT_VERSION; batchId: string; ok: false; failure: BatchFailure; stats?: BatchStats };
 
 /** Error texts for the two failure kinds, as clients see them. */

@@ -52,7 +52,7 @@ export function execute(doc: Document, sessions: Buffer[][][], opts: EngineOptio
   let used = 0;
   const scriptDeadline = performance.now() + (opts.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS);
   for (const [i, commands] of sessions.entries()) {
-    const ctx = contextFor(new Keyspace(doc, touched, opts.dbs?.[i] ?? 0, opts.now), scriptDeadline);
+    const ctx = contextFor(new Keyspace(doc, touched, opts.dbs?.[i] ?? 0, opts.now), scriptDeadline, true);
     const out: WireReply[] = [];
     replies.push(out);
     for (const argv of commands) {
@@ -103,10 +103,13 @@ function undo({ db }: CommandContext, p: UndoPoint): void {
   db.touched.expired.length = p.expired;
 }
 
-/** A command context on `db`, whose `exec` runs nested commands in the same context. */
-export function contextFor(db: Keyspace, scriptDeadline?: number): CommandContext {
-  const ctx: CommandContext = { db, now: db.now, exec: (argv) => executeOne(ctx, argv), scriptDeadline };
-  return ctx;
+/**
+ * A command context on `db`, whose `exec` runs nested commands (a script's
+ * redis.call) in the same context — except that a nested command never blocks.
+ */
+export function contextFor(db: Keyspace, scriptDeadline?: number, mayBlock = false): CommandContext {
+  const nested: CommandContext = { db, now: db.now, exec: (argv) => executeOne(nested, argv), scriptDeadline };
+  return mayBlock ? { ...nested, mayBlock: true } : nested;
 }
 
 /**

@@ -15,6 +15,7 @@
 import { CONTRACT_VERSION, type BatchRequest, type BatchResponse, type BatchStats, type FailureKind, type WireReply } from './contract';
 import { CorruptDocumentError, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_WINDOW, Document, UnknownFormatError, type CommitRecord, type WindowPolicy } from './document';
 import { apply, commit, withSkipped, type AttemptInput, type Snapshot } from './attempt';
+import { compactMarks, EVERYTHING } from './changes';
 import { claimLease } from './lease';
 import { skipLanded } from './origins';
 import { replayStored } from './replay';
@@ -151,15 +152,17 @@ class DocumentHandler {
     // A write needs no fresh read: its If-Match confirms the cached copy. A read does.
     let snapshot = this.useCache && this.cached && input.sessions.some((cmds) => cmds.some(writes)) ? this.cached : null;
     let fresh = false;
-    const done = (replies: WireReply[][], doc: Document): BatchResponse => {
+    const done = (replies: WireReply[][], doc: Document, changed?: string[]): BatchResponse => {
       stats.keys = doc.size;
       stats.keyspace = doc.keyspaceStats(Math.max(doc.clock, input.localNow));
-      return { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions: req.sessions.map((s, i) => ({ id: s.id, replies: replies[i] ?? [] })), stats };
+      const res: BatchResponse = { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions: req.sessions.map((s, i) => ({ id: s.id, replies: replies[i] ?? [] })), stats };
+      // What the commit changed wakes blocked clients (BLPOP …) at once rather than at their next poll.
+      return changed !== undefined && changed.length > 0 ? { ...res, changed } : res;
     };
     for (let attempt = 1; ; attempt++) {
       if (!snapshot) [snapshot, fresh] = [await this.load(stats), true];
       const landed = snapshot.doc.hasCommit(req.batchId);
-      if (landed) return done(replayLanded(landed, input, stats), snapshot.doc);
+      if (landed) return done(replayLanded(landed, input, stats), snapshot.doc, landed.c ?? [EVERYTHING]);
       if (attempt > maxAttempts) throw new BatchFailed('not-applied', `db.json is contended; gave up after ${attempt - 1} attempts`);
       if (remainingMs() < ATTEMPT_RESERVE_MS + scriptBudget) throw new BatchFailed('not-applied', `the function is about to time out after ${attempt - 1} attempts`);
       this.checkClock(input.localNow);
@@ -187,7 +190,7 @@ class DocumentHandler {
       const outcome = await commit(snapshot, applied, skip.input);
       if (outcome.kind === 'committed') {
         this.cached = { doc, etag: outcome.etag };
-        return done(replies, doc);
+        return done(replies, doc, compactMarks(applied.changes));
       }
       if (outcome.kind === 'refused') throw new BatchFailed('not-applied', outcome.detail);
       if (outcome.kind === 'unknown') {

@@ -15,7 +15,7 @@
  * commands only after the previous submission was answered.
  */
 import { randomBytes } from 'node:crypto';
-import { CONTRACT_VERSION, LAMBDA_PAYLOAD_LIMIT, PAYLOAD_ENVELOPE_RESERVE, failureReply, type BatchFailure, type BatchRequest, type BatchResponse, type LeaseClaim, type LeaseState, type SessionCommands, type WireReply } from '../lambda/contract';
+import { CONTRACT_VERSION, LAMBDA_PAYLOAD_LIMIT, PAYLOAD_ENVELOPE_RESERVE, failureReply, type BatchFailure, type BatchRequest, type BatchResponse, type ChangeMarks, type LeaseClaim, type LeaseState, type SessionCommands, type WireReply } from '../lambda/contract';
 import type { Executor } from './executors/types';
 import { fromWire, type Reply } from './resp/reply';
 import type { Metrics } from './metrics';
@@ -45,7 +45,7 @@ interface Part {
 }
 
 /** What became of one part: its replies, or why the whole batch failed. */
-type Outcome = { replies: WireReply[] } | { failure: BatchFailure };
+type Outcome = { replies: WireReply[]; changed?: ChangeMarks } | { failure: BatchFailure };
 
 interface Pending {
   write: boolean;
@@ -78,6 +78,8 @@ export interface LeaseRider {
 
 export class Batcher {
   leaseRider?: LeaseRider;
+  /** Told the change marks of every commit a batch of this proxy landed in (its blocked clients wake on them). */
+  onCommitted?: (changed: ChangeMarks) => void;
   private readonly proxyId = randomBytes(6).toString('base64url');
   private seq = 0;
   private writes: Pending[] = [];
@@ -121,11 +123,12 @@ export class Batcher {
       const settle = (outs: Outcome[]) => {
         if (outs.length === 0) return resolve({ dropped: 'the forward deadline passed before it could be sent' });
         const failure = outs.find((o): o is { failure: BatchFailure } => 'failure' in o);
-        resolve({
-          res: failure
-            ? { v: CONTRACT_VERSION, batchId: req.batchId, ok: false, failure: failure.failure }
-            : { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions: req.sessions.map((s, i) => ({ id: s.id, replies: (outs[i] as { replies: WireReply[] }).replies })), stats: { s3Gets: 0, s3Puts: 0, conflicts: 0, keys: 0, replayed: false } },
-        });
+        if (failure) return resolve({ res: { v: CONTRACT_VERSION, batchId: req.batchId, ok: false, failure: failure.failure } });
+        const replies = outs as { replies: WireReply[]; changed?: ChangeMarks }[];
+        const res: BatchResponse = { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions: req.sessions.map((s, i) => ({ id: s.id, replies: replies[i].replies })), stats: { s3Gets: 0, s3Puts: 0, conflicts: 0, keys: 0, replayed: false } };
+        // The follower learns what the whole commit changed: its blocked clients may wait on keys other proxies wrote.
+        const changed = replies[0]?.changed;
+        resolve({ res: changed ? { ...res, changed } : res });
       };
       this.enqueue({ write: true, parts, bytes, commandCount: parts.reduce((n, x) => n + x.commands.length, 0), deadline, local: false, settle });
     });
@@ -234,6 +237,7 @@ export class Batcher {
     try {
       this.metrics.recordBatch(req, res, Number(process.hrtime.bigint() - started) / 1e6);
       this.deliver(batch, res);
+      if (res.ok && res.changed) this.onCommitted?.(res.changed);
     } catch (e) {
       // A bug here must not leave connections waiting forever for a batch
       // that has run: whoever is not answered yet gets "outcome unknown"
@@ -264,7 +268,7 @@ export class Batcher {
       const outs = p.parts.map((): Outcome => {
         const replies = byId.get(String(index++));
         // The handler did not say what became of these commands: they may have been committed with the rest.
-        return replies === undefined ? { failure: { kind: 'unknown', message: 'the response carried no replies for this connection' } } : { replies };
+        return replies === undefined ? { failure: { kind: 'unknown', message: 'the response carried no replies for this connection' } } : { replies, changed: res.changed };
       });
       const o = outs[0];
       // The handler stops at the first reply that does not fit in its

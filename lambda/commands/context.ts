@@ -265,4 +265,10 @@ export interface CommandContext {
   readonly exec: (argv: Buffer[]) => WireReply;
   /** performance.now() past which a script is stopped: one budget per batch attempt, set by the engine. */
   readonly scriptDeadline?: number;
+  /**
+   * A command sent by a client itself, not queued in MULTI nor called by a
+   * script: only such a blocking command may answer BlockedReply (see
+   * lambda/commands/blocking.ts); the others answer at once, as in Redis.
+   */
+  readonly mayBlock?: boolean;
 }

@@ -6,7 +6,7 @@
  * flat arrays, bulk strings, and 1/0 for booleans. Pairs are nested arrays
  * on RESP3 and one flat array on RESP2.
  */
-import type { WireReply } from '../../lambda/contract';
+import type { BlockedReply, WireReply } from '../../lambda/contract';
 
 export type Reply =
   | { t: 'simple'; v: string }
@@ -21,7 +21,9 @@ export type Reply =
   | { t: 'double'; v: string }
   | { t: 'bool'; v: boolean }
   | { t: 'bignum'; v: string }
-  | { t: 'verbatim'; format: string; v: Buffer };
+  | { t: 'verbatim'; format: string; v: Buffer }
+  /** A blocking command found nothing yet: the session parks on it (proxy/session/blocked.ts); never encoded as such. */
+  | { t: 'blocked'; block: BlockedReply };
 
 export type Protocol = 2 | 3;
 
@@ -46,6 +48,8 @@ export function fromWire(w: WireReply): Reply {
     case 'map':
     case 'pairs':
       return { t: w.t, v: w.v.map(([k, v]): [Reply, Reply] => [fromWire(k), fromWire(v)]) };
+    case 'blocked':
+      return { t: 'blocked', block: w };
     default:
       return w;
   }
@@ -89,6 +93,11 @@ export function encode(r: Reply, proto: Protocol, out: (string | Buffer)[]): voi
         encode(k, proto, out);
         encode(v, proto, out);
       }
+      return;
+    case 'blocked':
+      // The session parks a blocked command before it gets here; should one
+      // slip through, the client sees what a timeout would have answered.
+      encode(fromWire(r.block.onTimeout), proto, out);
       return;
     default:
       encodeScalar3(r, proto, out);

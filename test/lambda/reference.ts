@@ -31,6 +31,9 @@ export function ours(r: WireReply): unknown {
       return ['array', r.v.map(([k, v]) => ['array', [ours(k), ours(v)]])];
     case 'null':
       return null;
+    case 'blocked':
+      // The engine alone cannot wait: compared as the timeout it would reach.
+      return ours(r.onTimeout);
     default:
       return [r.t, r.v];
   }
