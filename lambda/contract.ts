@@ -29,8 +29,8 @@ export const MAX_VALUE_BYTES = Math.floor(((LAMBDA_PAYLOAD_LIMIT - 2 * PAYLOAD_E
 /**
  * A reply as it crosses the wire: a tagged union with base64 bulk strings.
  * The RESP3 types are answered as Redis 7 does on a RESP3 connection, and the
- * proxy turns them into their RESP2 forms for RESP2 clients (map → flat
- * array, set → array, double/bignum/verbatim → bulk string, bool → 1/0,
+ * proxy turns them into their RESP2 forms for RESP2 clients (map and pairs →
+ * flat array, set → array, double/bignum/verbatim → bulk string, bool → 1/0,
  * null array → *-1).
  */
 export type WireReply =
@@ -44,6 +44,11 @@ export type WireReply =
   | { t: 'array'; v: WireReply[] }
   | { t: 'map'; v: [WireReply, WireReply][] }
   | { t: 'set'; v: WireReply[] }
+  /**
+   * Pairs: an array of two-element arrays on RESP3, one flat array on RESP2
+   * (HRANDFIELD … WITHVALUES, ZRANGE … WITHSCORES), as Redis 7 answers them.
+   */
+  | { t: 'pairs'; v: [WireReply, WireReply][] }
   /** The text Redis prints for the double (e.g. `1.5`, `inf`): commands format, the proxy frames. */
   | { t: 'double'; v: string }
   | { t: 'bool'; v: boolean }
@@ -72,7 +77,7 @@ export interface BlockedReply {
 }
 
 /** Every tag of WireReply: what a validator of either direction accepts. */
-export const WIRE_REPLY_TAGS = ['simple', 'error', 'int', 'bulk', 'null', 'array', 'map', 'set', 'double', 'bool', 'bignum', 'verbatim', 'blocked'] as const;
+export const WIRE_REPLY_TAGS = ['simple', 'error', 'int', 'bulk', 'null', 'array', 'map', 'set', 'pairs', 'double', 'bool', 'bignum', 'verbatim', 'blocked'] as const;
 
 export interface SessionCommands {
   /** Opaque to the handler; the proxy uses it to route replies back. */

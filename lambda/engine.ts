@@ -157,6 +157,7 @@ export function replySize(r: WireReply): number {
     case 'set':
       return r.v.reduce((n, x) => n + replySize(x), 24);
     case 'map':
+    case 'pairs':
       return r.v.reduce((n, [k, v]) => n + replySize(k) + replySize(v) + 4, 24);
     default:
       return 24;

@@ -54,6 +54,7 @@ export function pushReply(L: LuaState, r: WireReply, resp: RespMode): void {
 function resp2Form(r: WireReply): WireReply {
   switch (r.t) {
     case 'map':
+    case 'pairs':
       return { t: 'array', v: r.v.flat() };
     case 'set':
       return { t: 'array', v: r.v };
@@ -86,6 +87,8 @@ function pushResp3(L: LuaState, r: WireReply): void {
         field(L, 'format', () => lua.lua_pushstring(L, text(r.format)));
         field(L, 'string', () => lua.lua_pushstring(L, bytes(r.v)));
       });
+    case 'pairs':
+      return pushArray(L, r.v.map((p): WireReply => ({ t: 'array', v: p })), 3);
     case 'map':
     case 'set':
       lua.lua_createtable(L, 0, 1);

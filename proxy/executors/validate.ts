@@ -63,6 +63,7 @@ const REPLY_SHAPES: Record<WireReply['t'], Shape> = {
   array: list,
   map: pairs,
   set: list,
+  pairs,
   double: doubleText,
   bool: boolean,
   bignum: digits,

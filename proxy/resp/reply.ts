@@ -3,7 +3,8 @@
  * RESP3 (after HELLO 3) adds null `_`, maps `%`, sets `~`, doubles `,`,
  * booleans `#`, big numbers `(` and verbatim strings `=`; a RESP2 client gets
  * the same data as Redis gives it there: `$-1` (or `*-1` for a null array),
- * flat arrays, bulk strings, and 1/0 for booleans.
+ * flat arrays, bulk strings, and 1/0 for booleans. Pairs are nested arrays
+ * on RESP3 and one flat array on RESP2.
  */
 import type { WireReply } from '../../lambda/contract';
 
@@ -16,6 +17,7 @@ export type Reply =
   | { t: 'array'; v: Reply[] }
   | { t: 'map'; v: [Reply, Reply][] }
   | { t: 'set'; v: Reply[] }
+  | { t: 'pairs'; v: [Reply, Reply][] }
   | { t: 'double'; v: string }
   | { t: 'bool'; v: boolean }
   | { t: 'bignum'; v: string }
@@ -42,7 +44,8 @@ export function fromWire(w: WireReply): Reply {
     case 'set':
       return { t: w.t, v: w.v.map(fromWire) };
     case 'map':
-      return { t: 'map', v: w.v.map(([k, v]): [Reply, Reply] => [fromWire(k), fromWire(v)]) };
+    case 'pairs':
+      return { t: w.t, v: w.v.map(([k, v]): [Reply, Reply] => [fromWire(k), fromWire(v)]) };
     case 'blocked':
       // The session parks a blocked command before it gets here; should one
       // slip through, the client sees what a timeout would have answered.
@@ -82,8 +85,11 @@ export function encode(r: Reply, proto: Protocol, out: (string | Buffer)[]): voi
       for (const x of r.v) encode(x, proto, out);
       return;
     case 'map':
-      out.push(proto === 3 ? `%${r.v.length}${CRLF}` : `*${r.v.length * 2}${CRLF}`);
+    case 'pairs':
+      out.push(proto === 2 ? `*${r.v.length * 2}${CRLF}` : r.t === 'map' ? `%${r.v.length}${CRLF}` : `*${r.v.length}${CRLF}`);
       for (const [k, v] of r.v) {
+        // RESP3 pairs are two-element arrays.
+        if (proto === 3 && r.t === 'pairs') out.push(`*2${CRLF}`);
         encode(k, proto, out);
         encode(v, proto, out);
       }

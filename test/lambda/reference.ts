@@ -26,6 +26,9 @@ export function ours(r: WireReply): unknown {
       return [r.t, r.v.map(ours)];
     case 'map':
       return ['%', r.v.map(([k, v]) => [ours(k), ours(v)])];
+    // What a RESP3 connection receives: an array of two-element arrays.
+    case 'pairs':
+      return ['array', r.v.map(([k, v]) => ['array', [ours(k), ours(v)]])];
     case 'null':
       return null;
     case 'blocked':
