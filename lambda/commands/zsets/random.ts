@@ -6,7 +6,7 @@
  * so nothing needs to be reproducible. Count semantics are Redis's: a
  * negative count picks that many times with repeats, in random order; a
  * positive one picks distinct members; one at least the set's size returns
- * the whole set in rank order (as 7.0 does, through its ZRANGE code).
+ * the whole set, highest score first (what redis-server 7.0.15 answers).
  */
 import { CommandError, NOT_INTEGER, outOfRange, SYNTAX_ERROR } from '../../errors';
 import { parseInteger } from '../args';
@@ -40,7 +40,7 @@ function distinct(size: number, count: number, random: () => number): number[] {
 export function randomMembers(z: ZSetValue, count: number, random: () => number = Math.random): ZItem[] {
   if (count < 0) return Array.from({ length: Math.min(-count, MAX_PICKS) }, () => pick(z, random));
   if (count === 1) return [pick(z, random)];
-  if (count >= z.size) return z.order.toArray();
+  if (count >= z.size) return [...z.order.reverse()];
   return distinct(z.size, count, random).map((i) => z.order.at(i) as ZItem);
 }
 
