@@ -11,7 +11,7 @@ import type { Args } from '../args';
 import type { CommandContext } from '../context';
 import { int, NIL, specOf, type Command } from '../types';
 import { ZSetEdit } from './edit';
-import { normalize, parseScore } from './score';
+import { parseScore } from './score';
 import { memberOf, scoreReply } from './zset';
 
 export const NX_XX = 'ERR XX and NX options at the same time are not compatible';
@@ -57,7 +57,6 @@ function zadd(args: Args, { db }: CommandContext, forceIncr: boolean): WireReply
       if (incr) {
         score = cur + score;
         if (Number.isNaN(score)) throw new CommandError(SCORE_NAN);
-        score = normalize(score);
       }
       if ((lt && score >= cur) || (gt && score <= cur)) continue;
       if (score !== cur) {

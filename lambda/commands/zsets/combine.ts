@@ -10,7 +10,7 @@ import { CommandError, NOT_INTEGER, SYNTAX_ERROR, WRONG_TYPE } from '../../error
 import { parseInteger, type Args } from '../args';
 import type { CommandContext } from '../context';
 import { int, specOf, type Command } from '../types';
-import { normalize, parseScore } from './score';
+import { parseScore } from './score';
 import { itemsReply, zsetOf, type ZItem } from './zset';
 import { zcompare } from '../../document-values';
 
@@ -108,7 +108,7 @@ function combine(op: Op, p: Parsed): Map<string, number> {
         if (other === undefined) continue next;
         score = aggregate(p.how, score, weighted(r.weight, other));
       }
-      out.set(m, normalize(score));
+      out.set(m, score);
       if (p.limit > 0 && out.size >= p.limit) break;
     }
   } else {
@@ -116,7 +116,7 @@ function combine(op: Op, p: Parsed): Map<string, number> {
       for (const [m, s] of src.entries()) {
         const score = weighted(src.weight, s);
         const cur = out.get(m);
-        out.set(m, normalize(cur === undefined ? score : aggregate(p.how, cur, score)));
+        out.set(m, cur === undefined ? score : aggregate(p.how, cur, score));
       }
     }
   }

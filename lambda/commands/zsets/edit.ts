@@ -7,6 +7,7 @@
  * once at the end, where a splice per member would cost more.
  */
 import { ZSetValue, type ZSetDraft } from '../../document-values';
+import { normalize } from './score';
 import { zsetOf } from './zset';
 
 /** Rebuild rather than splice when a change names at least this many members and at least an eighth of the set. */
@@ -33,7 +34,8 @@ export class ZSetEdit {
   }
 
   /** Sets m's score (adding it); true when m is new. */
-  set(m: string, s: number): boolean {
+  set(m: string, score: number): boolean {
+    const s = normalize(score);
     this.changed = true;
     if (this.draft) return this.draft.add(m, s);
     const fresh = !this.all!.has(m);

@@ -131,8 +131,9 @@ export const bzmpop: Command = {
   run(args, ctx) {
     // The whole command is what the proxy sends again while it waits.
     const argv = [Buffer.from('bzmpop'), ...args.rest()];
-    const timeoutMs = parseTimeoutSeconds(argv[1]);
+    // Redis reads the timeout after numkeys, the keys and the options.
     const q = parseMPop(new Args(argv, 2));
+    const timeoutMs = parseTimeoutSeconds(argv[1]);
     return mpopReply(ctx, q) ?? blockOr(ctx, NULL_ARRAY, argv, q.keys, timeoutMs);
   },
 };

@@ -73,13 +73,15 @@ export function parseScore(b: Buffer): number | null {
   if (/^[ \t\n\v\f\r]/.test(s)) return null;
   const r = strtod(s);
   if (r.used !== s.length || r.range || Number.isNaN(r.value)) return null;
-  return normalize(r.value);
+  return r.value;
 }
 
 /**
  * -0 is stored as 0: redis-server keeps a small sorted set as a listpack,
  * which writes a score's text and reads "-0" back as the integer 0. (Only a
  * set past 128 members, a skiplist, keeps -0; no client depends on it.)
+ * Replies computed before storing keep the sign, as Redis's do: ZINCRBY of
+ * -0 on a new member answers "-0", ZUNION … WEIGHTS -0 answers -0 scores.
  */
 export const normalize = (x: number): number => (x === 0 ? 0 : x);
 

@@ -12,7 +12,7 @@
 import type { WireReply } from '../../contract';
 import { FieldMap, Seq } from '../../document-chunks';
 import { ZSetValue, zcompare, type ZItem } from '../../document-values';
-import { formatScore } from './score';
+import { formatScore, normalize } from './score';
 
 export { ZSetValue };
 export type { ZItem };
@@ -37,12 +37,12 @@ export function itemsReply(items: Iterable<ZItem>, withScores: boolean): WireRep
 
 export const EMPTY_ARRAY: WireReply = { t: 'array', v: [] };
 
-/** A sorted set holding exactly these members (ZUNIONSTORE and the like): one sort, no per-member splice. */
+/** A sorted set holding exactly these members (ZUNIONSTORE and the like; -0 stored as 0): one sort, no per-member splice. */
 export function zsetOf(scores: ReadonlyMap<string, number>): ZSetValue {
   const items: ZItem[] = [];
-  for (const [m, s] of scores) items.push({ m, s });
+  for (const [m, s] of scores) items.push({ m, s: normalize(s) });
   items.sort(zcompare);
-  return new ZSetValue(FieldMap.from(scores), Seq.from(items));
+  return new ZSetValue(FieldMap.from(items.map((x) => [x.m, x.s] as const)), Seq.from(items));
 }
 
 /** The member as the bytes a key or argument is. */
