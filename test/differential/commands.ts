@@ -18,6 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
+import { ZSET_GENERATORS } from './zsets';
 
 /** Parts of a command's syntax that may land after the command itself. */
 export type Feature = 'set-options' | 'expire-options' | 'dbs';
@@ -132,7 +133,7 @@ export interface Form {
   readonly needs?: Feature;
 }
 
-export type Family = 'strings' | 'counters' | 'expiry' | 'keyspace' | 'transactions' | 'scripting' | 'server' | 'connection';
+export type Family = 'strings' | 'counters' | 'zsets' | 'expiry' | 'keyspace' | 'transactions' | 'scripting' | 'server' | 'connection';
 
 export interface CommandGenerator {
   readonly family: Family;
@@ -286,6 +287,7 @@ export const GENERATORS: Readonly<Record<string, CommandGenerator>> = {
   select: { family: 'connection', forms: [f(fc.constantFrom<Arg[]>(['0'])), f(args(badDb)), f(args(dbIndex), 'dbs')] },
   ping: { family: 'connection', forms: [f(fc.constantFrom<Arg[]>([])), f(args(value))] },
   echo: { family: 'connection', forms: [f(args(value))] },
+  ...ZSET_GENERATORS,
 };
 
 export interface Step {
