@@ -320,6 +320,39 @@ export const ALLOW_LIST: readonly Allowance[] = [
     },
   },
   {
+    id: 'zrandmember',
+    kind: 'nondeterministic',
+    commands: ['zrandmember'],
+    reason:
+      "ZRANDMEMBER is random: the same RESP type and length on both; every member returned is in the set on both servers with the score returned (ZMSCORE of them answers alike on both, no nil); a positive count repeats no member. A count at least the set's size returns the whole set in a fixed order: compared exactly.",
+    async compare(ctx) {
+      const exactly = exact(ctx.ours, ctx.theirs);
+      if (exactly === null) return null;
+      const t = sameType(ctx);
+      if (t) return t;
+      const { ours, theirs } = ctx;
+      if (ours.resp.t === 'null' || theirs.resp.t === 'null') return exactly;
+      const key = ctx.argv[1];
+      const withScores = ctx.argv.length > 3;
+      const members = (r: Resp): Buffer[] | null => {
+        if (r.t === 'bulk') return [r.v];
+        if (r.t !== 'array') return null;
+        // RESP2 WITHSCORES is flat [m, s, m, s]; RESP3 nests [[m, s], ...].
+        const flat = r.v.flatMap((x) => (x.t === 'array' ? x.v : [x]));
+        const picked = withScores ? flat.filter((_, i) => i % 2 === 0) : flat;
+        return picked.every((x) => x.t === 'bulk') ? picked.map((x) => (x as { v: Buffer }).v) : null;
+      };
+      const [a, b] = [members(ours.resp), members(theirs.resp)];
+      if (!a || !b || a.length !== b.length) return exactly;
+      const count = ctx.argv[2] ? Number(ctx.argv[2].toString('latin1')) : 1;
+      if (count > 0 && new Set(a.map((m) => m.toString('hex'))).size !== a.length) return `valthree's ZRANDMEMBER ${count} repeats a member: ${show(ours.resp)}`;
+      if (a.length === 0) return null;
+      const [mine, reference] = [await ctx.call('valthree', 'ZMSCORE', key, ...a), await ctx.call('redis', 'ZMSCORE', key, ...a)];
+      const missing = mine.resp.t !== 'array' || mine.resp.v.some((x) => x.t === 'null');
+      return !missing && mine.raw.equals(reference.raw) ? null : `ZRANDMEMBER ${show(ours.resp)}: ZMSCORE of them answers ${show(mine.resp)} on valthree, ${show(reference.resp)} on redis`;
+    },
+  },
+  {
     id: 'dbsize-unreclaimed',
     kind: 'nondeterministic',
     commands: ['dbsize'],

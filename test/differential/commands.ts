@@ -19,6 +19,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { LIST_GENERATORS } from './lists';
+import { ZSET_GENERATORS } from './zsets';
 
 /** Parts of a command's syntax that may land after the command itself. */
 export type Feature = 'set-options' | 'expire-options' | 'dbs';
@@ -133,7 +134,7 @@ export interface Form {
   readonly needs?: Feature;
 }
 
-export type Family = 'strings' | 'counters' | 'hashes' | 'sets' | 'expiry' | 'keyspace' | 'transactions' | 'scripting' | 'server' | 'connection' | 'lists';
+export type Family = 'strings' | 'counters' | 'hashes' | 'sets' | 'expiry' | 'keyspace' | 'transactions' | 'scripting' | 'server' | 'connection' | 'lists' | 'zsets';
 
 export interface CommandGenerator {
   readonly family: Family;
@@ -349,7 +350,7 @@ export const GENERATORS: Readonly<Record<string, CommandGenerator>> = {
   select: { family: 'connection', forms: [f(fc.constantFrom<Arg[]>(['0'])), f(args(badDb)), f(args(dbIndex), 'dbs')] },
   ping: { family: 'connection', forms: [f(fc.constantFrom<Arg[]>([])), f(args(value))] },
   echo: { family: 'connection', forms: [f(args(value))] },
-  ...LIST_GENERATORS,
+  ...LIST_GENERATORS, ...ZSET_GENERATORS,
 };
 
 export interface Step {

@@ -20,7 +20,8 @@ export function ours(r: WireReply): unknown {
     case 'int':
       return [':', String(r.v)];
     case 'double':
-      return [',', Number(r.v)];
+      // Redis prints infinities as inf / -inf, which Number() does not read.
+      return [',', r.v === 'inf' ? Infinity : r.v === '-inf' ? -Infinity : Number(r.v)];
     case 'array':
     case 'set':
       return [r.t, r.v.map(ours)];
