@@ -24,7 +24,7 @@
  *   also LTRIM, LPOS, LINDEX, LSET, LPOP, RPOP, RPUSH, SADD, SISMEMBER,
  *   ZREVRANGE, ZRANGEBYLEX, ZLEXCOUNT, ZCOUNT, ZREMRANGEBYSCORE,
  *   ZREMRANGEBYRANK, XLEN, XRANGE, XDEL, XREAD (relay), TYPE, RENAME,
- *   UNLINK, PTTL, PEXPIRE, PEXPIREAT, INCRBY, TIME; and CLIENT LIST
+ *   UNLINK, PTTL, PEXPIRE, PEXPIREAT, INCRBY, HLEN, TIME; and CLIENT LIST
  *   (Queue.getWorkers) and SCAN from JavaScript.
  *
  * BullMQ is loaded with require() and typed here by what the test uses, so
