@@ -42,7 +42,11 @@ export type WireReply =
   /** A missing value; `array` marks Redis's null array (`*-1` on RESP2). */
   | { t: 'null'; array?: true }
   | { t: 'array'; v: WireReply[] }
-  | { t: 'map'; v: [WireReply, WireReply][] }
+  /**
+   * `nested`: on RESP2 an array of [key, value] arrays rather than one flat
+   * array — XREAD's streams, which Redis answers that way there.
+   */
+  | { t: 'map'; v: [WireReply, WireReply][]; nested?: true }
   | { t: 'set'; v: WireReply[] }
   /**
    * Pairs: an array of two-element arrays on RESP3, one flat array on RESP2

@@ -55,6 +55,8 @@ function resp2Form(r: WireReply): WireReply {
   switch (r.t) {
     case 'map':
     case 'pairs':
+      // XREAD's nested map: [key, value] arrays, as a RESP2 client gets them.
+      if (r.t === 'map' && r.nested) return { t: 'array', v: r.v.map((p): WireReply => ({ t: 'array', v: p })) };
       return { t: 'array', v: r.v.flat() };
     case 'set':
       return { t: 'array', v: r.v };

@@ -62,7 +62,7 @@ const REPLY_SHAPES: Record<WireReply['t'], Shape> = {
   bulk: base64,
   null: nullShape,
   array: list,
-  map: pairs,
+  map: (r, inner) => (r.nested === undefined || r.nested === true ? pairs(r, inner) : 'nested is not true'),
   set: list,
   pairs,
   double: doubleText,

@@ -15,7 +15,7 @@ export type Reply =
   | { t: 'bulk'; v: Buffer }
   | { t: 'null'; array?: true }
   | { t: 'array'; v: Reply[] }
-  | { t: 'map'; v: [Reply, Reply][] }
+  | { t: 'map'; v: [Reply, Reply][]; nested?: true }
   | { t: 'set'; v: Reply[] }
   | { t: 'pairs'; v: [Reply, Reply][] }
   | { t: 'double'; v: string }
@@ -46,8 +46,10 @@ export function fromWire(w: WireReply): Reply {
     case 'set':
       return { t: w.t, v: w.v.map(fromWire) };
     case 'map':
-    case 'pairs':
-      return { t: w.t, v: w.v.map(([k, v]): [Reply, Reply] => [fromWire(k), fromWire(v)]) };
+    case 'pairs': {
+      const v = w.v.map(([k, x]): [Reply, Reply] => [fromWire(k), fromWire(x)]);
+      return w.t === 'map' && w.nested ? { t: 'map', v, nested: true } : { t: w.t, v };
+    }
     case 'blocked':
       return { t: 'blocked', block: w };
     default:
@@ -85,15 +87,18 @@ export function encode(r: Reply, proto: Protocol, out: (string | Buffer)[]): voi
       for (const x of r.v) encode(x, proto, out);
       return;
     case 'map':
-    case 'pairs':
-      out.push(proto === 2 ? `*${r.v.length * 2}${CRLF}` : r.t === 'map' ? `%${r.v.length}${CRLF}` : `*${r.v.length}${CRLF}`);
+    case 'pairs': {
+      // A nested map is flat on RESP3 (%), and [key, value] arrays on RESP2 (XREAD).
+      const nested = r.t === 'map' && r.nested === true;
+      out.push(proto === 2 ? `*${nested ? r.v.length : r.v.length * 2}${CRLF}` : r.t === 'map' ? `%${r.v.length}${CRLF}` : `*${r.v.length}${CRLF}`);
       for (const [k, v] of r.v) {
         // RESP3 pairs are two-element arrays.
-        if (proto === 3 && r.t === 'pairs') out.push(`*2${CRLF}`);
+        if ((proto === 3 && r.t === 'pairs') || (proto === 2 && nested)) out.push(`*2${CRLF}`);
         encode(k, proto, out);
         encode(v, proto, out);
       }
       return;
+    }
     case 'blocked':
       // The session parks a blocked command before it gets here; should one
       // slip through, the client sees what a timeout would have answered.
