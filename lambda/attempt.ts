@@ -8,7 +8,7 @@
  * rolled back otherwise, so the cached document always equals what S3 holds.
  */
 import { randomBytes } from 'node:crypto';
-import { LAMBDA_PAYLOAD_LIMIT, PAYLOAD_ENVELOPE_RESERVE, type WireReply } from './contract';
+import { LAMBDA_PAYLOAD_LIMIT, PAYLOAD_ENVELOPE_RESERVE, type Reply } from './contract';
 import type { Document, WindowPolicy } from './document';
 import { compactMarks, keyMark } from './changes';
 import { execute } from './engine';
@@ -23,9 +23,9 @@ export interface Snapshot {
 
 export type AttemptOutcome =
   /** The write landed: `etag` is the new document's. */
-  | { kind: 'committed'; replies: WireReply[][]; etag: string }
+  | { kind: 'committed'; replies: Reply[][]; etag: string }
   /** Nothing changed: the replies stand once the snapshot is known to be current. */
-  | { kind: 'unchanged'; replies: WireReply[][] }
+  | { kind: 'unchanged'; replies: Reply[][] }
   /** Another writer got there first. */
   | { kind: 'conflict' }
   /** The write may or may not have landed; `token` names it in the commit window. */
@@ -50,7 +50,7 @@ export interface AttemptInput {
   unsafeIgnoreWatch?: boolean;
   window: WindowPolicy;
   /** Replies of every attempt that sent a PUT, by the token its commit records. */
-  sent: Map<string, WireReply[][]>;
+  sent: Map<string, Reply[][]>;
   /** Per session: the batch id another proxy first sent it under (SessionCommands.origin), if forwarded. */
   origins?: (string | undefined)[];
   /**
@@ -58,11 +58,11 @@ export interface AttemptInput {
    * replies: this attempt runs nothing for them (their commands are empty
    * in `sessions`) and records no origin for them.
    */
-  skipped?: Map<number, WireReply[]>;
+  skipped?: Map<number, Reply[]>;
 }
 
 /** The attempt's replies with the skipped sessions' stored ones in their places. */
-export function withSkipped(replies: WireReply[][], skipped: Map<number, WireReply[]> | undefined): WireReply[][] {
+export function withSkipped(replies: Reply[][], skipped: Map<number, Reply[]> | undefined): Reply[][] {
   return skipped === undefined || skipped.size === 0 ? replies : replies.map((r, i) => skipped.get(i) ?? r);
 }
 
@@ -82,7 +82,7 @@ const REPLY_BUDGET = LAMBDA_PAYLOAD_LIMIT - PAYLOAD_ENVELOPE_RESERVE;
 export const ACTIVE_EXPIRY_PER_COMMIT = 32;
 
 export interface Applied {
-  replies: WireReply[][];
+  replies: Reply[][];
   /** Whether there is anything to commit; if so the transaction is still open. */
   changed: boolean;
   /** The clock the batch ran at. */

@@ -9,7 +9,7 @@ import { DEFAULT_MAX_DOCUMENT_BYTES } from './document';
 import { DEFAULT_SCRIPT_TIMEOUT_MS } from './scripting';
 import { boolean, oneOf, positive } from './setting-values';
 import { FileStore } from './store/file';
-import { S3Store } from './store/s3';
+import type { S3Store } from './store/s3';
 import { checkStorageSafety } from './store/safety';
 import type { ObjectStore } from './store/types';
 
@@ -105,8 +105,12 @@ export function storageSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): St
  */
 export function openStorage(s: StorageSettings): { store: ObjectStore; options: HandlerOptions; checkStorage: () => Promise<void> } {
   let store: ObjectStore;
+  let s3: S3Store | undefined;
   if (s.bucket) {
-    store = new S3Store({
+    // Loaded only when used: the AWS SDK is most of what the proxy would
+    // otherwise load and keep at start (`npm start` over a data dir never needs it).
+    const { S3Store: Store } = require('./store/s3') as typeof import('./store/s3');
+    store = s3 = new Store({
       bucket: s.bucket,
       region: s.region,
       endpoint: s.endpoint,
@@ -123,7 +127,7 @@ export function openStorage(s: StorageSettings): { store: ObjectStore; options: 
     (checking ??= (async () => {
       // An explicit ETag form wins: the probe then only checks it works.
       const report = await checkStorageSafety(store, probeKey, { detectEtagForm: s.etagForm === 'auto' });
-      if (store instanceof S3Store) store.etagForm = report.etagForm;
+      if (s3) s3.etagForm = report.etagForm;
     })().catch((e: Error) => {
       checking = null;
       throw e;

@@ -5,8 +5,11 @@
  *
  * A batch carries one or more per-connection command lists ("sessions"). The
  * handler executes all of them on one snapshot of db.json and, if any command
- * wrote, commits them with a single conditional write. Bytes travel as base64
- * so that keys and values stay binary-safe inside Lambda's JSON payloads.
+ * wrote, commits them with a single conditional write. On the wire (Lambda's
+ * JSON payloads, the cluster's internal link) bytes travel as base64, so
+ * that keys and values stay binary-safe; a proxy running the handler in its
+ * own process passes the same batch typed, its bytes as Buffers (the *Of<…>
+ * types), and serializes nothing.
  */
 
 export const CONTRACT_VERSION = 1;
@@ -27,69 +30,84 @@ export const PAYLOAD_ENVELOPE_RESERVE = 256 * 1024;
 export const MAX_VALUE_BYTES = Math.floor(((LAMBDA_PAYLOAD_LIMIT - 2 * PAYLOAD_ENVELOPE_RESERVE) * 3) / 4);
 
 /**
- * A reply as it crosses the wire: a tagged union with base64 bulk strings.
- * The RESP3 types are answered as Redis 7 does on a RESP3 connection, and the
- * proxy turns them into their RESP2 forms for RESP2 clients (map and pairs →
- * flat array, set → array, double/bignum/verbatim → bulk string, bool → 1/0,
+ * A reply: a tagged union, generic over how its bytes are held. The RESP3
+ * types are answered as Redis 7 does on a RESP3 connection, and the proxy
+ * turns them into their RESP2 forms for RESP2 clients (map and pairs → flat
+ * array, set → array, double/bignum/verbatim → bulk string, bool → 1/0,
  * null array → *-1).
  */
-export type WireReply =
+export type ReplyOf<B> =
   | { t: 'simple'; v: string }
   | { t: 'error'; v: string }
   /** Integers beyond ±2^53 travel as their decimal text, so no digit is lost. */
   | { t: 'int'; v: number | string }
-  | { t: 'bulk'; v: string }
+  | { t: 'bulk'; v: B }
   /** A missing value; `array` marks Redis's null array (`*-1` on RESP2). */
   | { t: 'null'; array?: true }
-  | { t: 'array'; v: WireReply[] }
+  | { t: 'array'; v: ReplyOf<B>[] }
   /**
    * `nested`: on RESP2 an array of [key, value] arrays rather than one flat
    * array — XREAD's streams, which Redis answers that way there.
    */
-  | { t: 'map'; v: [WireReply, WireReply][]; nested?: true }
-  | { t: 'set'; v: WireReply[] }
+  | { t: 'map'; v: [ReplyOf<B>, ReplyOf<B>][]; nested?: true }
+  | { t: 'set'; v: ReplyOf<B>[] }
   /**
    * Pairs: an array of two-element arrays on RESP3, one flat array on RESP2
    * (HRANDFIELD … WITHVALUES, ZRANGE … WITHSCORES), as Redis 7 answers them.
    */
-  | { t: 'pairs'; v: [WireReply, WireReply][] }
+  | { t: 'pairs'; v: [ReplyOf<B>, ReplyOf<B>][] }
   /** The text Redis prints for the double (e.g. `1.5`, `inf`): commands format, the proxy frames. */
   | { t: 'double'; v: string }
   | { t: 'bool'; v: boolean }
   | { t: 'bignum'; v: string }
-  /** A verbatim string: a three-letter format (`txt`, `mkd`) and base64 bytes. */
-  | { t: 'verbatim'; format: string; v: string }
-  | BlockedReply;
+  /** A verbatim string: a three-letter format (`txt`, `mkd`) and its bytes. */
+  | { t: 'verbatim'; format: string; v: B }
+  | BlockedReplyOf<B>;
 
 /**
  * Never sent to a client: a blocking command (BLPOP, BZPOPMIN, XREAD BLOCK …)
  * found nothing to answer yet. The proxy parks the connection and sends
- * `retry` again (base64 argv: the same command, XREAD's `$` resolved to ids
- * so that nothing added meanwhile is missed) whenever a committed write
- * touched one of `keys` (base64) or the block poll comes round, until
- * `timeoutMs` after the first attempt (0: forever); then it answers
- * `onTimeout` (a null, or a null array, as the command does in Redis).
- * Inside MULTI or a script a blocking command never answers this: it
- * answers `onTimeout` at once, as Redis does (CommandContext.mayBlock).
+ * `retry` again (the argv: the same command, XREAD's `$` resolved to ids so
+ * that nothing added meanwhile is missed) whenever a committed write touched
+ * one of `keys` or the block poll comes round, until `timeoutMs` after the
+ * first attempt (0: forever); then it answers `onTimeout` (a null, or a null
+ * array, as the command does in Redis). Inside MULTI or a script a blocking
+ * command never answers this: it answers `onTimeout` at once, as Redis does
+ * (CommandContext.mayBlock). Its bytes are held as every reply's: Buffers in
+ * this process, base64 on the wire.
  */
-export interface BlockedReply {
+export interface BlockedReplyOf<B> {
   t: 'blocked';
-  retry: string[];
-  keys: string[];
+  retry: B[];
+  keys: B[];
   timeoutMs: number;
-  onTimeout: WireReply;
+  onTimeout: ReplyOf<B>;
 }
+
+/** A reply in memory: what the engine answers and the proxy encodes (bytes as Buffers). */
+export type Reply = ReplyOf<Buffer>;
+
+/** A reply as it crosses the wire (a Lambda payload, the internal link): bytes as base64 text, inside JSON. */
+export type WireReply = ReplyOf<string>;
+
+export type BlockedReply = BlockedReplyOf<Buffer>;
+export type WireBlockedReply = BlockedReplyOf<string>;
 
 /** Every tag of WireReply: what a validator of either direction accepts. */
 export const WIRE_REPLY_TAGS = ['simple', 'error', 'int', 'bulk', 'null', 'array', 'map', 'set', 'pairs', 'double', 'bool', 'bignum', 'verbatim', 'blocked'] as const;
 
-export interface SessionCommands {
+/**
+ * One connection's commands, generic over how an argument is held: base64
+ * text on the wire (SessionCommands), a Buffer in this process
+ * (LocalSessionCommands: the in-process executor, which serializes nothing).
+ */
+export interface SessionCommandsOf<A> {
   /** Opaque to the handler; the proxy uses it to route replies back. */
   id: string;
   /** The connection's database (SELECT), 0–15; absent means 0. */
   db?: number;
-  /** Each command is its argument list, base64-encoded. */
-  commands: string[][];
+  /** Each command is its argument list. */
+  commands: A[][];
   /**
    * The batch id these commands were first submitted under, when another
    * proxy forwarded them to this one (the cluster's writer). The commit
@@ -123,7 +141,11 @@ export interface LeaseState {
   remainingMs: number;
 }
 
-export interface BatchRequest {
+export type SessionCommands = SessionCommandsOf<string>;
+export type LocalSessionCommands = SessionCommandsOf<Buffer>;
+
+/** A batch, generic over arguments: BatchRequest crosses the wire (base64), LocalBatchRequest stays in this process. */
+export interface BatchRequestOf<A> {
   v: typeof CONTRACT_VERSION;
   /**
    * Unique per batch, and reused when the same batch is re-sent after an
@@ -139,20 +161,25 @@ export interface BatchRequest {
    * as a write, so a proxy's commits never race each other. Absent: true.
    */
   write?: boolean;
-  sessions: SessionCommands[];
+  sessions: SessionCommandsOf<A>[];
   /** A lease operation instead of commands (sessions empty): answered with `lease`, never a commit of db.json. */
   lease?: LeaseClaim;
 }
 
-export interface SessionReplies {
+export type BatchRequest = BatchRequestOf<string>;
+export type LocalBatchRequest = BatchRequestOf<Buffer>;
+
+export interface SessionRepliesOf<R> {
   id: string;
   /**
    * One reply per executed command, in order. It may be shorter than the
    * request: the handler stops when the replies would not fit in one response,
    * and the proxy sends the rest in a later batch.
    */
-  replies: WireReply[];
+  replies: R[];
 }
+
+export type SessionReplies = SessionRepliesOf<WireReply>;
 
 /**
  * Why a whole batch failed. The two kinds are what a user can act on:
@@ -190,28 +217,27 @@ export interface BatchStats {
  * everything): the proxy wakes its blocked clients whose keys these hit,
  * and a cluster's writer passes them on to followers with their forwards'
  * answers. Absent when the batch committed nothing. At most
- * MAX_MARKS_PER_COMMIT marks (beyond that, `*`).
+ * MAX_MARKS_PER_COMMIT marks (beyond that, `*`). The same text in both
+ * forms of a response.
  */
 export type ChangeMarks = string[];
 
-export type BatchResponse =
-  | { v: typeof CONTRACT_VERSION; batchId: string; ok: true; sessions: SessionReplies[]; stats: BatchStats; lease?: LeaseState; changed?: ChangeMarks }
+/** A batch's answer, generic over replies: BatchResponse crosses the wire, LocalBatchResponse stays in this process. */
+export type BatchResponseOf<R> =
+  | { v: typeof CONTRACT_VERSION; batchId: string; ok: true; sessions: SessionRepliesOf<R>[]; stats: BatchStats; lease?: LeaseState; changed?: ChangeMarks }
   | { v: typeof CONTRACT_VERSION; batchId: string; ok: false; failure: BatchFailure; stats?: BatchStats };
 
+export type BatchResponse = BatchResponseOf<WireReply>;
+export type LocalBatchResponse = BatchResponseOf<Reply>;
+
 /** Error texts for the two failure kinds, as clients see them. */
-export function failureReply(failure: BatchFailure): WireReply {
+export function failureReply(failure: BatchFailure): ReplyOf<never> {
   return failure.kind !== 'unknown'
     ? { t: 'error', v: `TRYAGAIN not applied: ${failure.message}; safe to retry` }
     : { t: 'error', v: `UNKNOWN outcome unknown: ${failure.message}; the command may or may not have taken effect` };
 }
 
-export function encodeArg(b: Buffer): string {
-  return b.toString('base64');
-}
-
-export function decodeArg(s: string): Buffer {
-  return Buffer.from(s, 'base64');
-}
+// The wire form and back (base64 bytes): contract-wire.ts.
 
 /**
  * WATCH and EXEC between the proxy and the engine.

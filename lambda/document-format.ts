@@ -43,8 +43,8 @@
  *   know is never rewritten: UnknownFormatError.
  */
 import { isUtf8 } from 'node:buffer';
-import { bytesJson } from './document-json';
-import { HashValue, ListValue, SetValue, StreamValue, ZSetValue, type AggregateValue, type EncodedValue } from './document-values';
+export { stringBytes } from './document-json';
+import { HashValue, ListValue, SetValue, StreamValue, ZSetValue, type AggregateValue } from './document-values';
 
 /** The format encode() writes. */
 export const FORMAT_VERSION = 3;
@@ -156,28 +156,8 @@ export function ownEntry(e: Readonly<Entry>): Entry {
   return copy;
 }
 
-/** The JSON of a string entry: a bare value while it has no meta, as in format 1. */
-export function entryJson(e: StringEntry): string {
-  const v = bytesJson(e.value);
-  if (e.expiresAt === undefined && e.stamp === undefined) return v;
-  let out = `{"v":${v}`;
-  if (e.expiresAt !== undefined) out += `,"x":${e.expiresAt}`;
-  if (e.stamp !== undefined) out += `,"s":${e.stamp}`;
-  return `${out}}`;
-}
-
-/** `,"x":..,"s":..}`: what closes an aggregate's entry after its value. */
-export function metaTail(e: EntryMeta): string {
-  let out = '';
-  if (e.expiresAt !== undefined) out += `,"x":${e.expiresAt}`;
-  if (e.stamp !== undefined) out += `,"s":${e.stamp}`;
-  return `${out}}`;
-}
-
-/** An aggregate entry's JSON in pieces: the value's (its chunks cached) and the entry's meta. */
-export function aggregateJson(e: Exclude<Entry, StringEntry>): EncodedValue & { close: string } {
-  return { ...e.value.encoded(), close: metaTail(e) };
-}
+// An entry's JSON and its size: document-entry-json.ts.
+export { aggregateJson, entryBytes, entryJson, metaTail, wholeEntryJson } from './document-entry-json';
 
 /** The parsed top level of a body, its format checked. */
 export interface RawDocument extends RawDb {

@@ -23,6 +23,12 @@ export abstract class Journal {
   /** By db number; a database that never had a key has no keyspace yet. */
   protected dbs: Keyspaces = newKeyspaces();
   protected window = new CommitWindow();
+  /**
+   * A commit's record while its write is in flight, when the window is an
+   * in-memory one shared with other handlers: it joins the window only once
+   * the write landed (release), so no one reads a commit that may fail.
+   */
+  private pending: CommitRecord | null = null;
   protected clockMs = 0;
   protected seqNo = 0;
   /** Running estimate of the encoded size, kept exact for changed entries. */
@@ -66,7 +72,10 @@ export abstract class Journal {
     if (u.op === 'entry') u.ks.place(u.key, u.prev);
     // The keyspaces before a clear or swap were never touched since: their caches still hold.
     else if (u.op === 'dbs') this.dbs = u.prev;
-    else if (u.op === 'commit') this.window.pop();
+    else if (u.op === 'commit') {
+      if (this.window.persisted) this.window.pop();
+      else this.pending = null;
+    }
     else {
       this.clockMs = u.clock;
       this.seqNo = u.seq;
@@ -76,6 +85,8 @@ export abstract class Journal {
   /** Keep the transaction's changes. */
   release(): void {
     this.undo = null;
+    if (this.pending) this.window.push(this.pending, this.seqNo);
+    this.pending = null;
   }
 
   /** Undoes back to `mark`, keeping the transaction open (rollback(0) would end it). */
@@ -128,8 +139,10 @@ export abstract class Journal {
    */
   recordCommit(rec: CommitRecord): void {
     this.log({ op: 'commit', bytes: this.bytes });
+    // Outside a transaction there is nothing to wait for: it joins at once.
+    if (!this.window.persisted && this.undo) return void (this.pending = rec);
     const before = this.window.bytes;
-    this.window.push(rec);
+    this.window.push(rec, this.seqNo);
     this.bytes += this.window.bytes - before;
   }
 
@@ -152,6 +165,8 @@ export abstract class Journal {
    * trimming drops the oldest.
    */
   commitsAfter(seq: number): readonly CommitRecord[] | null {
+    // A shared window may hold commits newer than this document: by number.
+    if (!this.window.persisted) return this.window.between(seq, this.seqNo);
     const records = this.window.records;
     const newer = this.seqNo - seq;
     if (newer < 0 || newer > records.length) return null;

@@ -5,7 +5,7 @@
  * what the bytes cost to send, not a re-serialisation of every key.
  */
 import { isUtf8 } from 'node:buffer';
-import { aggregateJson, entryJson, type Entry } from './document-format';
+import { aggregateJson, entryBytes, entryJson, stringBytes, type Entry } from './document-format';
 
 const PAGE_COUNT = 256;
 
@@ -17,7 +17,7 @@ const PAGE_COUNT = 256;
 export interface Slot {
   readonly e: Entry;
   /**
-   * The fragment, built on first need (undefined: not yet). For an
+   * The fragment, built when a page is encoded (undefined: not yet). For an
    * aggregate, only its start (`"key":{"t":"hash","v":[`): its members
    * follow as the value's cached chunk fragments (`parts`), then `tail`.
    */
@@ -26,11 +26,11 @@ export interface Slot {
   tail?: string;
   /** Whether the key is stored in data64 (not valid UTF-8). */
   bin: boolean;
-  /** UTF-8 size of `json` plus its separator: what the entry costs in db.json. */
+  /** UTF-8 size of `json` plus its separator: what the entry costs in db.json (-1: not measured yet). */
   bytes: number;
 }
 
-export const newSlot = (e: Entry): Slot => ({ e, json: undefined, bin: false, bytes: 0 });
+export const newSlot = (e: Entry): Slot => ({ e, json: undefined, bin: false, bytes: -1 });
 
 /** A slice of the keyspace with its encoded form cached (undefined: stale). */
 export interface Page {
@@ -54,23 +54,17 @@ export function pageOf(k: string): number {
 /** Keys are held as latin1 strings: a bijection with byte strings. */
 export const keyOf = (b: Buffer): string => b.toString('latin1');
 
+/**
+ * What the slot costs in db.json, measured from its bytes without building
+ * its JSON: every write asks (the size cap), and a key written many times in
+ * one batch is encoded once, when its page is.
+ */
 export function slotBytes(k: string, s: Slot): number {
-  if (s.json === undefined) {
+  if (s.bytes < 0) {
     const key = Buffer.from(k, 'latin1');
     s.bin = !isUtf8(key);
-    const name = s.bin ? `"${key.toString('base64')}"` : JSON.stringify(key.toString('utf8'));
-    if (s.e.type === 'string') {
-      s.json = `${name}:${entryJson(s.e)}`;
-      // UTF-8 bytes, not UTF-16 length: text outside ASCII takes up to 3 bytes per unit.
-      s.bytes = Buffer.byteLength(s.json) + 1;
-    } else {
-      // An aggregate is not joined into one string: a big one would be re-copied with every change to its page.
-      const a = aggregateJson(s.e);
-      s.json = `${name}:${a.head}`;
-      s.parts = a.parts;
-      s.tail = a.tail + a.close;
-      s.bytes = Buffer.byteLength(s.json) + a.bytes + Buffer.byteLength(s.tail) + 1;
-    }
+    const name = s.bin ? Math.ceil(key.length / 3) * 4 + 2 : stringBytes(key);
+    s.bytes = name + 1 + entryBytes(s.e) + 1;
   }
   return s.bytes;
 }
@@ -105,6 +99,23 @@ class Pieces {
   }
 }
 
+/** The slot's `"key":entry` fragment (an aggregate's in pieces), built once. */
+function slotJson(k: string, s: Slot): void {
+  if (s.json !== undefined) return;
+  slotBytes(k, s);
+  const key = Buffer.from(k, 'latin1');
+  const name = s.bin ? `"${key.toString('base64')}"` : JSON.stringify(key.toString('utf8'));
+  if (s.e.type === 'string') {
+    s.json = `${name}:${entryJson(s.e)}`;
+    return;
+  }
+  // An aggregate is not joined into one string: a big one would be re-copied with every change to its page.
+  const a = aggregateJson(s.e);
+  s.json = `${name}:${a.head}`;
+  s.parts = a.parts;
+  s.tail = a.tail + a.close;
+}
+
 /** Rebuilds a stale page's cached bytes (the `data` and `data64` parts). */
 function encodePage(p: Page): void {
   if (p.utf !== undefined && p.bin !== undefined) return;
@@ -112,7 +123,8 @@ function encodePage(p: Page): void {
   const bin = new Pieces();
   let size = 0;
   for (const [k, s] of p.entries) {
-    size += slotBytes(k, s);
+    slotJson(k, s);
+    size += s.bytes;
     (s.bin ? bin : utf).add(s);
   }
   p.size = size;

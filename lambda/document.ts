@@ -63,19 +63,32 @@ export class Document extends Journal {
   /** Reused by encode(): see there. */
   private arena: Buffer | null = null;
 
-  static empty(): Document {
-    return new Document();
+  /**
+   * `window`: an in-memory commit window (not persisted) to use instead of
+   * one of its own, shared by the handlers of a sole-writer store (see
+   * LOCAL_WINDOW): db.json then carries no commit records.
+   */
+  static empty(window?: CommitWindow): Document {
+    const doc = new Document();
+    if (window) doc.window = window;
+    return doc;
   }
 
   /** Reads format 1 (as clock 0, seq 0, plain strings, db 0 only), 2 (strings only) or 3; the next encode() writes 3. */
-  static decode(body: Buffer): Document {
+  static decode(body: Buffer, window?: CommitWindow): Document {
     const raw = parseBody(body);
     const doc = new Document();
     doc.clockMs = raw.clock;
     doc.seqNo = raw.seq;
     doc.load(raw, raw.format);
     for (const db of raw.dbs) doc.load(db, raw.format);
-    doc.window = CommitWindow.decode(raw.commits);
+    if (!window) doc.window = CommitWindow.decode(raw.commits, raw.seq);
+    else {
+      // Records a body still carries (written before its window moved to
+      // memory) seed an empty shared window; later commits write none.
+      if (window.size === 0) CommitWindow.decode(raw.commits, raw.seq, window);
+      doc.window = window;
+    }
     doc.bytes = body.length;
     return doc;
   }

@@ -7,17 +7,18 @@
  * (Lambda's response limit): a command whose reply would not fit is undone
  * and the batch stops there.
  */
-import { decodeArg, decodeTransaction, isTransaction, type WireReply } from './contract';
+import { decodeTransaction, isTransaction, type Reply } from './contract';
+import { decodeArg } from './contract-wire';
 import { OutOfMemoryError, type Document } from './document';
 import { CommandError, EMPTY_COMMAND, OOM, unknownCommand, wrongArity } from './errors';
-import { arityError } from './specs';
+import { arityError, lookupSpec } from './specs';
 import { COMMANDS } from './commands';
 import { Args } from './commands/args';
 import { Keyspace, Touched, type CommandContext } from './commands/context';
 import { NULL_ARRAY, settleWatches, watchBroken } from './transaction';
 import { DEFAULT_SCRIPT_TIMEOUT_MS } from './scripting';
 
-export const OOM_REPLY: WireReply = { t: 'error', v: OOM };
+export const OOM_REPLY: Reply = { t: 'error', v: OOM };
 
 export interface EngineOptions {
   /** The batch's clock (Unix ms). */
@@ -34,7 +35,7 @@ export interface EngineOptions {
 
 export interface EngineResult {
   /** Replies per session; a session may have fewer replies than commands. */
-  replies: WireReply[][];
+  replies: Reply[][];
   /** False when the budget ran out before every command ran. */
   complete: boolean;
   /** Keys the batch read and wrote (of the commands that ran). */
@@ -48,12 +49,12 @@ export interface EngineResult {
 export function execute(doc: Document, sessions: Buffer[][][], opts: EngineOptions): EngineResult {
   const touched = new Touched();
   const budget = opts.replyBudget ?? Infinity;
-  const replies: WireReply[][] = [];
+  const replies: Reply[][] = [];
   let used = 0;
   const scriptDeadline = performance.now() + (opts.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS);
   for (const [i, commands] of sessions.entries()) {
     const ctx = contextFor(new Keyspace(doc, touched, opts.dbs?.[i] ?? 0, opts.now), scriptDeadline, true);
-    const out: WireReply[] = [];
+    const out: Reply[] = [];
     replies.push(out);
     for (const argv of commands) {
       const mark = undoPoint(ctx);
@@ -77,7 +78,7 @@ export function execute(doc: Document, sessions: Buffer[][][], opts: EngineOptio
  * inside MULTI), unless a watched key changed since its WATCH. As in Redis, a
  * command that fails answers its error inside the array and the others stand.
  */
-function runTransaction(ctx: CommandContext, argv: Buffer[], opts: EngineOptions): WireReply {
+function runTransaction(ctx: CommandContext, argv: Buffer[], opts: EngineOptions): Reply {
   const tx = decodeTransaction(argv);
   if (!tx) return { t: 'error', v: 'ERR malformed transaction' };
   const { doc, touched } = ctx.db;
@@ -117,9 +118,12 @@ export function contextFor(db: Keyspace, scriptDeadline?: number, mayBlock = fal
  * changes nothing: whatever it wrote before failing is undone, so every
  * command is all-or-nothing even when it writes several keys.
  */
-export function executeOne(ctx: CommandContext, argv: Buffer[]): WireReply {
+export function executeOne(ctx: CommandContext, argv: Buffer[]): Reply {
   if (argv.length === 0) return { t: 'error', v: EMPTY_COMMAND };
-  const cmd = COMMANDS.get(argv[0].toString('latin1').toLowerCase());
+  // By the spec (a lookup that makes no string of the name), then its module;
+  // a name without a spec is looked up as it is (a module registered alone).
+  const spec = lookupSpec(argv[0]);
+  const cmd = COMMANDS.get(spec ? spec.name : argv[0].toString('latin1').toLowerCase());
   if (!cmd) return { t: 'error', v: unknownCommand(argv[0], argv.slice(1)) };
   const badArity = arityError(cmd.spec, argv);
   if (badArity) return { t: 'error', v: wrongArity(badArity) };
@@ -140,11 +144,12 @@ export function executeOne(ctx: CommandContext, argv: Buffer[]): WireReply {
 }
 
 /** Bytes a reply takes in the JSON response, separator included (close upper bound). */
-export function replySize(r: WireReply): number {
+export function replySize(r: Reply): number {
   switch (r.t) {
     case 'bulk':
     case 'verbatim':
-      return r.v.length + 32; // base64: nothing to escape
+      // As base64 in a Lambda response (nothing to escape): the budget is the wire's.
+      return Math.ceil(r.v.length / 3) * 4 + 32;
     case 'simple':
     case 'error':
       // Error texts echo client bytes: quotes and control characters grow when escaped.
@@ -159,6 +164,11 @@ export function replySize(r: WireReply): number {
     case 'map':
     case 'pairs':
       return r.v.reduce((n, [k, v]) => n + replySize(k) + replySize(v) + 4, 24);
+    case 'blocked': {
+      // Its argv and keys travel as base64 too, beside the timeout's reply.
+      const args = (bs: Buffer[]): number => bs.reduce((n, b) => n + Math.ceil(b.length / 3) * 4 + 3, 2);
+      return args(r.retry) + args(r.keys) + replySize(r.onTimeout) + 64;
+    }
     default:
       return 24;
   }

@@ -12,14 +12,17 @@
  *    landed. So a batch takes effect at most once, however often it is sent.
  *  - A document with an unknown format is refused, never rewritten.
  */
-import { CONTRACT_VERSION, type BatchRequest, type BatchResponse, type BatchStats, type FailureKind, type WireReply } from './contract';
+import { CONTRACT_VERSION, type BatchRequest, type BatchResponse, type BatchStats, type FailureKind, type LocalBatchRequest, type LocalBatchResponse, type Reply } from './contract';
+import { fromWireRequest, toWireResponse } from './contract-wire';
 import { CorruptDocumentError, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_WINDOW, Document, UnknownFormatError, type CommitRecord, type WindowPolicy } from './document';
 import { apply, commit, withSkipped, type AttemptInput, type Snapshot } from './attempt';
 import { compactMarks, EVERYTHING } from './changes';
 import { claimLease } from './lease';
+import { localWindow } from './local-windows';
+import { LOCAL_WINDOW, type CommitWindow } from './document-commits';
 import { skipLanded } from './origins';
 import { replayStored } from './replay';
-import { decodeSessions, runsScript, validateRequest, writes } from './request';
+import { runsScript, validateRequest, writes } from './request';
 import { DEFAULT_SCRIPT_TIMEOUT_MS } from './scripting';
 import { ATTEMPT_RESERVE_MS } from './time-budget';
 import type { ObjectStore } from './store/types';
@@ -65,7 +68,10 @@ export interface HandlerOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** The handler as the Lambda (and its emulator) runs it: a request off the wire, checked, and a response for it. */
 export type BatchHandler = (req: BatchRequest) => Promise<BatchResponse>;
+/** The handler in the proxy's own process: the same batch, typed, bytes as Buffers; nothing serialized. */
+export type LocalBatchHandler = (req: LocalBatchRequest) => Promise<LocalBatchResponse>;
 
 export const DEFAULT_MAX_CLOCK_SKEW_MS = 5000;
 
@@ -77,7 +83,22 @@ class BatchFailed extends Error {
   }
 }
 
+/**
+ * The wire handler: the request is checked like any input from the network
+ * (the proxy is trusted, its bytes are not) and decoded once; the replies
+ * are encoded for the response.
+ */
 export function createHandler(opts: HandlerOptions): BatchHandler {
+  const handler = new DocumentHandler(opts);
+  return (req) => {
+    const invalid = validateRequest(req);
+    if (invalid) return Promise.resolve({ v: CONTRACT_VERSION, batchId: String((req as { batchId?: unknown })?.batchId ?? ''), ok: false, failure: { kind: 'not-applied', message: invalid } });
+    return handler.handle(fromWireRequest(req)).then(toWireResponse);
+  };
+}
+
+/** The in-process handler: its caller's types are the check (proxy/executors/in-process.ts). */
+export function createLocalHandler(opts: HandlerOptions): LocalBatchHandler {
   const handler = new DocumentHandler(opts);
   return (req) => handler.handle(req);
 }
@@ -91,17 +112,18 @@ class DocumentHandler {
   private checked: boolean;
   /** One batch at a time per instance, as in a Lambda execution environment. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** A sole-writer store's in-memory commit window (undefined: it travels in db.json). */
+  private readonly window: CommitWindow | undefined;
 
   constructor(private readonly opts: HandlerOptions) {
     this.key = opts.key ?? 'db.json';
+    this.window = localWindow(opts.store, this.key);
     this.useCache = opts.cache ?? true;
     this.now = opts.now ?? Date.now;
     this.checked = !opts.beforeFirstWrite;
   }
 
-  handle(req: BatchRequest): Promise<BatchResponse> {
-    const invalid = validateRequest(req);
-    if (invalid) return Promise.resolve({ v: CONTRACT_VERSION, batchId: String((req as { batchId?: unknown })?.batchId ?? ''), ok: false, failure: { kind: 'not-applied', message: invalid } });
+  handle(req: LocalBatchRequest): Promise<LocalBatchResponse> {
     if (req.lease && req.sessions.length === 0) return this.lease(req);
     const next = this.queue.then(() => this.guarded(req));
     this.queue = next.catch(() => undefined);
@@ -111,10 +133,10 @@ class DocumentHandler {
   }
 
   /** A lease operation: beside the document, never through its cache or queue (so it runs beside a batch). */
-  private async lease(req: BatchRequest): Promise<BatchResponse> {
+  private async lease(req: LocalBatchRequest): Promise<LocalBatchResponse> {
     const stats: BatchStats = { s3Gets: 1, s3Puts: 0, conflicts: 0, keys: 0, replayed: false };
     try {
-      const lease = await claimLease(this.opts.store, this.key, req.lease as NonNullable<BatchRequest['lease']>, this.now());
+      const lease = await claimLease(this.opts.store, this.key, req.lease as NonNullable<LocalBatchRequest['lease']>, this.now());
       return { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions: [], stats, lease };
     } catch (e) {
       return { v: CONTRACT_VERSION, batchId: req.batchId, ok: false, failure: { kind: 'not-applied', message: `lease: ${(e as Error).message}` } };
@@ -122,7 +144,7 @@ class DocumentHandler {
   }
 
   /** Turns a BatchFailed into its failure response; a bug (any other error) drops the cache and propagates. */
-  private async guarded(req: BatchRequest): Promise<BatchResponse> {
+  private async guarded(req: LocalBatchRequest): Promise<LocalBatchResponse> {
     const stats: BatchStats = { s3Gets: 0, s3Puts: 0, conflicts: 0, keys: 0, replayed: false };
     const progress = { ambiguous: false };
     try {
@@ -142,7 +164,7 @@ class DocumentHandler {
   }
 
   /** The loop: attempt, and after a conflict or an unknown outcome read again and let the commit window decide. */
-  private async run(req: BatchRequest, stats: BatchStats, progress: { ambiguous: boolean }): Promise<BatchResponse> {
+  private async run(req: LocalBatchRequest, stats: BatchStats, progress: { ambiguous: boolean }): Promise<LocalBatchResponse> {
     const opts = this.opts;
     const input = this.inputOf(req);
     const maxAttempts = opts.maxAttempts ?? 10;
@@ -152,10 +174,10 @@ class DocumentHandler {
     // A write needs no fresh read: its If-Match confirms the cached copy. A read does.
     let snapshot = this.useCache && this.cached && input.sessions.some((cmds) => cmds.some(writes)) ? this.cached : null;
     let fresh = false;
-    const done = (replies: WireReply[][], doc: Document, changed?: string[]): BatchResponse => {
+    const done = (replies: Reply[][], doc: Document, changed?: string[]): LocalBatchResponse => {
       stats.keys = doc.size;
       stats.keyspace = doc.keyspaceStats(Math.max(doc.clock, input.localNow));
-      const res: BatchResponse = { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions: req.sessions.map((s, i) => ({ id: s.id, replies: replies[i] ?? [] })), stats };
+      const res: LocalBatchResponse = { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions: req.sessions.map((s, i) => ({ id: s.id, replies: replies[i] ?? [] })), stats };
       // What the commit changed wakes blocked clients (BLPOP …) at once rather than at their next poll.
       return changed !== undefined && changed.length > 0 ? { ...res, changed } : res;
     };
@@ -202,17 +224,17 @@ class DocumentHandler {
     }
   }
 
-  private inputOf(req: BatchRequest): AttemptInput {
+  private inputOf(req: LocalBatchRequest): AttemptInput {
     return {
       store: this.opts.store,
       key: this.key,
       batchId: req.batchId,
-      sessions: decodeSessions(req),
+      sessions: req.sessions.map((s) => s.commands),
       dbs: req.sessions.map((s) => s.db ?? 0),
       localNow: this.now(),
       unsafeLocalExpiry: this.opts.unsafeLocalExpiry === true,
       unsafeIgnoreWatch: this.opts.unsafeIgnoreWatch === true,
-      window: this.opts.window ?? DEFAULT_WINDOW,
+      window: this.opts.window ?? (this.window ? LOCAL_WINDOW : DEFAULT_WINDOW),
       sent: new Map(),
       origins: req.sessions.some((s) => s.origin !== undefined) ? req.sessions.map((s) => s.origin) : undefined,
       scriptTimeoutMs: this.opts.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS,
@@ -229,7 +251,7 @@ class DocumentHandler {
     if (got.status === 'not-modified' && prior) return prior;
     let doc: Document;
     try {
-      doc = got.status === 'found' ? Document.decode(got.body) : Document.empty();
+      doc = got.status === 'found' ? Document.decode(got.body, this.window) : Document.empty(this.window);
     } catch (e) {
       if (e instanceof UnknownFormatError || e instanceof CorruptDocumentError) throw new BatchFailed('not-applied', e.message);
       throw e;
@@ -264,7 +286,7 @@ class DocumentHandler {
 }
 
 /** Replies of a batch that already landed: this invocation's own, if one of its attempts wrote it, else the stored ones. */
-function replayLanded(landed: CommitRecord, input: AttemptInput, stats: BatchStats): WireReply[][] {
+function replayLanded(landed: CommitRecord, input: AttemptInput, stats: BatchStats): Reply[][] {
   stats.replayed = true;
   const own = input.sent.get(landed.a ?? '');
   if (own) return own;

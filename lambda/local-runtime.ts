@@ -5,28 +5,28 @@
  * emulator's Invoke API, so both behave like the real service.
  */
 import type { BatchRequest, BatchResponse } from './contract';
-import type { BatchHandler } from './handler';
 
-interface Environment {
-  run: BatchHandler;
+/** Requests and responses are the wire's (the emulator) or typed (the in-process executor): the runtime does not look. */
+interface Environment<Req, Res> {
+  run: (req: Req) => Promise<Res>;
   /** Batches running or queued here; the environment is idle at 0. */
   load: number;
   /** Tail of this environment's queue: one batch at a time, whatever `run` does. */
   tail: Promise<unknown>;
 }
 
-export class LocalLambda {
-  private readonly idle: Environment[] = [];
-  private readonly all: Environment[] = [];
+export class LocalLambda<Req = BatchRequest, Res = BatchResponse> {
+  private readonly idle: Environment<Req, Res>[] = [];
+  private readonly all: Environment<Req, Res>[] = [];
 
   /** `create` builds one execution environment (handler with its own cache). */
-  constructor(private readonly create: () => BatchHandler, private readonly maxEnvironments = 64) {}
+  constructor(private readonly create: () => (req: Req) => Promise<Res>, private readonly maxEnvironments = 64) {}
 
   get environments(): number {
     return this.all.length;
   }
 
-  async invoke(req: BatchRequest): Promise<BatchResponse> {
+  async invoke(req: Req): Promise<Res> {
     const env = this.idle.pop() ?? this.spawn();
     env.load++;
     const result = env.tail.then(() => env.run(req));
@@ -39,10 +39,10 @@ export class LocalLambda {
     }
   }
 
-  private spawn(): Environment {
+  private spawn(): Environment<Req, Res> {
     // Past the cap, queue behind the least busy environment (Lambda would throttle instead).
     if (this.all.length >= this.maxEnvironments) return this.all.reduce((a, b) => (b.load < a.load ? b : a));
-    const env: Environment = { run: this.create(), load: 0, tail: Promise.resolve() };
+    const env: Environment<Req, Res> = { run: this.create(), load: 0, tail: Promise.resolve() };
     this.all.push(env);
     return env;
   }

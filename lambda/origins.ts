@@ -6,7 +6,7 @@
  * must not run it again: the sessions of an origin that already landed are
  * answered from that commit's stored replies, and run nothing.
  */
-import type { WireReply } from './contract';
+import type { Reply } from './contract';
 import type { AttemptInput } from './attempt';
 import type { Document } from './document';
 import { replayStored } from './replay';
@@ -22,7 +22,7 @@ export function skipLanded(input: AttemptInput, doc: Document): { input: Attempt
   input.origins?.forEach((id, i) => {
     if (id !== undefined) byOrigin.set(id, [...(byOrigin.get(id) ?? []), i]);
   });
-  const skipped = new Map<number, WireReply[]>();
+  const skipped = new Map<number, Reply[]>();
   let lost = 0;
   for (const [id, indexes] of byOrigin) {
     const rec = doc.hasCommit(id);

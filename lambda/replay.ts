@@ -2,7 +2,8 @@
  * Exactly-once replies: what a commit keeps of its replies, and how a batch
  * that an earlier attempt or invocation committed is answered again.
  */
-import { failureReply, type WireReply } from './contract';
+import { failureReply, type Reply, type WireReply } from './contract';
+import { fromWire, toWire } from './contract-wire';
 import type { CommitRecord, StoredReplies, StoredReply } from './document';
 import { writes } from './request';
 
@@ -18,7 +19,7 @@ export const MAX_KEPT_REPLY_BYTES = 64 * 1024;
  * What a commit keeps of its replies: every write's, within the budget
  * (status, error and integer replies compactly); reads are not kept.
  */
-export function storedReplies(sessions: Buffer[][][], replies: WireReply[][]): StoredReplies {
+export function storedReplies(sessions: Buffer[][][], replies: Reply[][]): StoredReplies {
   let budget = MAX_KEPT_REPLY_BYTES;
   return replies.map((rs, i) =>
     rs.map((r, j): StoredReply => {
@@ -27,10 +28,12 @@ export function storedReplies(sessions: Buffer[][][], replies: WireReply[][]): S
       if (r.t === 'error') return `-${r.v}`;
       // Kept as a number only where JSON keeps every digit.
       if (r.t === 'int' && typeof r.v === 'number') return r.v;
-      const size = JSON.stringify(r).length;
+      // Kept as the wire has it: the record may travel in db.json.
+      const w = toWire(r);
+      const size = JSON.stringify(w).length;
       if (size > budget) return null;
       budget -= size;
-      return { w: r };
+      return { w };
     }),
   );
 }
@@ -42,19 +45,19 @@ export function storedReplies(sessions: Buffer[][][], replies: WireReply[][]): S
  * every command is answered "outcome unknown" (never re-run: that would apply
  * the batch twice). Returns how many replies were lost that way.
  */
-export function replayStored(rec: CommitRecord, sessions: Buffer[][][]): { replies: WireReply[][]; lost: number } {
+export function replayStored(rec: CommitRecord, sessions: Buffer[][][]): { replies: Reply[][]; lost: number } {
   const unknown = failureReply({ kind: 'unknown', message: 'the batch was committed by an earlier attempt whose replies were not kept' });
   let lost = 0;
-  const gone = (): WireReply => {
+  const gone = (): Reply => {
     lost++;
     return unknown;
   };
   if (rec.r.length === 0) return { replies: sessions.map((cmds) => cmds.map(gone)), lost };
   const replies = sessions.map((_, i) =>
-    (rec.r[i] ?? []).map((x): WireReply => {
+    (rec.r[i] ?? []).map((x): Reply => {
       if (typeof x === 'number') return { t: 'int', v: x };
       if (typeof x === 'string') return x.startsWith('+') ? { t: 'simple', v: x.slice(1) } : { t: 'error', v: x.slice(1) };
-      if (x !== null && typeof x === 'object') return x.w as WireReply;
+      if (x !== null && typeof x === 'object') return fromWire(x.w as WireReply);
       return gone();
     }),
   );

@@ -2,7 +2,8 @@
  * A batch request as the handler takes it: checked like any input from the
  * network (the proxy is trusted, its bytes are not), then decoded once.
  */
-import { CONTRACT_VERSION, DATABASES, decodeArg, decodeTransaction, isTransaction, type BatchRequest } from './contract';
+import { CONTRACT_VERSION, DATABASES, decodeTransaction, isTransaction, type BatchRequest } from './contract';
+import { decodeArg } from './contract-wire';
 import { validateClaim } from './lease';
 import { isWrite, lookupSpec } from './specs';
 

@@ -10,7 +10,8 @@
  * keys deleted and recreated meanwhile. A WATCH older than the commit window
  * (60 s, 8192 commits) aborts: what changed since can no longer be told.
  */
-import { WatchState, decodeArg, type WatchToken, type WireReply } from './contract';
+import { WatchState, type WatchToken, type Reply } from './contract';
+import { decodeArg } from './contract-wire';
 import { marksHit, keyMark } from './changes';
 import type { Document } from './document';
 import { Keyspace, type PendingWatch, type Touched } from './commands/context';
@@ -58,4 +59,4 @@ function changedSince(w: WatchToken, doc: Document, touched: Touched, now: numbe
   return w.state === WatchState.Live && new Keyspace(doc, touched, w.db, now).presence(key) !== WatchState.Live;
 }
 
-export const NULL_ARRAY: WireReply = { t: 'null', array: true };
+export const NULL_ARRAY: Reply = { t: 'null', array: true };

@@ -12,7 +12,6 @@ import { DEFAULT_BATCH_LIMITS } from './batcher';
 import type { ProxySettings } from './config';
 import { ClusterNode } from './cluster/node';
 import { InProcessExecutor } from './executors/in-process';
-import { LambdaExecutor } from './executors/lambda';
 import type { Executor } from './executors/types';
 import { createLogger, type Logger } from './log';
 import { ValthreeServer } from './server';
@@ -20,6 +19,8 @@ import { ValthreeServer } from './server';
 export function buildExecutor(s: ProxySettings, env: NodeJS.ProcessEnv = process.env): Executor {
   if (s.function) {
     const aws = awsEnvironment(env);
+    // Loaded only when used: the AWS SDK's Lambda client (see openStorage for S3's).
+    const { LambdaExecutor } = require('./executors/lambda') as typeof import('./executors/lambda');
     return new LambdaExecutor({
       functionName: s.function,
       region: s.region ?? aws.region,

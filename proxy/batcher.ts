@@ -15,10 +15,11 @@
  * commands only after the previous submission was answered.
  */
 import { randomBytes } from 'node:crypto';
-import { CONTRACT_VERSION, LAMBDA_PAYLOAD_LIMIT, PAYLOAD_ENVELOPE_RESERVE, failureReply, type BatchFailure, type BatchRequest, type BatchResponse, type ChangeMarks, type LeaseClaim, type LeaseState, type SessionCommands, type WireReply } from '../lambda/contract';
+import { CONTRACT_VERSION, LAMBDA_PAYLOAD_LIMIT, PAYLOAD_ENVELOPE_RESERVE, failureReply, type BatchFailure, type BatchRequest, type BatchResponse, type ChangeMarks, type LeaseClaim, type LeaseState, type LocalBatchRequest, type LocalBatchResponse, type LocalSessionCommands, type Reply } from '../lambda/contract';
+import { decodeArg, fromWireResponse, toWire, toWireRequest } from '../lambda/contract-wire';
 import type { Executor } from './executors/types';
-import { fromWire, type Reply } from './resp/reply';
 import type { Metrics } from './metrics';
+import { encodedSize } from './batch-size';
 
 export interface BatchLimits {
   /** Most commands in one batch. */
@@ -39,13 +40,14 @@ export const DEFAULT_BATCH_LIMITS: BatchLimits = {
 interface Part {
   /** The connection's database (SELECT). */
   db: number;
-  commands: string[][];
+  /** As the connection sent them: the in-process executor takes them so; the wire encodes them at dispatch. */
+  commands: Buffer[][];
   /** The batch id a follower proxy sent this under (SessionCommands.origin). */
   origin?: string;
 }
 
 /** What became of one part: its replies, or why the whole batch failed. */
-type Outcome = { replies: WireReply[]; changed?: ChangeMarks } | { failure: BatchFailure };
+type Outcome = { replies: Reply[]; changed?: ChangeMarks } | { failure: BatchFailure };
 
 interface Pending {
   write: boolean;
@@ -63,12 +65,7 @@ interface Pending {
 /** Why a forwarded submission was not taken: it never ran here, so its proxy may send it itself at once. */
 export type ForwardResult = { res: BatchResponse } | { dropped: string };
 
-/** Request bytes of one command: base64 plus JSON quoting. */
-export function encodedSize(argv: Buffer[]): number {
-  let n = 4;
-  for (const a of argv) n += Math.ceil(a.length / 3) * 4 + 3;
-  return n;
-}
+export { encodedSize } from './batch-size';
 
 /** The writer's lease renewal, riding on its next write batch (see LeaseKeeper). */
 export interface LeaseRider {
@@ -101,13 +98,14 @@ export class Batcher {
    */
   submit(argvs: Buffer[][], write: boolean, db = 0): Promise<Reply[]> {
     return new Promise((resolve) => {
-      const commands = argvs.map((argv) => argv.map((a) => a.toString('base64')));
       const settle = ([o]: Outcome[]) => {
-        if ('replies' in o) return resolve(o.replies.map(fromWire));
-        const err = fromWire(failureReply(o.failure));
-        resolve(commands.map(() => err));
+        if ('replies' in o) return resolve(o.replies);
+        const err = failureReply(o.failure);
+        resolve(argvs.map(() => err));
       };
-      this.enqueue({ write, parts: [{ db, commands }], bytes: argvs.reduce((n, a) => n + encodedSize(a), 0), commandCount: commands.length, local: true, settle });
+      let bytes = 0;
+      for (const a of argvs) bytes += encodedSize(a);
+      this.enqueue({ write, parts: [{ db, commands: argvs }], bytes, commandCount: argvs.length, local: true, settle });
     });
   }
 
@@ -118,14 +116,14 @@ export class Batcher {
    */
   submitForwarded(req: BatchRequest, deadline: number): Promise<ForwardResult> {
     return new Promise((resolve) => {
-      const parts = req.sessions.map((s): Part => ({ db: s.db ?? 0, commands: s.commands, origin: req.batchId }));
-      const bytes = parts.reduce((n, p) => n + p.commands.reduce((m, c) => m + c.reduce((k, a) => k + a.length + 3, 4), 0), 0);
+      const bytes = req.sessions.reduce((n, s) => n + s.commands.reduce((m, c) => m + c.reduce((k, a) => k + a.length + 3, 4), 0), 0);
+      const parts = req.sessions.map((s): Part => ({ db: s.db ?? 0, commands: s.commands.map((argv) => argv.map(decodeArg)), origin: req.batchId }));
       const settle = (outs: Outcome[]) => {
         if (outs.length === 0) return resolve({ dropped: 'the forward deadline passed before it could be sent' });
         const failure = outs.find((o): o is { failure: BatchFailure } => 'failure' in o);
         if (failure) return resolve({ res: { v: CONTRACT_VERSION, batchId: req.batchId, ok: false, failure: failure.failure } });
-        const replies = outs as { replies: WireReply[]; changed?: ChangeMarks }[];
-        const res: BatchResponse = { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions: req.sessions.map((s, i) => ({ id: s.id, replies: replies[i].replies })), stats: { s3Gets: 0, s3Puts: 0, conflicts: 0, keys: 0, replayed: false } };
+        const replies = outs as { replies: Reply[]; changed?: ChangeMarks }[];
+        const res: BatchResponse = { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions: req.sessions.map((s, i) => ({ id: s.id, replies: replies[i].replies.map(toWire) })), stats: { s3Gets: 0, s3Puts: 0, conflicts: 0, keys: 0, replayed: false } };
         // The follower learns what the whole commit changed: its blocked clients may wait on keys other proxies wrote.
         const changed = replies[0]?.changed;
         resolve({ res: changed ? { ...res, changed } : res });
@@ -214,22 +212,22 @@ export class Batcher {
   }
 
   private async dispatch(batch: Pending[]): Promise<void> {
-    const sessions: SessionCommands[] = [];
+    const sessions: LocalSessionCommands[] = [];
     for (const p of batch) {
       for (const part of p.parts) {
-        const s: SessionCommands = { id: String(sessions.length), commands: part.commands };
+        const s: LocalSessionCommands = { id: String(sessions.length), commands: part.commands };
         if (part.db !== 0) s.db = part.db;
         if (part.origin !== undefined) s.origin = part.origin;
         sessions.push(s);
       }
     }
-    const req: BatchRequest = { v: CONTRACT_VERSION, batchId: `${this.proxyId}-${++this.seq}`, write: batch.some((p) => p.write), sessions };
+    const req: LocalBatchRequest = { v: CONTRACT_VERSION, batchId: `${this.proxyId}-${++this.seq}`, write: batch.some((p) => p.write), sessions };
     const claim = req.write ? this.leaseRider?.take() : undefined;
     if (claim) req.lease = claim;
     const started = process.hrtime.bigint();
-    let res: BatchResponse;
+    let res: LocalBatchResponse;
     try {
-      res = await this.executor.execute(req);
+      res = await this.run(req);
     } catch (e) {
       res = { v: CONTRACT_VERSION, batchId: req.batchId, ok: false, failure: { kind: 'unknown', message: (e as Error).message } };
     }
@@ -247,8 +245,17 @@ export class Batcher {
     }
   }
 
+  /** In-process: typed, as is. Otherwise the wire's base64 there and back (Lambda, a cluster's writer). */
+  private async run(req: LocalBatchRequest): Promise<LocalBatchResponse> {
+    if (this.executor.executeLocal) return this.executor.executeLocal(req);
+    const res = await this.executor.execute(toWireRequest(req));
+    // An executor that let a malformed reply through: what it ran is unknown.
+    const unreadable = (e: Error): LocalBatchResponse => ({ v: CONTRACT_VERSION, batchId: req.batchId, ok: false, failure: { kind: 'unknown', message: `internal error while reading the response: ${e.message}` } });
+    return Promise.resolve(res).then(fromWireResponse).catch(unreadable);
+  }
+
   /** Answers each submission of the batch from the response, or sends it again. */
-  private deliver(batch: Pending[], res: BatchResponse): void {
+  private deliver(batch: Pending[], res: LocalBatchResponse): void {
     if (!res.ok && res.failure.kind === 'write-required') {
       // Nothing ran for good: the same commands go again, through the write queue.
       for (const p of batch) p.write = true;

@@ -2,7 +2,7 @@
  * What an operator needs to see, in the shape Redis shows it (INFO stats,
  * INFO commandstats). Counters only; nothing here holds keys or values.
  */
-import type { BatchRequest, BatchResponse, BatchStats } from '../lambda/contract';
+import type { BatchRequestOf, BatchResponseOf, BatchStats } from '../lambda/contract';
 
 const MAX_ERROR_KINDS = 128;
 
@@ -64,7 +64,7 @@ export class Metrics {
     }
   }
 
-  recordBatch(req: BatchRequest, res: BatchResponse, ms: number): void {
+  recordBatch(req: BatchRequestOf<unknown>, res: BatchResponseOf<unknown>, ms: number): void {
     this.batches++;
     this.batchCommands += req.sessions.reduce((n, s) => n + s.commands.length, 0);
     this.invokeMsTotal += ms;

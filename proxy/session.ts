@@ -227,7 +227,7 @@ export class Session {
         let r: Reply | null = replies[i];
         // A blocking step ends its run: what came before it goes out now; gone or draining, its connection closes unanswered.
         if (r.t === 'blocked') this.out.flush();
-        if (r.t === 'blocked') r = await untilUnblocked(r.block, run.db, since, { ...this.ctx, metrics: this.ctx.server.metrics, signal: this.gone.signal });
+        if (r.t === 'blocked') r = await untilUnblocked(r, run.db, since, { ...this.ctx, metrics: this.ctx.server.metrics, signal: this.gone.signal });
         if (r === null) return this.closed ? undefined : this.closeAfterReply();
         const reply = settle(run.steps[i], r, this.state, this.ctx.server, run.db);
         account(this.accounting, run.steps[i].name, usec / replies.length, reply, run.steps[i].argv);

@@ -7,7 +7,7 @@
  * does it answer "blocked" — so every attempt is an ordinary, linearizable
  * command of some batch, and a pop happens only in a batch that commits.
  */
-import type { WireReply } from '../contract';
+import type { Reply } from '../contract';
 import { CommandError } from '../errors';
 import type { CommandContext } from './context';
 
@@ -37,7 +37,9 @@ export function parseTimeoutSeconds(arg: Buffer): number {
  * client's own command, `onTimeout` at once inside MULTI or a script.
  * `retry` is the argv to send again (usually the command itself).
  */
-export function blockOr(ctx: CommandContext, onTimeout: WireReply, retry: Buffer[], keys: Buffer[], timeoutMs: number): WireReply {
+export function blockOr(ctx: CommandContext, onTimeout: Reply, retry: Buffer[], keys: Buffer[], timeoutMs: number): Reply {
   if (!ctx.mayBlock) return onTimeout;
-  return { t: 'blocked', retry: retry.map((a) => a.toString('base64')), keys: keys.map((k) => k.toString('base64')), timeoutMs, onTimeout };
+  // Copies: the proxy keeps them while the client waits, and an argument
+  // may be a view into a larger buffer the connection received.
+  return { t: 'blocked', retry: retry.map((a) => Buffer.from(a)), keys: keys.map((k) => Buffer.from(k)), timeoutMs, onTimeout };
 }

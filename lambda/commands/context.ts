@@ -3,7 +3,7 @@
  * at the batch's clock, and a record of what the batch touched. Commands do
  * no I/O; the handler owns the store.
  */
-import { WatchState, type WireReply } from '../contract';
+import { WatchState, type Reply } from '../contract';
 import type { AggregateValue, Document, Entry, EntryType, ValueOf } from '../document';
 import { dbMark, EVERYTHING, keyMark } from '../changes';
 import { CommandError, WRONG_TYPE } from '../errors';
@@ -262,7 +262,7 @@ export interface CommandContext {
    * an unknown name or a wrong arity is an error reply, and a command that
    * fails is undone. EXEC's queued commands and a script's redis.call use it.
    */
-  readonly exec: (argv: Buffer[]) => WireReply;
+  readonly exec: (argv: Buffer[]) => Reply;
   /** performance.now() past which a script is stopped: one budget per batch attempt, set by the engine. */
   readonly scriptDeadline?: number;
   /**

@@ -6,7 +6,7 @@
  * position in member-hash space (FieldMap.scan), so a member present for
  * the whole iteration is returned at least once.
  */
-import type { WireReply } from '../contract';
+import type { Reply } from '../contract';
 import type { FieldMap } from '../document';
 import type { Args } from './args';
 import { globMatch } from './keyspace/glob';
@@ -21,7 +21,7 @@ export const scanCursor = (args: Args): bigint => parseCursor(args.next());
  * absent, answered before the options are parsed, as Redis does). `items`
  * turns a member into its reply words (HSCAN: field and value).
  */
-export function scanMembers<V>(args: Args, cursor: bigint, members: FieldMap<V> | undefined, compact: boolean, items: (member: Buffer, v: V) => WireReply[]): WireReply {
+export function scanMembers<V>(args: Args, cursor: bigint, members: FieldMap<V> | undefined, compact: boolean, items: (member: Buffer, v: V) => Reply[]): Reply {
   if (members === undefined) return page(0, []);
   const o = scanOptions(args, false);
   let next = 0;
@@ -29,7 +29,7 @@ export function scanMembers<V>(args: Args, cursor: bigint, members: FieldMap<V> 
   if (compact) found = [...members.entries()];
   else if (cursor >= 2n ** 52n) found = [];
   else ({ next, entries: found } = members.scan(Number(cursor), o.count));
-  const out: WireReply[] = [];
+  const out: Reply[] = [];
   for (const [m, v] of found) {
     const member = Buffer.from(m, 'latin1');
     if (o.pattern === null || globMatch(o.pattern, member)) out.push(...items(member, v));
@@ -37,6 +37,6 @@ export function scanMembers<V>(args: Args, cursor: bigint, members: FieldMap<V> 
   return page(next, out);
 }
 
-function page(next: number, items: WireReply[]): WireReply {
+function page(next: number, items: Reply[]): Reply {
   return { t: 'array', v: [bulk(Buffer.from(String(next))), { t: 'array', v: items }] };
 }

@@ -1,4 +1,4 @@
-import type { WireReply } from '../contract';
+import type { Reply } from '../contract';
 import { SPECS, type CommandSpec } from '../specs';
 import type { Args } from './args';
 import type { CommandContext } from './context';
@@ -10,7 +10,7 @@ import type { CommandContext } from './context';
  */
 export interface Command {
   readonly spec: CommandSpec;
-  run(args: Args, ctx: CommandContext): WireReply;
+  run(args: Args, ctx: CommandContext): Reply;
 }
 
 /** The spec a command module implements; a module without one fails at load, not at run time. */
@@ -20,8 +20,8 @@ export function specOf(name: string): CommandSpec {
   return s;
 }
 
-export const OK: WireReply = { t: 'simple', v: 'OK' };
-export const NIL: WireReply = { t: 'null' };
-export const bulk = (b: Buffer): WireReply => ({ t: 'bulk', v: b.toString('base64') });
+export const OK: Reply = { t: 'simple', v: 'OK' };
+export const NIL: Reply = { t: 'null' };
+export const bulk = (b: Buffer): Reply => ({ t: 'bulk', v: b });
 /** Integers beyond 2^53 travel as their decimal text, so no digit is lost. */
-export const int = (n: number | bigint): WireReply => ({ t: 'int', v: typeof n === 'bigint' && (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER)) ? n.toString() : Number(n) });
+export const int = (n: number | bigint): Reply => ({ t: 'int', v: typeof n === 'bigint' && (n > BigInt(Number.MAX_SAFE_INTEGER) || n < BigInt(Number.MIN_SAFE_INTEGER)) ? n.toString() : Number(n) });

@@ -8,12 +8,11 @@
  * Numbers enter Lua as floats: fengari's integers are 32 bits, and Lua 5.1
  * (Redis's) has only doubles anyway.
  */
-import type { WireReply } from '../contract';
+import type { Reply } from '../contract';
 import { lua, type LuaState, type LuaString } from './lua';
 
 export type RespMode = 2 | 3;
 
-const bytes = (b64: string): LuaString => Buffer.from(b64, 'base64');
 const text = (s: string): LuaString => Buffer.from(s, 'latin1');
 
 function field(L: LuaState, name: string, push: () => void): void {
@@ -22,7 +21,7 @@ function field(L: LuaState, name: string, push: () => void): void {
   lua.lua_rawset(L, -3);
 }
 
-function pushArray(L: LuaState, items: readonly WireReply[], resp: RespMode): void {
+function pushArray(L: LuaState, items: readonly Reply[], resp: RespMode): void {
   lua.lua_createtable(L, items.length, 0);
   items.forEach((r, i) => {
     pushReply(L, r, resp);
@@ -31,12 +30,12 @@ function pushArray(L: LuaState, items: readonly WireReply[], resp: RespMode): vo
 }
 
 /** Pushes one reply as the Lua value a script sees (an error reply as `{err=...}`). */
-export function pushReply(L: LuaState, r: WireReply, resp: RespMode): void {
+export function pushReply(L: LuaState, r: Reply, resp: RespMode): void {
   switch (r.t) {
     case 'int':
       return lua.lua_pushnumber(L, Number(r.v));
     case 'bulk':
-      return lua.lua_pushstring(L, bytes(r.v));
+      return lua.lua_pushstring(L, r.v);
     case 'simple':
     case 'error':
       lua.lua_createtable(L, 0, 1);
@@ -45,24 +44,27 @@ export function pushReply(L: LuaState, r: WireReply, resp: RespMode): void {
       return resp === 3 ? lua.lua_pushnil(L) : lua.lua_pushboolean(L, false);
     case 'array':
       return pushArray(L, r.v, resp);
+    case 'blocked':
+      // A script's commands never block (CommandContext.mayBlock): should one, it timed out at once.
+      return pushReply(L, r.onTimeout, resp);
     default:
       return resp === 3 ? pushResp3(L, r) : pushReply(L, resp2Form(r), resp);
   }
 }
 
 /** What a RESP2 client receives for a RESP3-only reply (as the proxy downgrades it). */
-function resp2Form(r: WireReply): WireReply {
+function resp2Form(r: Reply): Reply {
   switch (r.t) {
     case 'map':
     case 'pairs':
       // XREAD's nested map: [key, value] arrays, as a RESP2 client gets them.
-      if (r.t === 'map' && r.nested) return { t: 'array', v: r.v.map((p): WireReply => ({ t: 'array', v: p })) };
+      if (r.t === 'map' && r.nested) return { t: 'array', v: r.v.map((p): Reply => ({ t: 'array', v: p })) };
       return { t: 'array', v: r.v.flat() };
     case 'set':
       return { t: 'array', v: r.v };
     case 'double':
     case 'bignum':
-      return { t: 'bulk', v: Buffer.from(r.v, 'latin1').toString('base64') };
+      return { t: 'bulk', v: Buffer.from(r.v, 'latin1') };
     case 'verbatim':
       return { t: 'bulk', v: r.v };
     case 'bool':
@@ -72,7 +74,7 @@ function resp2Form(r: WireReply): WireReply {
   }
 }
 
-function pushResp3(L: LuaState, r: WireReply): void {
+function pushResp3(L: LuaState, r: Reply): void {
   switch (r.t) {
     case 'bool':
       return lua.lua_pushboolean(L, r.v);
@@ -87,17 +89,17 @@ function pushResp3(L: LuaState, r: WireReply): void {
       return field(L, 'verbatim_string', () => {
         lua.lua_createtable(L, 0, 2);
         field(L, 'format', () => lua.lua_pushstring(L, text(r.format)));
-        field(L, 'string', () => lua.lua_pushstring(L, bytes(r.v)));
+        field(L, 'string', () => lua.lua_pushstring(L, r.v));
       });
     case 'pairs':
-      return pushArray(L, r.v.map((p): WireReply => ({ t: 'array', v: p })), 3);
+      return pushArray(L, r.v.map((p): Reply => ({ t: 'array', v: p })), 3);
     case 'map':
     case 'set':
       lua.lua_createtable(L, 0, 1);
       return field(L, r.t, () => {
         lua.lua_createtable(L, 0, r.v.length);
         for (const item of r.v) {
-          const [k, v] = r.t === 'map' ? (item as [WireReply, WireReply]) : [item as WireReply, undefined];
+          const [k, v] = r.t === 'map' ? (item as [Reply, Reply]) : [item as Reply, undefined];
           pushReply(L, k, 3);
           if (v === undefined) lua.lua_pushboolean(L, true);
           else pushReply(L, v, 3);
@@ -118,10 +120,10 @@ function parseDouble(s: string): number {
 const ERROR_LINE = /[\r\n]+/g;
 
 /** Lua's return value (at `idx`) as the reply Redis 7 sends; `resp` is the script's redis.setresp. */
-export function toReply(L: LuaState, idx: number, resp: RespMode): WireReply {
+export function toReply(L: LuaState, idx: number, resp: RespMode): Reply {
   switch (lua.lua_type(L, idx)) {
     case lua.LUA_TSTRING:
-      return { t: 'bulk', v: Buffer.from(lua.lua_tolstring(L, idx) as LuaString).toString('base64') };
+      return { t: 'bulk', v: Buffer.from(lua.lua_tolstring(L, idx) as LuaString) };
     case lua.LUA_TBOOLEAN:
       if (resp === 3) return { t: 'bool', v: lua.lua_toboolean(L, idx) };
       return lua.lua_toboolean(L, idx) ? { t: 'int', v: 1 } : { t: 'null' };
@@ -154,10 +156,10 @@ function stringAt(L: LuaState, idx: number): string {
   return Buffer.from(lua.lua_tolstring(L, idx) as LuaString).toString('latin1');
 }
 
-function tableReply(L: LuaState, t: number, resp: RespMode): WireReply {
+function tableReply(L: LuaState, t: number, resp: RespMode): Reply {
   const tagged = taggedReply(L, t, resp);
   if (tagged) return tagged;
-  const items: WireReply[] = [];
+  const items: Reply[] = [];
   for (let j = 1; lua.lua_rawgeti(L, t, j) !== lua.LUA_TNIL; j++) {
     items.push(toReply(L, -1, resp));
     lua.lua_pop(L, 1);
@@ -166,21 +168,21 @@ function tableReply(L: LuaState, t: number, resp: RespMode): WireReply {
   return { t: 'array', v: items };
 }
 
-function taggedReply(L: LuaState, t: number, resp: RespMode): WireReply | undefined {
-  const one = (r: WireReply) => (lua.lua_pop(L, 1), r);
+function taggedReply(L: LuaState, t: number, resp: RespMode): Reply | undefined {
+  const one = (r: Reply) => (lua.lua_pop(L, 1), r);
   if (typedField(L, t, 'err', lua.LUA_TSTRING)) return one({ t: 'error', v: stringAt(L, -1).replace(ERROR_LINE, ' ') });
   if (typedField(L, t, 'ok', lua.LUA_TSTRING)) return one({ t: 'simple', v: stringAt(L, -1).replace(ERROR_LINE, ' ') });
   if (typedField(L, t, 'double', lua.LUA_TNUMBER)) return one({ t: 'double', v: formatDouble(lua.lua_tonumber(L, -1)) });
   if (typedField(L, t, 'big_number', lua.LUA_TSTRING)) return one({ t: 'bignum', v: stringAt(L, -1).replace(ERROR_LINE, ' ') });
-  if (typedField(L, t, 'map', lua.LUA_TTABLE)) return one({ t: 'map', v: pairsOf(L, lua.lua_absindex(L, -1), resp, true) as [WireReply, WireReply][] });
-  if (typedField(L, t, 'set', lua.LUA_TTABLE)) return one({ t: 'set', v: pairsOf(L, lua.lua_absindex(L, -1), resp, false) as WireReply[] });
+  if (typedField(L, t, 'map', lua.LUA_TTABLE)) return one({ t: 'map', v: pairsOf(L, lua.lua_absindex(L, -1), resp, true) as [Reply, Reply][] });
+  if (typedField(L, t, 'set', lua.LUA_TTABLE)) return one({ t: 'set', v: pairsOf(L, lua.lua_absindex(L, -1), resp, false) as Reply[] });
   if (typedField(L, t, 'verbatim_string', lua.LUA_TTABLE)) {
     const v = lua.lua_absindex(L, -1);
     if (typedField(L, v, 'format', lua.LUA_TSTRING)) {
       const format = stringAt(L, -1);
       lua.lua_pop(L, 1);
       if (typedField(L, v, 'string', lua.LUA_TSTRING)) {
-        const body = Buffer.from(lua.lua_tolstring(L, -1) as LuaString).toString('base64');
+        const body = Buffer.from(lua.lua_tolstring(L, -1) as LuaString);
         lua.lua_pop(L, 2);
         return { t: 'verbatim', format, v: body };
       }
@@ -190,8 +192,8 @@ function taggedReply(L: LuaState, t: number, resp: RespMode): WireReply | undefi
   return undefined;
 }
 
-function pairsOf(L: LuaState, t: number, resp: RespMode, withValues: boolean): ([WireReply, WireReply] | WireReply)[] {
-  const out: ([WireReply, WireReply] | WireReply)[] = [];
+function pairsOf(L: LuaState, t: number, resp: RespMode, withValues: boolean): ([Reply, Reply] | Reply)[] {
+  const out: ([Reply, Reply] | Reply)[] = [];
   lua.lua_pushnil(L);
   while (lua.lua_next(L, t) !== 0) {
     const k = toReply(L, -2, resp);

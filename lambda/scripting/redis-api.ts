@@ -4,7 +4,7 @@
  * table `{err = "CODE message"}`: redis.call raises it, redis.pcall returns it.
  */
 import { createHash } from 'node:crypto';
-import type { WireReply } from '../contract';
+import type { Reply } from '../contract';
 import { arityError, lookupSpec, subcommandOf } from '../specs';
 import { pushReply, formatG, type RespMode } from './convert';
 import { lua, lauxlib, type LuaState, type LuaString } from './lua';
@@ -14,7 +14,7 @@ export const REDIS_VERSION_NUM = 0x07000f;
 
 /** What redis.call needs from the run in progress. */
 export interface CallSite {
-  call(argv: Buffer[]): WireReply;
+  call(argv: Buffer[]): Reply;
   readOnly: boolean;
   resp: RespMode;
 }

@@ -13,7 +13,7 @@
  * allocating a huge string at once is refused by string.rep's own cap.
  */
 import { getHeapStatistics } from 'node:v8';
-import type { WireReply } from '../contract';
+import type { Reply } from '../contract';
 import { toReply } from './convert';
 import { lua, lauxlib, type LuaState, type LuaString } from './lua';
 import type { CallSite } from './redis-api';
@@ -33,7 +33,7 @@ export interface ScriptRun {
   keys: readonly Buffer[];
   args: readonly Buffer[];
   /** Runs one command of the script (redis.call / redis.pcall) after Redis's checks passed. */
-  call: (argv: Buffer[]) => WireReply;
+  call: (argv: Buffer[]) => Reply;
   /** EVAL_RO: write commands are refused. */
   readOnly: boolean;
   /** performance.now() after which the script is stopped. */
@@ -104,7 +104,7 @@ export function loadScript(body: Buffer): { sha: string } | { error: string } {
   return error === null ? { sha } : { error };
 }
 
-export function runScript(run: ScriptRun): WireReply {
+export function runScript(run: ScriptRun): Reply {
   if (active) throw new Error('runScript is not reentrant');
   // The budget is the attempt's: once spent, even a short script (which no hook would see) is stopped.
   if (performance.now() > run.deadline) throw new ScriptStopped('time');
@@ -114,7 +114,7 @@ export function runScript(run: ScriptRun): WireReply {
   if (compileError !== null) return { t: 'error', v: compileError };
   const { L } = r;
   const base = lua.lua_gettop(L);
-  const call = (argv: Buffer[]): WireReply => {
+  const call = (argv: Buffer[]): Reply => {
     try {
       return run.call(argv);
     } catch (error) {

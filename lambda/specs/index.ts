@@ -20,9 +20,47 @@ for (const s of SPECS.values()) {
   BY_SPELLING.set(s.name.toUpperCase(), s);
 }
 
+/**
+ * A name as the client sent it, looked up without making a string of it
+ * (every request's first argument, several times on its way): by a hash of
+ * its bytes, ASCII letters folded to lower case, then compared byte by byte.
+ * Spec names are ASCII, so folding only ASCII finds exactly what
+ * toLowerCase() would.
+ */
+function foldedHash(b: Buffer): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i];
+    h = Math.imul(h ^ (c >= 0x41 && c <= 0x5a ? c | 0x20 : c), 0x01000193);
+  }
+  return h >>> 0;
+}
+
+const BY_HASH = new Map<number, { spec: CommandSpec; bytes: Buffer }>();
+let LONGEST = 0;
+for (const spec of SPECS.values()) {
+  const bytes = Buffer.from(spec.name, 'latin1');
+  const h = foldedHash(bytes);
+  // Two names on one hash would hide one of them: refuse to load rather than misroute.
+  if (BY_HASH.has(h)) throw new Error(`command names ${spec.name} and ${BY_HASH.get(h)?.spec.name} share a lookup hash`);
+  BY_HASH.set(h, { spec, bytes });
+  LONGEST = Math.max(LONGEST, bytes.length);
+}
+
+function lookupBytes(b: Buffer): CommandSpec | undefined {
+  if (b.length > LONGEST || b.length === 0) return undefined;
+  const e = BY_HASH.get(foldedHash(b));
+  if (!e || e.bytes.length !== b.length) return undefined;
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i];
+    if ((c >= 0x41 && c <= 0x5a ? c | 0x20 : c) !== e.bytes[i]) return undefined;
+  }
+  return e.spec;
+}
+
 export function lookupSpec(name: Buffer | string): CommandSpec | undefined {
-  const n = typeof name === 'string' ? name : name.toString('latin1');
-  return BY_SPELLING.get(n) ?? SPECS.get(n.toLowerCase());
+  if (typeof name !== 'string') return lookupBytes(name);
+  return BY_SPELLING.get(name) ?? SPECS.get(name.toLowerCase());
 }
 
 const GROUP_CATEGORY: Record<CommandSpec['group'], string | null> = {

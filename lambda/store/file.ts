@@ -7,10 +7,18 @@
  * conditions are checked in memory, which is only sound while this process is
  * the directory's single writer: a lock file makes a second process refuse to
  * start instead of silently racing.
+ *
+ * Group commit stays honest: one fsync per put (one per batch), run off the
+ * event loop (file-writer.ts) so the next batch forms while one is written.
+ * Puts run one after another, each checking its condition when its turn
+ * comes: a put never overtakes one issued before it. A read while a put is
+ * in flight sees the document before it, which is what the store holds
+ * until the put is durable.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { DurableWriter } from './file-writer';
 import { StoreError, type GetResult, type ObjectStore, type PutCondition, type PutResult } from './types';
 
 export class DataDirLockedError extends Error {}
@@ -24,7 +32,12 @@ const lockedHere = new Set<string>();
 
 export class FileStore implements ObjectStore {
   readonly description: string;
+  /** The lock makes this process the directory's only writer. */
+  readonly soleWriter = true;
   private readonly lockPath: string;
+  private readonly writer = new DurableWriter();
+  /** The tail of the puts in flight: each runs after the one before it. */
+  private writing: Promise<unknown> = Promise.resolve();
   /** What this process last read or wrote, per key: the only writer knows best. */
   private readonly known = new Map<string, { body: Buffer; etag: string } | null>();
   private locked = false;
@@ -43,39 +56,42 @@ export class FileStore implements ObjectStore {
     return { status: 'found', body: cur.body, etag: cur.etag };
   }
 
-  async put(key: string, body: Buffer, cond: PutCondition): Promise<PutResult> {
-    // Check and replace without yielding to the event loop: atomic in-process.
+  put(key: string, body: Buffer, cond: PutCondition): Promise<PutResult> {
+    // A copy, now: the caller may reuse its buffer (Document.encode does) before this put's turn.
+    const own = Buffer.from(body);
+    const run = this.writing.then(() => this.replace(key, own, cond));
+    this.writing = run.catch(() => undefined);
+    return run;
+  }
+
+  private async replace(key: string, body: Buffer, cond: PutCondition): Promise<PutResult> {
     const cur = this.read(key);
     if ('ifNoneMatch' in cond ? cur !== null : cur?.etag !== cond.ifMatch) {
       return { status: 'conflict', detail: cur ? 'the ETag does not match' : 'the document does not exist' };
     }
     const file = this.file(key);
-    const tmp = `${file}.${process.pid}.tmp`;
     try {
-      const fd = fs.openSync(tmp, 'w');
-      try {
-        fs.writeSync(fd, body);
-        fs.fsyncSync(fd);
-      } finally {
-        fs.closeSync(fd);
-      }
-      fs.renameSync(tmp, file);
-      syncDir(path.dirname(file));
+      await this.writer.replace(file, `${file}.${process.pid}.tmp`, path.dirname(file), body);
     } catch (e) {
       throw new StoreError(`cannot write ${file}: ${(e as Error).message}`);
     }
     const etag = etagOf(body);
-    // A copy: the caller may reuse its buffer (Document.encode does).
-    this.known.set(key, { body: Buffer.from(body), etag });
+    this.known.set(key, { body, etag });
     return { status: 'ok', etag };
   }
 
-  async delete(key: string): Promise<void> {
-    fs.rmSync(this.file(key), { force: true });
-    this.known.set(key, null);
+  delete(key: string): Promise<void> {
+    // In line with the puts: a delete never lands under one still in flight.
+    const run = this.writing.then(() => {
+      fs.rmSync(this.file(key), { force: true });
+      this.known.set(key, null);
+    });
+    this.writing = run.catch(() => undefined);
+    return run;
   }
 
   close(): void {
+    this.writer.close();
     if (!this.locked) return;
     this.locked = false;
     lockedHere.delete(path.resolve(this.dir));
@@ -140,18 +156,5 @@ function isAlive(pid: number): boolean {
     return true;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function syncDir(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    // Some filesystems cannot fsync a directory; the rename is still atomic.
   }
 }

@@ -22,6 +22,13 @@ export type PutResult =
 export interface ObjectStore {
   /** For logs and INFO: "s3://bucket/prefix" or "file:///dir". */
   readonly description: string;
+  /**
+   * True when this process is the only one that writes the store (the file
+   * store, by its lock): the commit window then stays in memory instead of
+   * in the document (lambda/local-windows.ts), and no write's outcome is
+   * ever unknown.
+   */
+  readonly soleWriter?: boolean;
   get(key: string, opts?: { ifNoneMatch?: string }): Promise<GetResult>;
   put(key: string, body: Buffer, cond: PutCondition): Promise<PutResult>;
   delete(key: string): Promise<void>;

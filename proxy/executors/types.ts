@@ -1,4 +1,4 @@
-import type { BatchRequest, BatchResponse } from '../../lambda/contract';
+import type { BatchRequest, BatchResponse, LocalBatchRequest, LocalBatchResponse } from '../../lambda/contract';
 
 /**
  * Runs a batch somewhere: in a Lambda, or in this process. An executor never
@@ -11,6 +11,12 @@ export interface Executor {
   ready(): Promise<void>;
   execute(req: BatchRequest): Promise<BatchResponse>;
   /**
+   * The handler runs in this process: the same batch, typed, its bytes as
+   * Buffers, with nothing encoded or parsed on the way (the batcher uses it
+   * when present). Never throws either.
+   */
+  executeLocal?(req: LocalBatchRequest): Promise<LocalBatchResponse>;
+  /**
    * True while write batches go to the cluster's writer, which serializes
    * them itself: the batcher then needs no one-at-a-time write queue.
    */
@@ -18,6 +24,6 @@ export interface Executor {
   close(): Promise<void>;
 }
 
-export function failed(req: BatchRequest, kind: 'not-applied' | 'unknown', message: string): BatchResponse {
+export function failed(req: { v: BatchRequest['v']; batchId: string }, kind: 'not-applied' | 'unknown', message: string): BatchResponse & LocalBatchResponse {
   return { v: req.v, batchId: req.batchId, ok: false, failure: { kind, message } };
 }

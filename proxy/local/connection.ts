@@ -57,11 +57,14 @@ export const hello: LocalCommand = {
   },
 };
 
+/** Replies are never changed once made: one PONG serves every PING. */
+const PONG = simple('PONG');
+
 export const ping: LocalCommand = {
   spec: specOf('ping'),
   run(args) {
     if (args.length > 1) return error("ERR wrong number of arguments for 'ping' command");
-    return args.length === 1 ? bulk(args[0]) : simple('PONG');
+    return args.length === 1 ? bulk(args[0]) : PONG;
   },
 };
 

@@ -6,24 +6,15 @@
  * flat arrays, bulk strings, and 1/0 for booleans. Pairs are nested arrays
  * on RESP3 and one flat array on RESP2.
  */
-import type { BlockedReply, WireReply } from '../../lambda/contract';
+import type { Reply } from '../../lambda/contract';
 
-export type Reply =
-  | { t: 'simple'; v: string }
-  | { t: 'error'; v: string }
-  | { t: 'int'; v: number | string }
-  | { t: 'bulk'; v: Buffer }
-  | { t: 'null'; array?: true }
-  | { t: 'array'; v: Reply[] }
-  | { t: 'map'; v: [Reply, Reply][]; nested?: true }
-  | { t: 'set'; v: Reply[] }
-  | { t: 'pairs'; v: [Reply, Reply][] }
-  | { t: 'double'; v: string }
-  | { t: 'bool'; v: boolean }
-  | { t: 'bignum'; v: string }
-  | { t: 'verbatim'; format: string; v: Buffer }
-  /** A blocking command found nothing yet: the session parks on it (proxy/session/blocked.ts); never encoded as such. */
-  | { t: 'blocked'; block: BlockedReply };
+/**
+ * The contract's in-memory reply: what the engine answers in-process is
+ * encoded as it is. Its 'blocked' (a blocking command found nothing yet) is
+ * never encoded as such: the session parks on it (proxy/session/blocked.ts).
+ */
+export type { Reply } from '../../lambda/contract';
+export { fromWire } from '../../lambda/contract-wire';
 
 export type Protocol = 2 | 3;
 
@@ -35,27 +26,6 @@ export const array = (v: Reply[]): Reply => ({ t: 'array', v });
 export const map = (v: [Reply, Reply][]): Reply => ({ t: 'map', v });
 export const NULL: Reply = { t: 'null' };
 export const OK: Reply = simple('OK');
-
-export function fromWire(w: WireReply): Reply {
-  switch (w.t) {
-    case 'bulk':
-      return { t: 'bulk', v: Buffer.from(w.v, 'base64') };
-    case 'verbatim':
-      return { t: 'verbatim', format: w.format, v: Buffer.from(w.v, 'base64') };
-    case 'array':
-    case 'set':
-      return { t: w.t, v: w.v.map(fromWire) };
-    case 'map':
-    case 'pairs': {
-      const v = w.v.map(([k, x]): [Reply, Reply] => [fromWire(k), fromWire(x)]);
-      return w.t === 'map' && w.nested ? { t: 'map', v, nested: true } : { t: w.t, v };
-    }
-    case 'blocked':
-      return { t: 'blocked', block: w };
-    default:
-      return w;
-  }
-}
 
 const CRLF = '\r\n';
 const PONG = Buffer.from('+PONG\r\n');
@@ -102,7 +72,7 @@ export function encode(r: Reply, proto: Protocol, out: (string | Buffer)[]): voi
     case 'blocked':
       // The session parks a blocked command before it gets here; should one
       // slip through, the client sees what a timeout would have answered.
-      encode(fromWire(r.block.onTimeout), proto, out);
+      encode(r.onTimeout, proto, out);
       return;
     default:
       encodeScalar3(r, proto, out);

@@ -1,7 +1,7 @@
 /**
  * The byte-level syntax of a RESP request header (`*N\r\n`, `$L\r\n`), read
- * strictly: redis-parser trusts whatever lengths it is given, so every header
- * is validated here before a byte reaches it.
+ * strictly: a length is trusted only once it is a well-formed decimal within
+ * the limits, checked before any body is cut out of the buffer.
  */
 
 /** The connection must be closed after replying `-ERR Protocol error: ...`. */
@@ -14,22 +14,23 @@ const MAX_HEADER = 24;
 
 /**
  * The header line starting at `from` (after its `*` or `$`): where its digits
- * end and the next line starts, or null while its CRLF has not arrived.
+ * end (its CR; the next line starts 2 later), or -1 while its CRLF has not
+ * arrived. A number, not an object: this runs for every argument.
  */
-export function readLine(buf: Buffer, from: number, what: string): { end: number; next: number } | null {
+export function lineEnd(buf: Buffer, from: number, what: string): number {
   const limit = Math.min(buf.length, from + MAX_HEADER);
   for (let i = from; i < limit; i++) {
     if (buf[i] === CR) {
-      if (i + 1 >= buf.length) return null;
+      if (i + 1 >= buf.length) return -1;
       if (buf[i + 1] !== LF) throw new ProtocolError(`Protocol error: ${what} length not terminated by CRLF`);
-      return { end: i, next: i + 2 };
+      return i;
     }
   }
   if (limit - from >= MAX_HEADER) throw new ProtocolError(`Protocol error: invalid ${what} length`);
-  return null;
+  return -1;
 }
 
-/** Strict decimal (an optional '-', then digits); redis-parser would accept `$abc`. */
+/** Strict decimal (an optional '-', then digits): `$abc` or `$1x` is a protocol error, not a length. */
 export function parseLength(buf: Buffer, from: number, end: number, error: string): number {
   let i = from;
   let sign = 1;

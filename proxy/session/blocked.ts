@@ -11,11 +11,11 @@
  * A connection closed while its retry is in flight loses what that retry
  * popped, as a Redis client does whose connection drops as it is served.
  */
-import { decodeArg, type BlockedReply } from '../../lambda/contract';
+import type { BlockedReply } from '../../lambda/contract';
 import type { Batcher } from '../batcher';
 import type { ParkedClients } from '../blocking';
 import type { Metrics } from '../metrics';
-import { error, fromWire, type Reply } from '../resp/reply';
+import { error, type Reply } from '../resp/reply';
 
 export interface BlockedContext {
   batcher: Batcher;
@@ -44,15 +44,15 @@ export async function untilUnblocked(first: BlockedReply, db: number, since: num
   c.metrics.blockedClients++;
   try {
     for (;;) {
-      const why = await c.parked.park({ db, keys: block.keys.map(decodeArg), deadline, since, signal: c.signal });
+      const why = await c.parked.park({ db, keys: block.keys, deadline, since, signal: c.signal });
       if (why === 'aborted') return null;
-      if (why === 'timeout') return fromWire(block.onTimeout);
+      if (why === 'timeout') return block.onTimeout;
       since = c.parked.generation;
       c.metrics.blockRetries++;
-      const [r] = await c.batcher.submit([block.retry.map(decodeArg)], true, db);
+      const [r] = await c.batcher.submit([block.retry], true, db);
       if (c.signal.aborted) return null;
       if (r === undefined) return error('ERR reply too large for one Lambda response; the command was not applied');
-      if (r.t === 'blocked') block = r.block;
+      if (r.t === 'blocked') block = r;
       else if (!stillBlocked(r)) return r;
     }
   } finally {

@@ -9,7 +9,8 @@
  * each at its place in the reply; SELECT still decides the database of the
  * engine commands queued after it.
  */
-import { encodeArg, encodeTransaction, WatchState, type QueuedCommand as WireQueued } from '../../lambda/contract';
+import { encodeTransaction, WatchState, type QueuedCommand as WireQueued } from '../../lambda/contract';
+import { encodeArg } from '../../lambda/contract-wire';
 import { unknownSubcommand } from '../../lambda/errors';
 import { lookupSpec, subcommandOf } from '../../lambda/specs';
 import { encodedSize } from '../batcher';

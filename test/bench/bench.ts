@@ -6,6 +6,7 @@
  *   npm run bench -- --workload set --clients 64 --seconds 10 --naive --json
  *   npm run bench -- --workload script      (a rate-limiter Lua script per operation: EVALSHA, EVAL on NOSCRIPT)
  *   npm run bench -- --workload ping        (proxy vs redis-server, redis-benchmark -P 16)
+ *   npm run bench -- --workload redis-benchmark --runs 3   (npm start vs redis-server: PING, SET, GET ratios)
  *
  * The emulator charges a fixed latency per S3 GET/PUT and Lambda invoke plus a
  * per-MB part, so a large document costs what it would on S3. `--naive`
@@ -28,6 +29,7 @@ import { lambdaEnv } from '../e2e/backends';
 import { stablePort } from '../workload/child-proxy';
 import { parseBenchArgs, BENCH_HELP, type BenchOptions } from './options';
 import { measureAggregateCodec, measureCodec } from './codec';
+import { redisBenchmark } from './redis-benchmark';
 import { failoverBench } from './failover';
 import { isLimiterReply, limiterCall, limiterKey, type ScriptStats } from './script-workload';
 
@@ -311,6 +313,7 @@ async function main(): Promise<void> {
     return;
   }
   if (o.workload === 'ping') return pingBench(o);
+  if (o.workload === 'redis-benchmark') return redisBenchmark(o);
   if (o.killWriterAt !== undefined) {
     console.log(JSON.stringify(await failoverBench(o, o.killWriterAt)));
     return;

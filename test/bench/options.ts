@@ -1,7 +1,7 @@
 /** Flags of `npm run bench` (kept apart so a test can check them without running anything). */
 
 export interface BenchOptions {
-  workload: 'set' | 'get' | 'mixed' | 'script' | 'ping' | 'codec';
+  workload: 'set' | 'get' | 'mixed' | 'script' | 'ping' | 'codec' | 'redis-benchmark';
   clients: number;
   proxies: number;
   seconds: number;
@@ -23,6 +23,9 @@ export interface BenchOptions {
   invokeMs: number;
   perMbMs: number;
   pingRequests: number;
+  /** redis-benchmark workload: requests per test (-n), and rounds (each valthree then redis-server). */
+  requests: number;
+  runs: number;
   help: boolean;
 }
 
@@ -44,17 +47,22 @@ export const BENCH_DEFAULTS: BenchOptions = {
   invokeMs: 5,
   perMbMs: 10,
   pingRequests: 2_000_000,
+  requests: 1_000_000,
+  runs: 1,
   help: false,
 };
 
 export const BENCH_HELP = `usage: npm run bench -- [flags]
 
-  --workload set|get|mixed|script|ping|codec
+  --workload set|get|mixed|script|ping|codec|redis-benchmark
                                   mixed = 80% GET / 20% SET; script = a fixed-window rate-limiter script per
                                   operation (EVALSHA, EVAL on NOSCRIPT: INCR, PEXPIRE on a window's first hit,
                                   PTTL; 1 s windows); ping = redis-benchmark -P 16 vs redis-server;
                                   codec = db.json decode/encode cost at 1k, 10k, 100k keys, and one change to a
-                                  100k-member hash and sorted set against a full encode (default set)
+                                  100k-member hash and sorted set against a full encode;
+                                  redis-benchmark = npm start (default flags, temp data dir, free port) and
+                                  redis-server under redis-benchmark -c 50 -P 16 -t ping_mbulk,set,get, ratios
+                                  printed (needs Debian's redis-server and redis-tools) (default set)
   --clients C                     concurrent closed-loop clients (default 64)
   --proxies K                     proxy processes (default 1)
   --seconds T                     measured seconds, after a short warm-up (default 10)
@@ -76,6 +84,9 @@ export const BENCH_HELP = `usage: npm run bench -- [flags]
   --invoke-ms MS                  emulator Lambda invoke latency (default 5)
   --per-mb-ms MS                  emulator latency per MiB moved (default 10)
   --ping-requests N               requests per redis-benchmark run (default 2000000)
+  --requests N                    redis-benchmark workload: requests per test (default 1000000)
+  --runs R                        redis-benchmark workload: rounds, each valthree then redis-server; ranges
+                                  printed (default 1)
 `;
 
 export function parseBenchArgs(argv: string[]): BenchOptions {
@@ -90,7 +101,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     switch (flag) {
       case 'workload': {
         const w = argv[++i];
-        if (w !== 'set' && w !== 'get' && w !== 'mixed' && w !== 'script' && w !== 'ping' && w !== 'codec') throw new Error('--workload must be set, get, mixed, script, ping or codec');
+        if (w !== 'set' && w !== 'get' && w !== 'mixed' && w !== 'script' && w !== 'ping' && w !== 'codec' && w !== 'redis-benchmark') throw new Error('--workload must be set, get, mixed, script, ping, codec or redis-benchmark');
         o.workload = w;
         break;
       }
@@ -105,6 +116,8 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       case 'invoke-ms': o.invokeMs = num(flag, argv[++i]); break;
       case 'per-mb-ms': o.perMbMs = num(flag, argv[++i]); break;
       case 'ping-requests': o.pingRequests = num(flag, argv[++i]); break;
+      case 'requests': o.requests = Math.max(1, num(flag, argv[++i])); break;
+      case 'runs': o.runs = Math.max(1, num(flag, argv[++i])); break;
       case 'naive': o.naive = true; break;
       case 'no-forward': o.forward = false; break;
       case 'kill-writer-at': o.killWriterAt = num(flag, argv[++i]); break;

@@ -4,6 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { CorruptDocumentError, Document, UnknownFormatError, type CommitRecord, type Entry } from '../../lambda/document';
 import { b, bytesArb } from './util';
+import { entryBytes, entryJson, stringBytes } from '../../lambda/document-format';
 
 const fixture = (name: string): Buffer => readFileSync(path.join(__dirname, 'fixtures', name));
 const utf = (s: string): Buffer => Buffer.from(s, 'utf8');
@@ -183,5 +184,21 @@ describe('round trip', () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe('sizes measured without encoding', () => {
+  it('stringBytes and entryBytes equal the UTF-8 length of the JSON they stand for (property)', () => {
+    const utf8 = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 20 }), fc.string({ unit: 'binary-ascii', maxLength: 20 })).map((s) => Buffer.from(s, 'utf8'));
+    const bytes = fc.oneof(utf8, fc.uint8Array({ maxLength: 20 }).map((a) => Buffer.from(a)));
+    const meta = fc.option(fc.integer({ min: -1e15, max: 1e15 }), { nil: undefined });
+    fc.assert(
+      fc.property(utf8, bytes, meta, fc.option(fc.nat(), { nil: undefined }), (s, value, expiresAt, stamp) => {
+        expect(stringBytes(s)).toBe(Buffer.byteLength(JSON.stringify(s.toString('utf8'))));
+        const e: Entry = { type: 'string', value, ...(expiresAt === undefined ? {} : { expiresAt }), ...(stamp === undefined ? {} : { stamp }) };
+        expect(entryBytes(e)).toBe(Buffer.byteLength(entryJson(e)));
+      }),
+    );
+    for (let c = 0; c < 0x80; c++) expect(stringBytes(Buffer.from([c]))).toBe(Buffer.byteLength(JSON.stringify(String.fromCharCode(c))));
   });
 });

@@ -2,7 +2,8 @@
  * Exactly-once across a forward (lambda/origins.ts) and the writer lease
  * (lambda/lease.ts), on the real handler over an in-memory S3.
  */
-import { CONTRACT_VERSION, encodeArg, type BatchRequest, type BatchResponse, type SessionCommands } from '../../lambda/contract';
+import { CONTRACT_VERSION, type BatchRequest, type BatchResponse, type SessionCommands } from '../../lambda/contract';
+import { encodeArg } from '../../lambda/contract-wire';
 import { Document } from '../../lambda/document';
 import { createHandler } from '../../lambda/handler';
 import { leaseKey } from '../../lambda/lease';

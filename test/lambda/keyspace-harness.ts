@@ -1,5 +1,6 @@
 /** The keyspace tests' harness: one document, commands run at a clock the test sets, in a database the test picks. */
-import type { WireReply } from '../../lambda/contract';
+import { type WireReply } from '../../lambda/contract';
+import { toWire } from '../../lambda/contract-wire';
 import { Document } from '../../lambda/document';
 import { contextFor, executeOne } from '../../lambda/engine';
 import { Keyspace, Touched } from '../../lambda/commands/context';
@@ -23,7 +24,7 @@ export function harness(now = T0): Harness {
     now,
     touched: new Touched(),
     run: (...words) => h.runIn(0, ...words),
-    runIn: (db, ...words) => executeOne(contextFor(new Keyspace(h.doc, h.touched, db, h.now)), argv(...words)),
+    runIn: (db, ...words) => toWire(executeOne(contextFor(new Keyspace(h.doc, h.touched, db, h.now)), argv(...words))),
   };
   return h;
 }

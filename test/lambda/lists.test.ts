@@ -7,6 +7,7 @@
  * error are compared with redis-server in lists-reference.test.ts.
  */
 import type { WireReply } from '../../lambda/contract';
+import { toWire } from '../../lambda/contract-wire';
 import { Keyspace, Touched } from '../../lambda/commands/context';
 import { contextFor, executeOne } from '../../lambda/engine';
 import { Document } from '../../lambda/document';
@@ -15,7 +16,7 @@ import { argv, b, bulk, err, int, NIL, OK, runAt } from './util';
 const NOW = 1_000_000;
 const run = (doc: Document, ...words: string[]) => runAt(doc, NOW, ...words);
 /** As the engine runs a client's own command: it may answer "blocked". */
-const runBlocking = (doc: Document, ...words: string[]): WireReply => executeOne(contextFor(new Keyspace(doc, new Touched(), 0, NOW), undefined, true), argv(...words));
+const runBlocking = (doc: Document, ...words: string[]): WireReply => toWire(executeOne(contextFor(new Keyspace(doc, new Touched(), 0, NOW), undefined, true), argv(...words)));
 const range = (doc: Document, key: string) => run(doc, 'LRANGE', key, '0', '-1');
 const arr = (...xs: WireReply[]): WireReply => ({ t: 'array', v: xs });
 const NULL_ARRAY: WireReply = { t: 'null', array: true };

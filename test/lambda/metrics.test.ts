@@ -5,7 +5,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CONTRACT_VERSION, encodeArg, type BatchRequest, type BatchResponse } from '../../lambda/contract';
+import { CONTRACT_VERSION, type BatchRequest, type BatchResponse } from '../../lambda/contract';
+import { encodeArg } from '../../lambda/contract-wire';
 import { createMetrics, measureDocument, publishBatchMetrics } from '../../lambda/metrics';
 import type { ObjectStore } from '../../lambda/store/types';
 

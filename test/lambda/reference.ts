@@ -4,7 +4,8 @@
  * RESP3), their replies in one comparable form. Used by the reference tests
  * of strings and of scripts.
  */
-import type { WireReply } from '../../lambda/contract';
+import { type WireReply } from '../../lambda/contract';
+import { toWire } from '../../lambda/contract-wire';
 import { Document } from '../../lambda/document';
 import { contextFor, executeOne } from '../../lambda/engine';
 import { Keyspace, Touched } from '../../lambda/commands/context';
@@ -84,7 +85,7 @@ export function referenceRedis() {
       const reference: unknown[] = [];
       for (const c of commands) {
         const argv = c.map((w) => Buffer.from(w, 'latin1'));
-        mine.push([c.join(' '), ours(executeOne(contextFor(new Keyspace(doc, new Touched(), 0, Date.now())), argv))]);
+        mine.push([c.join(' '), ours(toWire(executeOne(contextFor(new Keyspace(doc, new Touched(), 0, Date.now())), argv)))]);
         reference.push([c.join(' '), theirs(await client.call(...argv))]);
       }
       return { mine, reference };

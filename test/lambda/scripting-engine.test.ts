@@ -8,6 +8,7 @@
  */
 import { Document } from '../../lambda/document';
 import { contextFor, executeOne } from '../../lambda/engine';
+import { toWire } from '../../lambda/contract-wire';
 import { Keyspace, Touched } from '../../lambda/commands/context';
 import { STOPPED_MEMORY, STOPPED_TIME } from '../../lambda/commands/scripting/eval';
 import { createHandler } from '../../lambda/handler';
@@ -23,7 +24,7 @@ function engine(deadlineMs = 5000) {
   const doc = Document.empty();
   doc.begin();
   const ctx = contextFor(new Keyspace(doc, new Touched(), 0, NOW), performance.now() + deadlineMs);
-  return { doc, run: (...words: string[]) => executeOne(ctx, argv(...words)) };
+  return { doc, run: (...words: string[]) => toWire(executeOne(ctx, argv(...words))) };
 }
 
 test('a script reads and writes the snapshot through the engine, keys and arguments included', () => {

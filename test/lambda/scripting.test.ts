@@ -5,7 +5,8 @@
  * cmsgpack and bit, and the Lua 5.1 behaviours reproduced on fengari's 5.3.
  * Commands run through a stand-in `call` that answers what each test gives.
  */
-import type { WireReply } from '../../lambda/contract';
+import { type WireReply } from '../../lambda/contract';
+import { fromWire, toWire } from '../../lambda/contract-wire';
 import { loadScript, runScript, ScriptStopped, sha1hex } from '../../lambda/scripting';
 import { floatNumerals } from '../../lambda/scripting/numerals';
 import { b, bulk, err, int, NIL, OK } from './util';
@@ -14,15 +15,17 @@ type Call = (argv: Buffer[]) => WireReply;
 const noCommands: Call = () => err('ERR no commands in this test');
 
 function run(body: string, opts: { call?: Call; keys?: string[]; args?: string[]; readOnly?: boolean; ms?: number; memoryLimit?: number } = {}): WireReply {
-  return runScript({
+  // The stand-in answers as the wire has it (util's helpers); the runtime speaks the engine's Reply.
+  const call = opts.call ?? noCommands;
+  return toWire(runScript({
     body: b(body),
     keys: (opts.keys ?? []).map((k) => b(k)),
     args: (opts.args ?? []).map((k) => b(k)),
-    call: opts.call ?? noCommands,
+    call: (argv) => fromWire(call(argv)),
     readOnly: opts.readOnly ?? false,
     deadline: performance.now() + (opts.ms ?? 5000),
     memoryLimit: opts.memoryLimit,
-  });
+  }));
 }
 
 const str = (s: string) => bulk(s);

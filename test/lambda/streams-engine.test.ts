@@ -7,6 +7,7 @@
  * XREAD's reply.
  */
 import type { WireReply } from '../../lambda/contract';
+import { toWire } from '../../lambda/contract-wire';
 import { Document } from '../../lambda/document';
 import { contextFor, executeOne } from '../../lambda/engine';
 import { Keyspace, Touched } from '../../lambda/commands/context';
@@ -18,7 +19,7 @@ const T = 1_800_000_000_000;
 function client(doc: Document, now: number, touched = new Touched()) {
   // A client's own command: the engine's top-level context, which may block.
   const ctx = contextFor(new Keyspace(doc, touched, 0, now), undefined, true);
-  return (...words: string[]): WireReply => executeOne(ctx, argv(...words));
+  return (...words: string[]): WireReply => toWire(executeOne(ctx, argv(...words)));
 }
 
 const ids = (r: WireReply): string[] => (r.t === 'array' ? r.v.map((e) => (e.t === 'array' && e.v[0].t === 'bulk' ? Buffer.from(e.v[0].v, 'base64').toString() : '?')) : []);

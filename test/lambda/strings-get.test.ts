@@ -5,6 +5,7 @@
  */
 import { Document } from '../../lambda/document';
 import { contextFor, executeOne } from '../../lambda/engine';
+import { toWire } from '../../lambda/contract-wire';
 import { Keyspace, Touched } from '../../lambda/commands/context';
 import { argv, b, bulk, err, int, NIL, OK, docWith, runAt } from './util';
 
@@ -83,8 +84,8 @@ describe('GETEX', () => {
   it('without options it is GET and writes nothing', () => {
     const doc = docWith({ k: 'v' });
     const touched = new Touched();
-    expect(executeOne(contextFor(new Keyspace(doc, touched, 0, NOW)), argv('GETEX', 'k'))).toEqual(bulk('v'));
-    expect(executeOne(contextFor(new Keyspace(doc, touched, 0, NOW)), argv('GETEX', 'k', 'PERSIST'))).toEqual(bulk('v'));
+    expect(toWire(executeOne(contextFor(new Keyspace(doc, touched, 0, NOW)), argv('GETEX', 'k')))).toEqual(bulk('v'));
+    expect(toWire(executeOne(contextFor(new Keyspace(doc, touched, 0, NOW)), argv('GETEX', 'k', 'PERSIST')))).toEqual(bulk('v'));
     expect(touched.writes).toEqual([]);
     expect(run(doc, 'GETEX', 'missing', 'EX', '5')).toEqual(NIL);
     expect(doc.has(b('missing'))).toBe(false);

@@ -4,7 +4,8 @@
  * key changed after its WATCH — by any writer, a delete and recreate, a
  * flush, or expiry — and never splits or loses its queued commands.
  */
-import { encodeArg, encodeTransaction, WatchState, type BatchRequest, type WatchToken, type WireReply } from '../../lambda/contract';
+import { encodeTransaction, WatchState, type BatchRequest, type WatchToken, type WireReply } from '../../lambda/contract';
+import { encodeArg } from '../../lambda/contract-wire';
 import { Document } from '../../lambda/document';
 import { createHandler, type HandlerOptions } from '../../lambda/handler';
 import { MemoryStore } from '../support/memory-store';

@@ -2,7 +2,8 @@
 import { contextFor, executeOne } from '../../lambda/engine';
 import { Keyspace, Touched } from '../../lambda/commands/context';
 import fc from 'fast-check';
-import { CONTRACT_VERSION, encodeArg, type BatchRequest, type BatchResponse, type WireReply } from '../../lambda/contract';
+import { CONTRACT_VERSION, type BatchRequest, type BatchResponse, type WireReply } from '../../lambda/contract';
+import { encodeArg, toWire } from '../../lambda/contract-wire';
 import { Document } from '../../lambda/document';
 
 /** Byte strings the codec must survive: edge cases by name, random bytes, UTF-8 text, base64 look-alikes. */
@@ -74,4 +75,4 @@ export function docWith(entries: Record<string, string> = {}): Document {
 }
 
 /** One command on `doc` at batch clock `now`, in database 0, as the engine runs it. */
-export const runAt = (doc: Document, now: number, ...words: (string | Buffer)[]): WireReply => executeOne(contextFor(new Keyspace(doc, new Touched(), 0, now)), argv(...words));
+export const runAt = (doc: Document, now: number, ...words: (string | Buffer)[]): WireReply => toWire(executeOne(contextFor(new Keyspace(doc, new Touched(), 0, now)), argv(...words)));

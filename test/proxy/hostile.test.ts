@@ -495,10 +495,10 @@ describe('framer limits on one request', () => {
           return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
         },
       });
-    const internals = f as unknown as { scanMultibulk(buf: Buffer, start: number): number };
+    const internals = f as unknown as { scanMultibulk(buf: Buffer, start: number, out: unknown[]): number };
     expect(typeof internals.scanMultibulk).toBe('function'); // the scan this test watches
     const scan = internals.scanMultibulk.bind(f);
-    internals.scanMultibulk = (buf, start) => scan(counting(buf), start);
+    internals.scanMultibulk = (buf, start, out) => scan(counting(buf), start, out);
     const got: Buffer[][] = [];
     for (let i = 0; i < bytes.length; i += 1000) {
       const r = f.push(bytes.subarray(i, i + 1000));

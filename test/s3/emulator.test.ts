@@ -7,7 +7,8 @@
 import { spawnSync } from 'node:child_process';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CONTRACT_VERSION, encodeArg, type BatchRequest, type BatchResponse } from '../../lambda/contract';
+import { CONTRACT_VERSION, type BatchRequest, type BatchResponse } from '../../lambda/contract';
+import { encodeArg } from '../../lambda/contract-wire';
 import { Document } from '../../lambda/document';
 import { startEmulator, type Emulator } from '../support/emulator';
 import { FAULT_NAMES, parseFaultSpec } from '../support/faults';

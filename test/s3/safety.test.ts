@@ -6,7 +6,8 @@
  * from writing anything.
  */
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { CONTRACT_VERSION, encodeArg, type BatchRequest, type BatchResponse } from '../../lambda/contract';
+import { CONTRACT_VERSION, type BatchRequest, type BatchResponse } from '../../lambda/contract';
+import { encodeArg } from '../../lambda/contract-wire';
 import { S3Store } from '../../lambda/store/s3';
 import { checkStorageSafety, UnsafeStorageError } from '../../lambda/store/safety';
 import type { ObjectStore, PutCondition } from '../../lambda/store/types';

@@ -1,5 +1,5 @@
 /** HRANDFIELD key [count [WITHVALUES]]. */
-import type { WireReply } from '../../contract';
+import type { Reply } from '../../contract';
 import { CommandError, SYNTAX_ERROR } from '../../errors';
 import { anyIndexes, checkRandomCount, distinctIndexes, pick } from '../random';
 import { bulk, NIL, specOf, type Command } from '../types';
@@ -39,7 +39,7 @@ export const hrandfield: Command = {
       const indexes = n < 0n ? anyIndexes(h.size, Number(count)) : distinctIndexes(h.size, Number(count));
       fields = pick(h.fields.entries(), indexes);
     }
-    const pairs = fields.map(([f, v]): [WireReply, WireReply] => [bulk(Buffer.from(f, 'latin1')), bulk(v)]);
+    const pairs = fields.map(([f, v]): [Reply, Reply] => [bulk(Buffer.from(f, 'latin1')), bulk(v)]);
     return withValues ? { t: 'pairs', v: pairs } : { t: 'array', v: pairs.map(([f]) => f) };
   },
 };

@@ -1,5 +1,5 @@
 /** HGET, HMGET, HEXISTS, HLEN, HSTRLEN, HGETALL, HKEYS, HVALS: reading fields. */
-import type { WireReply } from '../../contract';
+import type { Reply } from '../../contract';
 import { keyOf } from '../../document-pages';
 import { bulk, int, NIL, specOf, type Command } from '../types';
 
@@ -24,7 +24,7 @@ export const hmget: Command = {
     const h = db.read(key, 'hash');
     return {
       t: 'array',
-      v: args.rest().map((f): WireReply => {
+      v: args.rest().map((f): Reply => {
         const v = h?.get(keyOf(f));
         return v === undefined ? NIL : bulk(v);
       }),
@@ -65,7 +65,7 @@ export const hgetall: Command = {
   spec: specOf('hgetall'),
   run(args, { db }) {
     const h = db.read(args.key(), 'hash');
-    const v: [WireReply, WireReply][] = [];
+    const v: [Reply, Reply][] = [];
     if (h) for (const [f, value] of h.fields.entries()) v.push([bulk(fieldBytes(f)), bulk(value)]);
     return { t: 'map', v };
   },

@@ -1,5 +1,5 @@
 /** KEYS and RANDOMKEY: the live keys of the connection's database. */
-import type { WireReply } from '../../contract';
+import type { Reply } from '../../contract';
 import { bulk, NIL, specOf, type Command } from '../types';
 import { globMatch } from './glob';
 
@@ -10,7 +10,7 @@ export const keys: Command = {
     const pattern = args.next();
     args.end();
     const all = pattern.length === 1 && pattern[0] === 0x2a;
-    const out: WireReply[] = [];
+    const out: Reply[] = [];
     for (const k of db.keys()) if (all || globMatch(pattern, k)) out.push(bulk(k));
     return { t: 'array', v: out };
   },

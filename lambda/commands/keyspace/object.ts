@@ -12,7 +12,7 @@
  */
 import type { Entry, ValueOf } from '../../document';
 import { CommandError, unknownSubcommand } from '../../errors';
-import type { WireReply } from '../../contract';
+import type { Reply } from '../../contract';
 import { parseInteger } from '../args';
 import { bulk, int, NIL, specOf, type Command } from '../types';
 
@@ -99,7 +99,7 @@ function refcount(e: Readonly<Entry>): number {
   return n !== null && n >= 0n && n < SHARED_INTEGERS ? SHARED_REFCOUNT : 1;
 }
 
-const ABOUT_KEY: Record<string, (e: Readonly<Entry>) => WireReply> = {
+const ABOUT_KEY: Record<string, (e: Readonly<Entry>) => Reply> = {
   encoding: (e) => bulk(Buffer.from(encoding(e))),
   refcount: (e) => int(refcount(e)),
   // No access times are kept: every key is as fresh as it can be.
@@ -117,7 +117,7 @@ export const object: Command = {
     const sub = word.toString('latin1').toLowerCase();
     if (sub === 'help') {
       args.end();
-      return { t: 'array', v: HELP.map((v): WireReply => ({ t: 'simple', v })) };
+      return { t: 'array', v: HELP.map((v): Reply => ({ t: 'simple', v })) };
     }
     const about = Object.hasOwn(ABOUT_KEY, sub) ? ABOUT_KEY[sub] : undefined;
     if (about === undefined) throw new CommandError(unknownSubcommand(word, 'object'));

@@ -16,7 +16,7 @@
  * visited: a filtered scan then takes as few round trips as its result needs.
  */
 import { CommandError, INVALID_CURSOR, SYNTAX_ERROR } from '../../errors';
-import type { WireReply } from '../../contract';
+import type { Reply } from '../../contract';
 import type { Args } from '../args';
 import type { Keyspace } from '../context';
 import { bulk, specOf, type Command } from '../types';
@@ -104,7 +104,7 @@ export const scan: Command = {
     const o = scanOptions(args);
     // A cursor past the hash space (no cursor of ours; "-1" is 2^64-1) has nothing left to return.
     const page = cursor >= 2n ** 52n ? { next: 0, keys: [] } : scanPage(db, Number(cursor), o);
-    const keys: WireReply[] = page.keys.map(bulk);
+    const keys: Reply[] = page.keys.map(bulk);
     return { t: 'array', v: [bulk(Buffer.from(String(page.next))), { t: 'array', v: keys }] };
   },
 };

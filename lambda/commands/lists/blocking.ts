@@ -5,7 +5,7 @@
  * keys was written, or at the next block poll. Inside MULTI or a script they
  * answer at once what a timeout would (a null array, or a null bulk).
  */
-import type { WireReply } from '../../contract';
+import type { Reply } from '../../contract';
 import { NULL_ARRAY } from '../../transaction';
 import { Args } from '../args';
 import { blockOr, parseTimeoutSeconds } from '../blocking';
@@ -40,7 +40,7 @@ export const brpop = bpop('brpop', 'right');
  * timed-out blocked client with a null array (`*-1` on RESP2), as for BLPOP,
  * but a nil bulk (`$-1`) at once where it may not block (MULTI, scripts).
  */
-const moveTimeout = (ctx: CommandContext): WireReply => (ctx.mayBlock ? NULL_ARRAY : NIL);
+const moveTimeout = (ctx: CommandContext): Reply => (ctx.mayBlock ? NULL_ARRAY : NIL);
 
 /** BLMOVE source destination LEFT|RIGHT LEFT|RIGHT timeout: the ends are checked before the timeout. */
 export const blmove: Command = {

@@ -1,5 +1,5 @@
 /** LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len] (Redis 6.0.6). */
-import type { WireReply } from '../../contract';
+import type { Reply } from '../../contract';
 import { CommandError, NOT_INTEGER, SYNTAX_ERROR } from '../../errors';
 import { INT64_MIN, parseInteger, type Args } from '../args';
 import { int, NIL, specOf, type Command } from '../types';
@@ -53,7 +53,7 @@ export const lpos: Command = {
     const want = o.count === null ? 1n : o.count;
     const size = list.size;
     const walk = fromTail ? list.items.reverse() : list.items.range();
-    const found: WireReply[] = [];
+    const found: Reply[] = [];
     let seen = 0n;
     let compared = 0n;
     let i = 0;

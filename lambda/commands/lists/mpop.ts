@@ -1,5 +1,5 @@
 /** LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count] (Redis 7.0), and what BLMPOP shares with it. */
-import type { WireReply } from '../../contract';
+import type { Reply } from '../../contract';
 import { CommandError, SYNTAX_ERROR } from '../../errors';
 import { NULL_ARRAY } from '../../transaction';
 import { parseInteger, type Args } from '../args';
@@ -36,7 +36,7 @@ export function parseMpop(args: Args): MpopRequest {
 }
 
 /** Pops from the first key that holds a list: `[key, [elements]]`, or null when none does. */
-export function mpop(db: Keyspace, req: MpopRequest): WireReply | null {
+export function mpop(db: Keyspace, req: MpopRequest): Reply | null {
   for (const key of req.keys) {
     const list = readList(db, key);
     if (!list) continue;

@@ -1,5 +1,5 @@
 /** LPOP and RPOP, with the optional count of Redis 6.2. */
-import type { WireReply } from '../../contract';
+import type { Reply } from '../../contract';
 import { CommandError, wrongArity } from '../../errors';
 import { NULL_ARRAY } from '../../transaction';
 import { parseInteger } from '../args';
@@ -9,7 +9,7 @@ import { popItems, readList, type End } from './list';
 /** getPositiveLongFromObjectOrReply's text, which Redis also gives for a count that is no integer. */
 export const MUST_BE_POSITIVE = 'ERR value is out of range, must be positive';
 
-export const EMPTY_ARRAY: WireReply = { t: 'array', v: [] };
+export const EMPTY_ARRAY: Reply = { t: 'array', v: [] };
 
 function pop(name: string, end: End): Command {
   return {

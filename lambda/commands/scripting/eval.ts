@@ -8,7 +8,7 @@
  */
 import { CommandError, wrongArity } from '../../errors';
 import { runScript, ScriptStopped, DEFAULT_SCRIPT_TIMEOUT_MS } from '../../scripting';
-import type { WireReply } from '../../contract';
+import type { Reply } from '../../contract';
 import type { Args } from '../args';
 import type { CommandContext } from '../context';
 import { bulk, specOf, type Command } from '../types';
@@ -35,7 +35,7 @@ export function parseEval(args: Args): { body: Buffer; keys: Buffer[]; argv: Buf
  * PING and ECHO are the proxy's commands, but a script may call them (Redis
  * lets it): answered here, as Redis answers them inside a script.
  */
-function scriptCall(ctx: CommandContext, argv: Buffer[]): WireReply {
+function scriptCall(ctx: CommandContext, argv: Buffer[]): Reply {
   const name = argv[0].toString('latin1').toLowerCase();
   if (name === 'ping' && argv.length > 2) return { t: 'error', v: wrongArity('ping') };
   if (name === 'ping') return argv.length > 1 ? bulk(argv[1]) : { t: 'simple', v: 'PONG' };
@@ -46,7 +46,7 @@ function scriptCall(ctx: CommandContext, argv: Buffer[]): WireReply {
   return ctx.exec(argv);
 }
 
-function evalScript(args: Args, ctx: CommandContext, readOnly: boolean): WireReply {
+function evalScript(args: Args, ctx: CommandContext, readOnly: boolean): Reply {
   const { body, keys, argv } = parseEval(args);
   try {
     return runScript({ body, keys, args: argv, readOnly, call: (cmd) => scriptCall(ctx, cmd), deadline: ctx.scriptDeadline ?? performance.now() + DEFAULT_SCRIPT_TIMEOUT_MS });

@@ -1,5 +1,5 @@
 /** SADD, SREM, SMEMBERS, SISMEMBER, SMISMEMBER, SCARD, SMOVE: one set's members. */
-import type { WireReply } from '../../contract';
+import type { Reply } from '../../contract';
 import { SetValue } from '../../document';
 import { keyOf } from '../../document-pages';
 import { int, specOf, bulk, type Command } from '../types';
@@ -35,7 +35,7 @@ export const srem: Command = {
 };
 
 /** The members as a set reply (an array on RESP2). */
-export function setReply(members: Iterable<string>): WireReply {
+export function setReply(members: Iterable<string>): Reply {
   return { t: 'set', v: Array.from(members, (m) => bulk(memberBytes(m))) };
 }
 

@@ -1,5 +1,5 @@
 /** SPOP and SRANDMEMBER: random members. */
-import type { WireReply } from '../../contract';
+import type { Reply } from '../../contract';
 import { SetValue } from '../../document';
 import { CommandError, SYNTAX_ERROR } from '../../errors';
 import { parseInteger } from '../args';
@@ -71,6 +71,6 @@ export const srandmember: Command = {
       checkRandomCount(Number(count));
       members = pick(s.members.keys(), n < 0n ? anyIndexes(s.size, Number(count)) : distinctIndexes(s.size, Number(count)));
     }
-    return { t: 'array', v: members.map((m): WireReply => bulk(memberBytes(m))) };
+    return { t: 'array', v: members.map((m): Reply => bulk(memberBytes(m))) };
   },
 };

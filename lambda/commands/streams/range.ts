@@ -7,13 +7,13 @@ import { CommandError, NOT_INTEGER, SYNTAX_ERROR } from '../../errors';
 import { compareIds, type StreamItem, type StreamValue, type StreamId } from '../../document-values';
 import { parseInteger, type Args } from '../args';
 import type { CommandContext } from '../context';
-import type { WireReply } from '../../contract';
+import type { Reply } from '../../contract';
 import { int, specOf, type Command } from '../types';
 import { entriesReply } from './entries';
 import { nextId, parseIntervalId, prevId, U64_MAX } from './ids';
 
 /** Redis's null array: `*-1` on RESP2. */
-export const NULL_ARRAY: WireReply = { t: 'null', array: true };
+export const NULL_ARRAY: Reply = { t: 'null', array: true };
 
 export const INVALID_START = 'ERR invalid start ID for the interval';
 export const INVALID_END = 'ERR invalid end ID for the interval';
@@ -40,7 +40,7 @@ export function* entriesBetween(s: StreamValue, start: StreamId, end: StreamId, 
   }
 }
 
-function rangeCommand(args: Args, { db }: CommandContext, rev: boolean): WireReply {
+function rangeCommand(args: Args, { db }: CommandContext, rev: boolean): Reply {
   const key = args.key();
   const [startArg, endArg] = rev ? [args.next(), args.next()].reverse() : [args.next(), args.next()];
   const start = parseIntervalId(startArg, 0n);

@@ -10,7 +10,7 @@
  * Inside MULTI it answers nil at once, as Redis does; from a script it is
  * refused (xreadScriptRefusal, checked by the scripting layer).
  */
-import type { WireReply } from '../../contract';
+import type { Reply } from '../../contract';
 import { compareIds, formatId, type StreamId } from '../../document-values';
 import { CommandError, NOT_INTEGER, SYNTAX_ERROR, TIMEOUT_NEGATIVE, TIMEOUT_NOT_INTEGER } from '../../errors';
 import { parseInteger } from '../args';
@@ -111,7 +111,7 @@ export const xread: Command = {
         after.push(parseStrictId(ids[i]));
       }
     });
-    const served: [WireReply, WireReply][] = [];
+    const served: [Reply, Reply][] = [];
     keys.forEach((key, i) => {
       const s = ctx.db.read(key, 'stream');
       const last = s?.entries.last;

@@ -1,5 +1,5 @@
 /** LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN], as Redis 7.0's lcsCommand. */
-import type { WireReply } from '../../contract';
+import type { Reply } from '../../contract';
 import { CommandError, SYNTAX_ERROR } from '../../errors';
 import type { Args } from '../args';
 import { bulk, int, specOf, type Command } from '../types';
@@ -54,11 +54,11 @@ function table(a: Buffer, b: Buffer): Uint8Array | Uint16Array | Uint32Array {
  * and the matching ranges (in a, in b) from last to first, each emitted when
  * a mismatch or the start of a string ends it, if at least minMatchLen long.
  */
-function walk(a: Buffer, b: Buffer, t: ArrayLike<number>, o: Options): { text: Buffer; matches: WireReply[] } {
+function walk(a: Buffer, b: Buffer, t: ArrayLike<number>, o: Options): { text: Buffer; matches: Reply[] } {
   const w = b.length + 1;
   let k = t[a.length * w + b.length];
   const text = Buffer.alloc(k);
-  const matches: WireReply[] = [];
+  const matches: Reply[] = [];
   const unset = a.length; // Redis marks "no range open" with alen
   let [aStart, aEnd, bStart, bEnd] = [unset, 0, 0, 0];
   for (let i = a.length, j = b.length; i > 0 && j > 0; ) {
@@ -79,7 +79,7 @@ function walk(a: Buffer, b: Buffer, t: ArrayLike<number>, o: Options): { text: B
     if (!emit) continue;
     const len = aEnd - aStart + 1;
     if (o.minMatchLen === 0 || len >= o.minMatchLen) {
-      const range = (s: number, e: number): WireReply => ({ t: 'array', v: [int(s), int(e)] });
+      const range = (s: number, e: number): Reply => ({ t: 'array', v: [int(s), int(e)] });
       matches.push({ t: 'array', v: [range(aStart, aEnd), range(bStart, bEnd), ...(o.withMatchLen ? [int(len)] : [])] });
     }
     aStart = unset;

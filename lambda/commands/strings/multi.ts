@@ -1,5 +1,5 @@
 /** Many keys at once: MGET, MSET, MSETNX. Each is atomic, as the whole batch is. */
-import type { WireReply } from '../../contract';
+import type { Reply } from '../../contract';
 import { CommandError, wrongArity } from '../../errors';
 import type { Args } from '../args';
 import { bulk, int, NIL, OK, specOf, type Command } from '../types';
@@ -8,7 +8,7 @@ import { bulk, int, NIL, OK, specOf, type Command } from '../types';
 export const mget: Command = {
   spec: specOf('mget'),
   run(args, { db }) {
-    const out: WireReply[] = [];
+    const out: Reply[] = [];
     for (const k of args.rest()) {
       const e = db.entry(k);
       out.push(e?.type === 'string' ? bulk(e.value) : NIL);

@@ -1,5 +1,5 @@
 /** SET and its older single-purpose forms: SETNX, SETEX, PSETEX. */
-import type { WireReply } from '../../contract';
+import type { Reply } from '../../contract';
 import type { CommandContext } from '../context';
 import { bulk, int, NIL, OK, specOf, type Command } from '../types';
 import { deadline, parseExtended, type ExpiryUnit } from './expiry';
@@ -19,7 +19,7 @@ interface Write {
  * when NX/XX skipped the write. Returns undefined when skipped without GET so
  * SETNX can answer 0.
  */
-function setGeneric(ctx: CommandContext, key: Buffer, value: Buffer, w: Write, command: string): WireReply | undefined {
+function setGeneric(ctx: CommandContext, key: Buffer, value: Buffer, w: Write, command: string): Reply | undefined {
   const { db, now } = ctx;
   const expiresAt = w.expiry && deadline(w.expiry.raw, w.expiry.unit, now, command);
   const old = w.get ? db.get(key) : undefined;

@@ -5,7 +5,7 @@
  * `ZINCRBY k nx m` is a syntax error there too. Everything is checked before
  * anything changes: options, their conflicts, every score, then the type.
  */
-import type { WireReply } from '../../contract';
+import type { Reply } from '../../contract';
 import { CommandError, NOT_FLOAT, SYNTAX_ERROR } from '../../errors';
 import type { Args } from '../args';
 import type { CommandContext } from '../context';
@@ -21,7 +21,7 @@ export const SCORE_NAN = 'ERR resulting score is not a number (NaN)';
 
 const OPTIONS = ['nx', 'xx', 'ch', 'incr', 'gt', 'lt'];
 
-function zadd(args: Args, { db }: CommandContext, forceIncr: boolean): WireReply {
+function zadd(args: Args, { db }: CommandContext, forceIncr: boolean): Reply {
   const key = args.key();
   const o = new Set<string>(forceIncr ? ['incr'] : []);
   for (let w = args.option(...OPTIONS); w !== null; w = args.option(...OPTIONS)) o.add(w);

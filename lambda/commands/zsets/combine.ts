@@ -5,7 +5,7 @@
  * plain sets (members scored 1), as in Redis. Keys are checked for their
  * type before the options are parsed, as Redis does.
  */
-import type { WireReply } from '../../contract';
+import type { Reply } from '../../contract';
 import { CommandError, NOT_INTEGER, SYNTAX_ERROR, WRONG_TYPE } from '../../errors';
 import { parseInteger, type Args } from '../args';
 import type { CommandContext } from '../context';
@@ -144,7 +144,7 @@ function storeCommand(name: string, op: Op): Command {
 function replyCommand(name: string, op: Op): Command {
   return {
     spec: specOf(name),
-    run(args, ctx): WireReply {
+    run(args, ctx): Reply {
       const p = parse(name, args, ctx, op, { store: false, card: false });
       return itemsReply(sorted(combine(op, p)), p.withScores);
     },

@@ -8,7 +8,7 @@
  * (the proxy parks it and retries), a null array at once inside MULTI or a
  * script, as Redis does.
  */
-import type { WireReply } from '../../contract';
+import type { Reply } from '../../contract';
 import { CommandError, SYNTAX_ERROR } from '../../errors';
 import { Args, parseInteger } from '../args';
 import { blockOr, parseTimeoutSeconds } from '../blocking';
@@ -19,7 +19,7 @@ import { EMPTY_ARRAY, memberReply, scoreReply, withoutRun, type ZItem, type ZSet
 export const MUST_BE_POSITIVE = 'ERR value is out of range, must be positive';
 export const NUMKEYS_POSITIVE = 'ERR numkeys should be greater than 0';
 export const COUNT_POSITIVE = 'ERR count should be greater than 0';
-const NULL_ARRAY: WireReply = { t: 'null', array: true };
+const NULL_ARRAY: Reply = { t: 'null', array: true };
 
 /** Removes up to `count` members from the low (min) or high end; returns them lowest-first for min, highest-first for max. */
 function popFrom(ctx: CommandContext, key: Buffer, z: ZSetValue, max: boolean, count: number): ZItem[] {
@@ -75,7 +75,7 @@ function bzpop(name: string, max: boolean): Command {
       const found = firstZSet(ctx, keys);
       if (!found) return blockOr(ctx, NULL_ARRAY, [Buffer.from(name), ...words], keys, timeoutMs);
       const [x] = popFrom(ctx, found.key, found.z, max, 1);
-      return { t: 'array', v: [{ t: 'bulk', v: found.key.toString('base64') }, memberReply(x.m), scoreReply(x.s)] };
+      return { t: 'array', v: [{ t: 'bulk', v: found.key }, memberReply(x.m), scoreReply(x.s)] };
     },
   };
 }
@@ -109,13 +109,13 @@ function parseMPop(args: Args): MPop {
 }
 
 /** [key, [[member, score], ...]]: nested on RESP2 too, as Redis answers ZMPOP. */
-function mpopReply(ctx: CommandContext, q: MPop): WireReply | null {
+function mpopReply(ctx: CommandContext, q: MPop): Reply | null {
   const found = firstZSet(ctx, q.keys);
   if (!found) return null;
   const items = popFrom(ctx, found.key, found.z, q.max, q.count);
   return {
     t: 'array',
-    v: [{ t: 'bulk', v: found.key.toString('base64') }, { t: 'array', v: items.map((x): WireReply => ({ t: 'array', v: [memberReply(x.m), scoreReply(x.s)] })) }],
+    v: [{ t: 'bulk', v: found.key }, { t: 'array', v: items.map((x): Reply => ({ t: 'array', v: [memberReply(x.m), scoreReply(x.s)] })) }],
   };
 }
 

@@ -5,7 +5,7 @@
  * and one selection, as Redis 7's zrangeGenericCommand, so that every
  * spelling accepts, refuses and orders exactly what Redis does.
  */
-import type { WireReply } from '../../contract';
+import type { Reply } from '../../contract';
 import { CommandError, NOT_INTEGER, SYNTAX_ERROR } from '../../errors';
 import type { Args } from '../args';
 import type { CommandContext } from '../context';
@@ -101,7 +101,7 @@ export const zrevrangebylex = rangeCommand('zrevrangebylex', 'lex', 'reverse');
 /** ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]: an empty result deletes dst. */
 export const zrangestore: Command = {
   spec: specOf('zrangestore'),
-  run(args, { db }: CommandContext): WireReply {
+  run(args, { db }: CommandContext): Reply {
     const dst = args.key();
     const src = args.key();
     const q = parseQuery(args, true, 'auto', 'auto');

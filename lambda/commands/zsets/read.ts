@@ -1,5 +1,5 @@
 /** ZSCORE, ZMSCORE, ZCARD, ZCOUNT, ZLEXCOUNT, ZRANK, ZREVRANK: reads of one sorted set. */
-import type { WireReply } from '../../contract';
+import type { Reply } from '../../contract';
 import { CommandError } from '../../errors';
 import { int, NIL, specOf, type Command } from '../types';
 import { lexRun, parseLexRange, scoreRun } from './ranges';
@@ -21,7 +21,7 @@ export const zmscore: Command = {
   spec: specOf('zmscore'),
   run(args, { db }) {
     const z = db.read(args.key(), 'zset');
-    const v: WireReply[] = args.rest().map((m) => {
+    const v: Reply[] = args.rest().map((m) => {
       const s = z?.score(memberOf(m));
       return s === undefined ? NIL : scoreReply(s);
     });

@@ -9,7 +9,7 @@
  * 52-bit hash space, so a member present throughout is returned at least
  * once whatever changes meanwhile.
  */
-import type { WireReply } from '../../contract';
+import type { Reply } from '../../contract';
 import { CommandError, SYNTAX_ERROR } from '../../errors';
 import { globMatch } from '../keyspace/glob';
 import { parseCursor } from '../keyspace/scan';
@@ -20,7 +20,7 @@ import { memberReply } from './zset';
 /** redis-server's zset-max-listpack-entries: sets up to this size are answered in one page. */
 const ONE_PAGE = 128;
 
-const page = (next: number, items: WireReply[]): WireReply => ({ t: 'array', v: [bulk(Buffer.from(String(next))), { t: 'array', v: items }] });
+const page = (next: number, items: Reply[]): Reply => ({ t: 'array', v: [bulk(Buffer.from(String(next))), { t: 'array', v: items }] });
 
 export const zscan: Command = {
   spec: specOf('zscan'),
@@ -48,7 +48,7 @@ export const zscan: Command = {
     if (z.size <= ONE_PAGE) entries = z.order.toArray().map((x) => [x.m, x.s]);
     else if (cursor >= 2n ** 52n) entries = [];
     else ({ next, entries } = z.scores.scan(Number(cursor), count));
-    const items: WireReply[] = [];
+    const items: Reply[] = [];
     for (const [m, s] of entries) {
       if (pattern !== null && !globMatch(pattern, Buffer.from(m, 'latin1'))) continue;
       items.push(memberReply(m), bulk(Buffer.from(formatScore(s), 'latin1')));

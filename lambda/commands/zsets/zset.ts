@@ -9,7 +9,7 @@
  * through a ZSetDraft, so nothing here copies or re-sorts a whole set except
  * the commands that build a new one (ZUNIONSTORE & co).
  */
-import type { WireReply } from '../../contract';
+import type { Reply } from '../../contract';
 import { FieldMap, Seq } from '../../document-chunks';
 import { ZSetValue, zcompare, type ZItem } from '../../document-values';
 import { formatScore, normalize } from './score';
@@ -18,24 +18,24 @@ export { ZSetValue };
 export type { ZItem };
 
 /** A member (a latin1 string, one byte per code unit) as a bulk reply. */
-export const memberReply = (m: string): WireReply => ({ t: 'bulk', v: Buffer.from(m, 'latin1').toString('base64') });
+export const memberReply = (m: string): Reply => ({ t: 'bulk', v: Buffer.from(m, 'latin1') });
 
 /** A score as Redis replies it: a double on RESP3, its "%.17g" text as a bulk string on RESP2. */
-export const scoreReply = (s: number): WireReply => ({ t: 'double', v: formatScore(s) });
+export const scoreReply = (s: number): Reply => ({ t: 'double', v: formatScore(s) });
 
 /** Members, or with WITHSCORES pairs: nested [member, score] arrays on RESP3, one flat array on RESP2. */
-export function itemsReply(items: Iterable<ZItem>, withScores: boolean): WireReply {
+export function itemsReply(items: Iterable<ZItem>, withScores: boolean): Reply {
   if (withScores) {
-    const v: [WireReply, WireReply][] = [];
+    const v: [Reply, Reply][] = [];
     for (const x of items) v.push([memberReply(x.m), scoreReply(x.s)]);
     return { t: 'pairs', v };
   }
-  const v: WireReply[] = [];
+  const v: Reply[] = [];
   for (const x of items) v.push(memberReply(x.m));
   return { t: 'array', v };
 }
 
-export const EMPTY_ARRAY: WireReply = { t: 'array', v: [] };
+export const EMPTY_ARRAY: Reply = { t: 'array', v: [] };
 
 /** A sorted set holding exactly these members (ZUNIONSTORE and the like; -0 stored as 0): one sort, no per-member splice. */
 export function zsetOf(scores: ReadonlyMap<string, number>): ZSetValue {
