@@ -99,7 +99,7 @@ describe('XREAD BLOCK', () => {
     // The retry, after an XADD, answers the new entry: nothing added between attempts is missed.
     runAt(doc, T, 'XADD', 'a', '6-1', 'g', 'w');
     if (r.t !== 'blocked') throw new Error('not blocked');
-    const again = executeOne(contextFor(new Keyspace(doc, new Touched(), 0, T), undefined, true), r.retry.map((x) => Buffer.from(x, 'base64')));
+    const again = toWire(executeOne(contextFor(new Keyspace(doc, new Touched(), 0, T), undefined, true), r.retry.map((x) => Buffer.from(x, 'base64'))));
     expect(again).toEqual({ t: 'map', nested: true, v: [[bulk('a'), { t: 'array', v: [{ t: 'array', v: [bulk('6-1'), { t: 'array', v: [bulk('g'), bulk('w')] }] }] }]] });
   });
 

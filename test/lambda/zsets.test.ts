@@ -7,6 +7,7 @@
  * set's chunks instead of copying them.
  */
 import type { WireReply } from '../../lambda/contract';
+import { toWire } from '../../lambda/contract-wire';
 import { entryOf } from '../../lambda/document';
 import { SetValue } from '../../lambda/document-values';
 import { contextFor, executeOne } from '../../lambda/engine';
@@ -88,7 +89,7 @@ describe('keys', () => {
 });
 
 describe('blocking pops', () => {
-  const blockingRun = (h: ReturnType<typeof harness>, ...words: string[]) => executeOne(contextFor(new Keyspace(h.doc, h.touched, 0, h.now), undefined, true), argv(...words));
+  const blockingRun = (h: ReturnType<typeof harness>, ...words: string[]) => toWire(executeOne(contextFor(new Keyspace(h.doc, h.touched, 0, h.now), undefined, true), argv(...words)));
 
   test('nothing to pop: "blocked" for a client, with the command to retry, its keys and timeout', () => {
     const h = harness();
