@@ -9,7 +9,7 @@
  * JSON payloads, the cluster's internal link) bytes travel as base64, so
  * that keys and values stay binary-safe; a proxy running the handler in its
  * own process passes the same batch typed, its bytes as Buffers (the *Of<…>
- * types), and serializes nothing.
+ * types), and serializes nothing (the wire form and back: contract-wire.ts).
  */
 
 export const CONTRACT_VERSION = 1;
@@ -51,10 +51,7 @@ export type ReplyOf<B> =
    */
   | { t: 'map'; v: [ReplyOf<B>, ReplyOf<B>][]; nested?: true }
   | { t: 'set'; v: ReplyOf<B>[] }
-  /**
-   * Pairs: an array of two-element arrays on RESP3, one flat array on RESP2
-   * (HRANDFIELD … WITHVALUES, ZRANGE … WITHSCORES), as Redis 7 answers them.
-   */
+  /** Pairs: [a, b] arrays on RESP3, one flat array on RESP2 (HRANDFIELD … WITHVALUES, ZRANGE … WITHSCORES). */
   | { t: 'pairs'; v: [ReplyOf<B>, ReplyOf<B>][] }
   /** The text Redis prints for the double (e.g. `1.5`, `inf`): commands format, the proxy frames. */
   | { t: 'double'; v: string }
@@ -66,15 +63,11 @@ export type ReplyOf<B> =
 
 /**
  * Never sent to a client: a blocking command (BLPOP, BZPOPMIN, XREAD BLOCK …)
- * found nothing to answer yet. The proxy parks the connection and sends
- * `retry` again (the argv: the same command, XREAD's `$` resolved to ids so
- * that nothing added meanwhile is missed) whenever a committed write touched
- * one of `keys` or the block poll comes round, until `timeoutMs` after the
- * first attempt (0: forever); then it answers `onTimeout` (a null, or a null
- * array, as the command does in Redis). Inside MULTI or a script a blocking
- * command never answers this: it answers `onTimeout` at once, as Redis does
- * (CommandContext.mayBlock). Its bytes are held as every reply's: Buffers in
- * this process, base64 on the wire.
+ * found nothing yet. The proxy parks the connection and sends `retry` again
+ * (XREAD's `$` resolved to ids) whenever a commit touched one of `keys` or the
+ * block poll comes round, until `timeoutMs` (0: forever); then it answers
+ * `onTimeout`. Inside MULTI or a script a blocking command answers `onTimeout`
+ * at once, as Redis does (CommandContext.mayBlock).
  */
 export interface BlockedReplyOf<B> {
   t: 'blocked';
@@ -86,12 +79,10 @@ export interface BlockedReplyOf<B> {
 
 /** A reply in memory: what the engine answers and the proxy encodes (bytes as Buffers). */
 export type Reply = ReplyOf<Buffer>;
+export type BlockedReply = BlockedReplyOf<Buffer>;
 
 /** A reply as it crosses the wire (a Lambda payload, the internal link): bytes as base64 text, inside JSON. */
 export type WireReply = ReplyOf<string>;
-
-export type BlockedReply = BlockedReplyOf<Buffer>;
-export type WireBlockedReply = BlockedReplyOf<string>;
 
 /** Every tag of WireReply: what a validator of either direction accepts. */
 export const WIRE_REPLY_TAGS = ['simple', 'error', 'int', 'bulk', 'null', 'array', 'map', 'set', 'pairs', 'double', 'bool', 'bignum', 'verbatim', 'blocked'] as const;
@@ -212,13 +203,10 @@ export interface BatchStats {
 }
 
 /**
- * What the commit a batch landed in changed, as change marks
- * (lambda/changes.ts: `<db>:<key hash>`, `*<db>` a whole database, `*`
- * everything): the proxy wakes its blocked clients whose keys these hit,
- * and a cluster's writer passes them on to followers with their forwards'
- * answers. Absent when the batch committed nothing. At most
- * MAX_MARKS_PER_COMMIT marks (beyond that, `*`). The same text in both
- * forms of a response.
+ * What the commit a batch landed in changed, as change marks (lambda/changes.ts;
+ * at most MAX_MARKS_PER_COMMIT, beyond that `*`), absent when it committed
+ * nothing: the proxy wakes its blocked clients whose keys these hit, and a
+ * cluster's writer passes them on to followers with their forwards' answers.
  */
 export type ChangeMarks = string[];
 
@@ -236,8 +224,6 @@ export function failureReply(failure: BatchFailure): ReplyOf<never> {
     ? { t: 'error', v: `TRYAGAIN not applied: ${failure.message}; safe to retry` }
     : { t: 'error', v: `UNKNOWN outcome unknown: ${failure.message}; the command may or may not have taken effect` };
 }
-
-// The wire form and back (base64 bytes): contract-wire.ts.
 
 /**
  * WATCH and EXEC between the proxy and the engine.

@@ -43,7 +43,6 @@
  *   know is never rewritten: UnknownFormatError.
  */
 import { isUtf8 } from 'node:buffer';
-export { stringBytes } from './document-json';
 import { HashValue, ListValue, SetValue, StreamValue, ZSetValue, type AggregateValue } from './document-values';
 
 /** The format encode() writes. */
@@ -155,9 +154,6 @@ export function ownEntry(e: Readonly<Entry>): Entry {
   if (e.stamp !== undefined) copy.stamp = checkCounter(e.stamp, 'stamp');
   return copy;
 }
-
-// An entry's JSON and its size: document-entry-json.ts.
-export { aggregateJson, entryBytes, entryJson, metaTail, wholeEntryJson } from './document-entry-json';
 
 /** The parsed top level of a body, its format checked. */
 export interface RawDocument extends RawDb {

@@ -5,7 +5,9 @@
  * what the bytes cost to send, not a re-serialisation of every key.
  */
 import { isUtf8 } from 'node:buffer';
-import { aggregateJson, entryBytes, entryJson, stringBytes, type Entry } from './document-format';
+import { aggregateJson, entryBytes, entryJson } from './document-entry-json';
+import type { Entry } from './document-format';
+import { stringBytes } from './document-json';
 
 const PAGE_COUNT = 256;
 

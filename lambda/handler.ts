@@ -14,14 +14,13 @@
  */
 import { CONTRACT_VERSION, type BatchRequest, type BatchResponse, type BatchStats, type FailureKind, type LocalBatchRequest, type LocalBatchResponse, type Reply } from './contract';
 import { fromWireRequest, toWireResponse } from './contract-wire';
-import { CorruptDocumentError, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_WINDOW, Document, UnknownFormatError, type CommitRecord, type WindowPolicy } from './document';
+import { CorruptDocumentError, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_WINDOW, Document, UnknownFormatError, type WindowPolicy } from './document';
 import { apply, commit, withSkipped, type AttemptInput, type Snapshot } from './attempt';
 import { compactMarks, EVERYTHING } from './changes';
 import { claimLease } from './lease';
 import { localWindow } from './local-windows';
 import { LOCAL_WINDOW, type CommitWindow } from './document-commits';
-import { skipLanded } from './origins';
-import { replayStored } from './replay';
+import { replayLanded, skipLanded } from './origins';
 import { runsScript, validateRequest, writes } from './request';
 import { DEFAULT_SCRIPT_TIMEOUT_MS } from './scripting';
 import { ATTEMPT_RESERVE_MS } from './time-budget';
@@ -74,7 +73,6 @@ export type BatchHandler = (req: BatchRequest) => Promise<BatchResponse>;
 export type LocalBatchHandler = (req: LocalBatchRequest) => Promise<LocalBatchResponse>;
 
 export const DEFAULT_MAX_CLOCK_SKEW_MS = 5000;
-
 
 /** Ends a batch with a failure the client can act on (see FailureKind). */
 class BatchFailed extends Error {
@@ -177,9 +175,9 @@ class DocumentHandler {
     const done = (replies: Reply[][], doc: Document, changed?: string[]): LocalBatchResponse => {
       stats.keys = doc.size;
       stats.keyspace = doc.keyspaceStats(Math.max(doc.clock, input.localNow));
-      const res: LocalBatchResponse = { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions: req.sessions.map((s, i) => ({ id: s.id, replies: replies[i] ?? [] })), stats };
+      const sessions = req.sessions.map((s, i) => ({ id: s.id, replies: replies[i] ?? [] }));
       // What the commit changed wakes blocked clients (BLPOP …) at once rather than at their next poll.
-      return changed !== undefined && changed.length > 0 ? { ...res, changed } : res;
+      return { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions, stats, ...(changed !== undefined && changed.length > 0 ? { changed } : {}) };
     };
     for (let attempt = 1; ; attempt++) {
       if (!snapshot) [snapshot, fresh] = [await this.load(stats), true];
@@ -283,16 +281,6 @@ class DocumentHandler {
     });
     this.checked = true;
   }
-}
-
-/** Replies of a batch that already landed: this invocation's own, if one of its attempts wrote it, else the stored ones. */
-function replayLanded(landed: CommitRecord, input: AttemptInput, stats: BatchStats): Reply[][] {
-  stats.replayed = true;
-  const own = input.sent.get(landed.a ?? '');
-  if (own) return own;
-  const stored = replayStored(landed, input.sessions);
-  stats.repliesLost = stored.lost;
-  return stored.replies;
 }
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

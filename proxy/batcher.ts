@@ -15,11 +15,12 @@
  * commands only after the previous submission was answered.
  */
 import { randomBytes } from 'node:crypto';
-import { CONTRACT_VERSION, LAMBDA_PAYLOAD_LIMIT, PAYLOAD_ENVELOPE_RESERVE, failureReply, type BatchFailure, type BatchRequest, type BatchResponse, type ChangeMarks, type LeaseClaim, type LeaseState, type LocalBatchRequest, type LocalBatchResponse, type LocalSessionCommands, type Reply } from '../lambda/contract';
-import { decodeArg, fromWireResponse, toWire, toWireRequest } from '../lambda/contract-wire';
+import { CONTRACT_VERSION, LAMBDA_PAYLOAD_LIMIT, PAYLOAD_ENVELOPE_RESERVE, failureReply, type BatchFailure, type BatchRequest, type ChangeMarks, type LeaseClaim, type LeaseState, type LocalBatchRequest, type LocalBatchResponse, type LocalSessionCommands, type Reply } from '../lambda/contract';
+import { decodeArg, fromWireResponse, toWireRequest } from '../lambda/contract-wire';
 import type { Executor } from './executors/types';
 import type { Metrics } from './metrics';
 import { encodedSize } from './batch-size';
+import { forwardResult, type ForwardResult, type Outcome } from './batch-outcome';
 
 export interface BatchLimits {
   /** Most commands in one batch. */
@@ -46,9 +47,6 @@ interface Part {
   origin?: string;
 }
 
-/** What became of one part: its replies, or why the whole batch failed. */
-type Outcome = { replies: Reply[]; changed?: ChangeMarks } | { failure: BatchFailure };
-
 interface Pending {
   write: boolean;
   /** Atomic: the parts of one submission always go in the same batch (a forwarded batch commits whole). */
@@ -61,9 +59,6 @@ interface Pending {
   local: boolean;
   settle: (outcomes: Outcome[]) => void;
 }
-
-/** Why a forwarded submission was not taken: it never ran here, so its proxy may send it itself at once. */
-export type ForwardResult = { res: BatchResponse } | { dropped: string };
 
 export { encodedSize } from './batch-size';
 
@@ -118,16 +113,7 @@ export class Batcher {
     return new Promise((resolve) => {
       const bytes = req.sessions.reduce((n, s) => n + s.commands.reduce((m, c) => m + c.reduce((k, a) => k + a.length + 3, 4), 0), 0);
       const parts = req.sessions.map((s): Part => ({ db: s.db ?? 0, commands: s.commands.map((argv) => argv.map(decodeArg)), origin: req.batchId }));
-      const settle = (outs: Outcome[]) => {
-        if (outs.length === 0) return resolve({ dropped: 'the forward deadline passed before it could be sent' });
-        const failure = outs.find((o): o is { failure: BatchFailure } => 'failure' in o);
-        if (failure) return resolve({ res: { v: CONTRACT_VERSION, batchId: req.batchId, ok: false, failure: failure.failure } });
-        const replies = outs as { replies: Reply[]; changed?: ChangeMarks }[];
-        const res: BatchResponse = { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions: req.sessions.map((s, i) => ({ id: s.id, replies: replies[i].replies.map(toWire) })), stats: { s3Gets: 0, s3Puts: 0, conflicts: 0, keys: 0, replayed: false } };
-        // The follower learns what the whole commit changed: its blocked clients may wait on keys other proxies wrote.
-        const changed = replies[0]?.changed;
-        resolve({ res: changed ? { ...res, changed } : res });
-      };
+      const settle = (outs: Outcome[]) => resolve(forwardResult(req, outs));
       this.enqueue({ write: true, parts, bytes, commandCount: parts.reduce((n, x) => n + x.commands.length, 0), deadline, local: false, settle });
     });
   }

@@ -4,7 +4,8 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { CorruptDocumentError, Document, UnknownFormatError, type CommitRecord, type Entry } from '../../lambda/document';
 import { b, bytesArb } from './util';
-import { entryBytes, entryJson, stringBytes } from '../../lambda/document-format';
+import { entryBytes, entryJson } from '../../lambda/document-entry-json';
+import { stringBytes } from '../../lambda/document-json';
 
 const fixture = (name: string): Buffer => readFileSync(path.join(__dirname, 'fixtures', name));
 const utf = (s: string): Buffer => Buffer.from(s, 'utf8');
