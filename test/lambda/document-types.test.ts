@@ -14,6 +14,7 @@ import {
   type Entry,
 } from '../../lambda/document';
 import { b, bytesArb } from './util';
+import { entryBytes, wholeEntryJson } from '../../lambda/document-entry-json';
 
 const hashOf = (pairs: [string, Buffer][]): HashValue => {
   const d = HashValue.EMPTY.draft();
@@ -171,5 +172,38 @@ describe('entries of every type in the document', () => {
     expect(doc.approxBytes).toBe(size);
     const h = doc.entry(b('h'));
     expect(h?.type === 'hash' && h.value.size).toBe(1);
+  });
+});
+
+describe('sizes of aggregates', () => {
+  it("entryBytes is exactly the UTF-8 length of an aggregate entry's JSON, meta included, and a write adds to the size estimate exactly what it adds to db.json (property)", () => {
+    const meta = fc.record({ expiresAt: fc.option(fc.integer({ min: -1e15, max: 1e15 }), { nil: undefined }), stamp: fc.option(fc.nat(), { nil: undefined }) });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(bytesArb, bytesArb), { minLength: 1, maxLength: 12 }), fc.double({ noNaN: true }), meta, bytesArb, (pairs, score, m, key) => {
+        const fields = new Map(pairs.map(([f, v]) => [f.toString('latin1'), v]));
+        const entries = [
+          entryOf(hashOf([...fields]), m),
+          entryOf(listOf(pairs.map(([, v]) => v)), m),
+          entryOf(SetValue.of(fields.keys()), m),
+          entryOf(zsetOf([...fields.keys()].map((f, i) => [f, i === 0 ? score : i])), m),
+          entryOf(new StreamValue(Seq.from(pairs.map(([f, v], i) => ({ id: id(7, i), fields: [f, v] }))), id(7, pairs.length), pairs.length, id(0, 0)), m),
+        ];
+        // Both sections non-empty, so each entry's cost is its fragment and one separator; encode() makes the estimate exact.
+        const doc = Document.empty();
+        doc.set(b('seed'), b('v'));
+        doc.set(b([0xff]), b('v'));
+        doc.encode();
+        entries.forEach((e, i) => {
+          expect(entryBytes(e)).toBe(Buffer.byteLength(wholeEntryJson(e)));
+          // Keys valid UTF-8 or not (data or data64); added, then replaced by a copy with other meta.
+          const k = Buffer.concat([key, b(String(i))]);
+          doc.put(k, e);
+          expect(doc.approxBytes).toBe(doc.encode().length);
+          doc.put(k, entryOf(e.value, { expiresAt: 1234567, stamp: m.stamp === undefined ? 1 : undefined }));
+          expect(doc.approxBytes).toBe(doc.encode().length);
+        });
+      }),
+      { numRuns: 80 },
+    );
   });
 });
