@@ -31,12 +31,18 @@ export interface BlockedContext {
  * and a key that now holds another type (Redis 7.0 leaves such a client
  * blocked until a list, zset or stream appears there).
  */
-const stillBlocked = (r: Reply): boolean => r.t === 'error' && (r.v.startsWith('TRYAGAIN ') || r.v.startsWith('WRONGTYPE '));
+const stillBlocked = (r: Reply): r is Extract<Reply, { t: 'error' }> => r.t === 'error' && (r.v.startsWith('TRYAGAIN ') || r.v.startsWith('WRONGTYPE '));
 
 /**
  * Waits out a blocked command; resolves with its reply, or null when the
  * connection went away (or the proxy drains) first. `since` is the commit
  * generation the first attempt was sent at (see ParkedClients).
+ *
+ * At the deadline it asks once more before answering the timeout reply: a
+ * write through another proxy may have filled a key since the last attempt,
+ * and nothing but a retry can tell (the block poll may not have come round).
+ * Answering "nothing" while an element sat in the list throughout the wait
+ * would not be linearizable; the last attempt reads S3 after the deadline.
  */
 export async function untilUnblocked(first: BlockedReply, db: number, since: number, c: BlockedContext): Promise<Reply | null> {
   const deadline = first.timeoutMs === 0 ? Infinity : Date.now() + first.timeoutMs;
@@ -46,14 +52,20 @@ export async function untilUnblocked(first: BlockedReply, db: number, since: num
     for (;;) {
       const why = await c.parked.park({ db, keys: block.keys, deadline, since, signal: c.signal });
       if (why === 'aborted') return null;
-      if (why === 'timeout') return block.onTimeout;
+      const last = why === 'timeout';
       since = c.parked.generation;
       c.metrics.blockRetries++;
       const [r] = await c.batcher.submit([block.retry], true, db);
       if (c.signal.aborted) return null;
       if (r === undefined) return error('ERR reply too large for one Lambda response; the command was not applied');
-      if (r.t === 'blocked') block = r;
-      else if (!stillBlocked(r)) return r;
+      if (r.t === 'blocked') {
+        if (last) return block.onTimeout;
+        block = r;
+      } else if (!stillBlocked(r)) return r;
+      // Nothing was applied by the last attempt: say so (TRYAGAIN) rather
+      // than "nothing there", which it could not see; a key of another type
+      // times out as in Redis.
+      else if (last) return r.v.startsWith('WRONGTYPE ') ? block.onTimeout : r;
     }
   } finally {
     c.metrics.blockedClients--;

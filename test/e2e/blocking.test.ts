@@ -16,6 +16,8 @@ import { lambdaEnv } from './backends';
 let emu: Emulator;
 let a: RunningProxy;
 let b: RunningProxy;
+/** A third proxy whose block poll never comes round in a test: only its own commits and deadlines wake its clients. */
+let quiet: RunningProxy;
 const clients: RawClient[] = [];
 
 async function connect(proxy: RunningProxy): Promise<RawClient> {
@@ -35,10 +37,11 @@ beforeAll(async () => {
   const flags = ['--function', emu.functionName, '--block-poll-ms', '50'];
   a = await startProxy(flags, { env: lambdaEnv(emu) });
   b = await startProxy(flags, { env: lambdaEnv(emu) });
+  quiet = await startProxy(['--function', emu.functionName, '--block-poll-ms', '600000'], { env: lambdaEnv(emu) });
 });
 afterAll(async () => {
   for (const c of clients) c.close();
-  await Promise.all([a?.close(), b?.close()]);
+  await Promise.all([a?.close(), b?.close(), quiet?.close()]);
   await emu?.close();
 });
 
@@ -110,4 +113,16 @@ test('two proxies, one document: a push through B wakes a BRPOP parked on A (by 
   expect(plain(await popped)).toEqual(['shared', 'from-b']);
   expect(a.server.metrics.blockPolls).toBeGreaterThan(polls);
   expect(plain(await onB.call('LLEN', 'shared'))).toBe(0);
+});
+
+test('at its timeout a blocked command asks once more: a push through another proxy, unseen by any poll, is still popped', async () => {
+  const [waiter, pusher] = [await connect(quiet), await connect(b)];
+  // Generous: the push must land before the deadline, however loaded the machine.
+  const popped = waiter.call('BRPOP', 'unseen', '5');
+  await blockedClients(quiet, 1);
+  await pusher.call('LPUSH', 'unseen', 'x');
+  // Answering the null array here would claim the list was empty throughout the wait.
+  expect(plain(await popped)).toEqual(['unseen', 'x']);
+  expect(quiet.server.metrics.blockPolls).toBe(0);
+  expect(plain(await pusher.call('EXISTS', 'unseen'))).toBe(0);
 });
