@@ -70,8 +70,8 @@ export interface LeaseRider {
 
 export class Batcher {
   leaseRider?: LeaseRider;
-  /** Told the change marks of every commit a batch of this proxy landed in (its blocked clients wake on them). */
-  onCommitted?: (changed: ChangeMarks) => void;
+  /** Told the change marks of every commit a batch of this proxy landed in: its blocked clients, a writer's followers. */
+  private readonly committedListeners = new Set<(changed: ChangeMarks) => void>();
   private readonly proxyId = randomBytes(6).toString('base64url');
   private seq = 0;
   private writes: Pending[] = [];
@@ -85,6 +85,12 @@ export class Batcher {
     private readonly limits: BatchLimits,
     private readonly metrics: Metrics,
   ) {}
+
+  /** Adds a listener for the change marks of every commit a batch of this proxy lands in; returns its removal. */
+  onCommitted(listener: (changed: ChangeMarks) => void): () => void {
+    this.committedListeners.add(listener);
+    return () => this.committedListeners.delete(listener);
+  }
 
   /**
    * Runs a run of engine commands of one connection. Resolves with one reply
@@ -221,7 +227,7 @@ export class Batcher {
     try {
       this.metrics.recordBatch(req, res, Number(process.hrtime.bigint() - started) / 1e6);
       this.deliver(batch, res);
-      if (res.ok && res.changed) this.onCommitted?.(res.changed);
+      if (res.ok && res.changed) for (const l of this.committedListeners) l(res.changed);
     } catch (e) {
       // A bug here must not leave connections waiting forever for a batch
       // that has run: whoever is not answered yet gets "outcome unknown"

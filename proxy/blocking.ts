@@ -4,22 +4,30 @@
  * blocking command that found nothing answered "blocked" (BlockedReply), and
  * its session parks here and sends the command again when
  *
- *  - a commit this proxy learnt of changed one of its keys: a batch of its
- *    own, or (in a cluster) the writer's answer to a forward, carries the
- *    commit's change marks (BatchResponse.changed); or
+ *  - a commit this proxy learnt of changed one of its keys (`committed`, with
+ *    the commit's change marks, BatchResponse.changed): a batch of its own;
+ *    or, in a cluster (proxy/cluster/), any commit the writer lands — its
+ *    own batches and every follower's forwards — which the writer tells each
+ *    follower on the internal link. So a push through any proxy of a cluster
+ *    wakes a client parked on any other at once, as long as it went through
+ *    the writer; or
  *  - the block poll comes round: every `pollMs` all parked clients of this
  *    proxy are woken together, so their retries leave in ONE write batch
- *    (the batcher gathers one event-loop turn). That catches writes by other
- *    proxies, and costs one invocation per poll per proxy however many
- *    clients wait: an idle proxy with blocked clients costs 3,600 batches an
- *    hour at the default 1 s, and none without them.
+ *    (the batcher gathers one event-loop turn). That catches what no commit
+ *    told: writes by proxies outside a cluster, a follower's commit made
+ *    directly while the writer was unreachable, a follower whose link to a
+ *    new writer is not open yet. It costs one invocation per poll per proxy
+ *    however many clients wait: an idle proxy with blocked clients costs
+ *    3,600 batches an hour at the default 1 s, and none without them.
  *
  * A wake-up can be early or spurious (a hash collision, a write that did not
  * make a list): the retry then answers "blocked" again and the client parks
  * again, having changed nothing. A wake-up is never lost between the
  * attempt and the parking: the session says which commits it had heard of
  * when it sent the attempt (`since`), and the marks of later ones are kept
- * for a while (RECENT), so one that landed meanwhile wakes it at once.
+ * for a while (RECENT), so one that landed meanwhile wakes it at once. That
+ * holds for marks a writer tells too: a commit that followed the attempt's
+ * is told after the attempt was sent, so after its `since`.
  */
 import { EVERYTHING, keyMark, marksHit } from '../lambda/changes';
 import type { Metrics } from './metrics';

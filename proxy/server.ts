@@ -58,7 +58,7 @@ export class ValthreeServer {
   constructor(private readonly opts: ServerOptions) {
     this.batcher = new Batcher(opts.executor, opts.batch, this.metrics);
     const parked = (this.parked = new ParkedClients(opts.blockPollMs ?? DEFAULT_BLOCK_POLL_MS, this.metrics));
-    this.batcher.onCommitted = (changed) => parked.committed(changed);
+    this.batcher.onCommitted((changed) => parked.committed(changed));
     const extra = opts.extraLocalCommands ?? [];
     this.localCommands = extra.length === 0 ? LOCAL_COMMANDS : new Map([...LOCAL_COMMANDS, ...extra.map((c): [string, LocalCommand] => [c.spec.name, c])]);
     const sessions = this.sessions;

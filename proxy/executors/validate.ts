@@ -139,7 +139,7 @@ function checkLease(x: unknown): Problem {
 }
 
 /** Change marks (lambda/changes.ts): `<db hex>:<hash hex>`, `*<db hex>` or `*`, at most the cap of one commit record. */
-function checkChanged(x: unknown): Problem {
+export function checkChanged(x: unknown): Problem {
   if (x === undefined) return null;
   if (!Array.isArray(x) || x.length > MAX_MARKS_PER_COMMIT) return 'changed is not a list of change marks';
   return x.every((m) => typeof m === 'string' && /^(\*|\*[0-9a-f]{1,2}|[0-9a-f]{1,2}:[0-9a-f]{1,8})$/.test(m)) ? null : 'changed has a malformed change mark';
