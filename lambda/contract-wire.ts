@@ -24,7 +24,12 @@ export function toWire(r: Reply): WireReply {
     case 'set':
       return { t: r.t, v: r.v.map(toWire) };
     case 'map':
-      return { t: 'map', v: r.v.map(([k, v]): [WireReply, WireReply] => [toWire(k), toWire(v)]) };
+    case 'pairs': {
+      const v = r.v.map(([k, x]): [WireReply, WireReply] => [toWire(k), toWire(x)]);
+      return r.t === 'map' && r.nested ? { t: 'map', v, nested: true } : { t: r.t, v };
+    }
+    case 'blocked':
+      return { t: 'blocked', retry: r.retry.map(encodeArg), keys: r.keys.map(encodeArg), timeoutMs: r.timeoutMs, onTimeout: toWire(r.onTimeout) };
     default:
       return r;
   }
@@ -41,7 +46,12 @@ export function fromWire(w: WireReply): Reply {
     case 'set':
       return { t: w.t, v: w.v.map(fromWire) };
     case 'map':
-      return { t: 'map', v: w.v.map(([k, v]): [Reply, Reply] => [fromWire(k), fromWire(v)]) };
+    case 'pairs': {
+      const v = w.v.map(([k, x]): [Reply, Reply] => [fromWire(k), fromWire(x)]);
+      return w.t === 'map' && w.nested ? { t: 'map', v, nested: true } : { t: w.t, v };
+    }
+    case 'blocked':
+      return { t: 'blocked', retry: w.retry.map(decodeArg), keys: w.keys.map(decodeArg), timeoutMs: w.timeoutMs, onTimeout: fromWire(w.onTimeout) };
     default:
       return w;
   }
@@ -57,7 +67,7 @@ export function toWireRequest(req: LocalBatchRequest): BatchRequest {
   return { ...req, sessions: req.sessions.map((s) => ({ ...s, commands: s.commands.map((argv) => argv.map(encodeArg)) })) };
 }
 
-/** A local response for the wire. */
+/** A local response for the wire (its other fields, `changed` and `lease` among them, travel as they are). */
 export function toWireResponse(res: LocalBatchResponse): BatchResponse {
   return res.ok ? { ...res, sessions: res.sessions.map((s) => ({ id: s.id, replies: s.replies.map(toWire) })) } : res;
 }

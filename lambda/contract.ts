@@ -9,7 +9,7 @@
  * JSON payloads, the cluster's internal link) bytes travel as base64, so
  * that keys and values stay binary-safe; a proxy running the handler in its
  * own process passes the same batch typed, its bytes as Buffers (the *Of<…>
- * types), and serializes nothing.
+ * types), and serializes nothing (the wire form and back: contract-wire.ts).
  */
 
 export const CONTRACT_VERSION = 1;
@@ -32,9 +32,9 @@ export const MAX_VALUE_BYTES = Math.floor(((LAMBDA_PAYLOAD_LIMIT - 2 * PAYLOAD_E
 /**
  * A reply: a tagged union, generic over how its bytes are held. The RESP3
  * types are answered as Redis 7 does on a RESP3 connection, and the proxy
- * turns them into their RESP2 forms for RESP2 clients (map → flat array,
- * set → array, double/bignum/verbatim → bulk string, bool → 1/0, null
- * array → *-1).
+ * turns them into their RESP2 forms for RESP2 clients (map and pairs → flat
+ * array, set → array, double/bignum/verbatim → bulk string, bool → 1/0,
+ * null array → *-1).
  */
 export type ReplyOf<B> =
   | { t: 'simple'; v: string }
@@ -45,23 +45,47 @@ export type ReplyOf<B> =
   /** A missing value; `array` marks Redis's null array (`*-1` on RESP2). */
   | { t: 'null'; array?: true }
   | { t: 'array'; v: ReplyOf<B>[] }
-  | { t: 'map'; v: [ReplyOf<B>, ReplyOf<B>][] }
+  /**
+   * `nested`: on RESP2 an array of [key, value] arrays rather than one flat
+   * array — XREAD's streams, which Redis answers that way there.
+   */
+  | { t: 'map'; v: [ReplyOf<B>, ReplyOf<B>][]; nested?: true }
   | { t: 'set'; v: ReplyOf<B>[] }
+  /** Pairs: [a, b] arrays on RESP3, one flat array on RESP2 (HRANDFIELD … WITHVALUES, ZRANGE … WITHSCORES). */
+  | { t: 'pairs'; v: [ReplyOf<B>, ReplyOf<B>][] }
   /** The text Redis prints for the double (e.g. `1.5`, `inf`): commands format, the proxy frames. */
   | { t: 'double'; v: string }
   | { t: 'bool'; v: boolean }
   | { t: 'bignum'; v: string }
   /** A verbatim string: a three-letter format (`txt`, `mkd`) and its bytes. */
-  | { t: 'verbatim'; format: string; v: B };
+  | { t: 'verbatim'; format: string; v: B }
+  | BlockedReplyOf<B>;
+
+/**
+ * Never sent to a client: a blocking command (BLPOP, BZPOPMIN, XREAD BLOCK …)
+ * found nothing yet. The proxy parks the connection and sends `retry` again
+ * (XREAD's `$` resolved to ids) whenever a commit touched one of `keys` or the
+ * block poll comes round, until `timeoutMs` (0: forever); then it answers
+ * `onTimeout`. Inside MULTI or a script a blocking command answers `onTimeout`
+ * at once, as Redis does (CommandContext.mayBlock).
+ */
+export interface BlockedReplyOf<B> {
+  t: 'blocked';
+  retry: B[];
+  keys: B[];
+  timeoutMs: number;
+  onTimeout: ReplyOf<B>;
+}
 
 /** A reply in memory: what the engine answers and the proxy encodes (bytes as Buffers). */
 export type Reply = ReplyOf<Buffer>;
+export type BlockedReply = BlockedReplyOf<Buffer>;
 
 /** A reply as it crosses the wire (a Lambda payload, the internal link): bytes as base64 text, inside JSON. */
 export type WireReply = ReplyOf<string>;
 
 /** Every tag of WireReply: what a validator of either direction accepts. */
-export const WIRE_REPLY_TAGS = ['simple', 'error', 'int', 'bulk', 'null', 'array', 'map', 'set', 'double', 'bool', 'bignum', 'verbatim'] as const;
+export const WIRE_REPLY_TAGS = ['simple', 'error', 'int', 'bulk', 'null', 'array', 'map', 'set', 'pairs', 'double', 'bool', 'bignum', 'verbatim', 'blocked'] as const;
 
 /**
  * One connection's commands, generic over how an argument is held: base64
@@ -178,9 +202,17 @@ export interface BatchStats {
   repliesLost?: number;
 }
 
+/**
+ * What the commit a batch landed in changed, as change marks (lambda/changes.ts;
+ * at most MAX_MARKS_PER_COMMIT, beyond that `*`), absent when it committed
+ * nothing: the proxy wakes its blocked clients whose keys these hit, and a
+ * cluster's writer passes them on to followers with their forwards' answers.
+ */
+export type ChangeMarks = string[];
+
 /** A batch's answer, generic over replies: BatchResponse crosses the wire, LocalBatchResponse stays in this process. */
 export type BatchResponseOf<R> =
-  | { v: typeof CONTRACT_VERSION; batchId: string; ok: true; sessions: SessionRepliesOf<R>[]; stats: BatchStats; lease?: LeaseState }
+  | { v: typeof CONTRACT_VERSION; batchId: string; ok: true; sessions: SessionRepliesOf<R>[]; stats: BatchStats; lease?: LeaseState; changed?: ChangeMarks }
   | { v: typeof CONTRACT_VERSION; batchId: string; ok: false; failure: BatchFailure; stats?: BatchStats };
 
 export type BatchResponse = BatchResponseOf<WireReply>;
@@ -192,8 +224,6 @@ export function failureReply(failure: BatchFailure): ReplyOf<never> {
     ? { t: 'error', v: `TRYAGAIN not applied: ${failure.message}; safe to retry` }
     : { t: 'error', v: `UNKNOWN outcome unknown: ${failure.message}; the command may or may not have taken effect` };
 }
-
-// The wire form and back (base64 bytes): contract-wire.ts.
 
 /**
  * WATCH and EXEC between the proxy and the engine.

@@ -1,42 +1,58 @@
 /**
- * db.json, format 2: the whole database as one JSON document.
+ * db.json, format 3: the whole database as one JSON document.
  *
- *   {"format":2,"clock":<ms>,"seq":<n>,
+ *   {"format":3,"clock":<ms>,"seq":<n>,
  *    "commits":[{"id":"<batch id>","at":<ms>,"a":"<attempt>","r":[...]}, ...],
  *    "data":{"<utf-8 key>": <entry>},
  *    "data64":{"<base64 key>": <entry>},
  *    "dbs":{"<n>":{"data":{...},"data64":{...}}, ...}}      only when a db n ≠ 0 has keys
  *
- *   <entry>  = <value>                                  a string, no expiry, no stamp
- *            | {"v":<value>,"x":<expires at, unix ms>,"s":<stamp>}   x, s only when set
- *   <value>  = "<utf-8 string>" | {"b64":"<base64>"}
+ *   <entry>  = <bytes>                                  a string, no expiry, no stamp
+ *            | {"v":<bytes>,<meta>}                     a string with expiry and/or stamp
+ *            | {"t":"hash","v":[[<bytes field>,<bytes value>],...],<meta>}
+ *            | {"t":"list","v":[<bytes>,...],<meta>}                    head first
+ *            | {"t":"set","v":[<bytes member>,...],<meta>}
+ *            | {"t":"zset","v":[[<bytes member>,<score>],...],<meta>}  in score order
+ *            | {"t":"stream","v":[["<ms>-<seq>",[<bytes field>,<bytes value>,...]],...],
+ *               "last":"<ms>-<seq>","added":<n>,"maxdel":"<ms>-<seq>",<meta>}
+ *   <meta>   = "x":<expires at, unix ms>,"s":<stamp>    each only when set (so maybe nothing)
+ *   <bytes>  = "<utf-8 string>" | {"b64":"<base64>"}
+ *   <score>  = a JSON number (-0 included) | "inf" | "-inf"
  *
- * - Keys and values are byte strings. Valid UTF-8 is stored as a JSON string
- *   so that the document stays readable; anything else is base64 (`{"b64"}` for
- *   values, the `data64` map for keys). Every byte string round-trips exactly.
+ * - Keys, values, fields and members are byte strings. Valid UTF-8 is stored
+ *   as a JSON string so that the document stays readable; anything else is
+ *   base64 (`{"b64"}`, or for keys the `data64` map). Every byte string
+ *   round-trips exactly.
+ * - An aggregate (hash, list, set, zset) is never stored empty: its last
+ *   member removed, the key is removed. A stream may be empty (as in Redis).
+ *   Stream ids are unsigned 64-bit decimals; `last` is the last id generated,
+ *   `added` the entries ever added, `maxdel` the greatest id ever deleted.
+ *   Entries are in ascending id order; a zset's members in (score, member)
+ *   order, which decode re-establishes rather than trusts.
  * - `data` and `data64` hold database 0 (SELECT 0). Databases 1 to 15 that
  *   have keys sit in `dbs` under their decimal number, each with its own
  *   `data` and `data64`; `dbs` is left out while only database 0 has keys.
  * - `clock` is the highest clock (ms) any commit used, 0 when unknown; `seq`
  *   counts commits; an entry's stamp `s` is the `seq` of the commit that last
  *   changed it.
- * - A `"t"` field will name non-string types; a type this version does not
- *   know is refused (CorruptDocumentError), as is any field it does not know:
- *   rewriting would silently drop it.
- * - Format 1 is format 2 without clock, seq, wrapped entries or dbs: it is read
- *   (clock 0, seq 0) and the next commit writes it as format 2. A format this
- *   code does not know is never rewritten: UnknownFormatError.
+ * - A type this version does not know is refused (CorruptDocumentError), as
+ *   is any field it does not know: rewriting would silently drop it.
+ * - Format 2 is format 3 with strings only; format 1 is format 2 without
+ *   clock, seq, wrapped entries or dbs (read as clock 0, seq 0). Both are
+ *   read, and the next commit writes format 3. A format this code does not
+ *   know is never rewritten: UnknownFormatError.
  */
 import { isUtf8 } from 'node:buffer';
+import { HashValue, ListValue, SetValue, StreamValue, ZSetValue, type AggregateValue } from './document-values';
 
 /** The format encode() writes. */
-export const FORMAT_VERSION = 2;
+export const FORMAT_VERSION = 3;
 /** The formats decode() reads. */
-export const READABLE_FORMATS: readonly number[] = [1, 2];
+export const READABLE_FORMATS: readonly number[] = [1, 2, 3];
 
 export class UnknownFormatError extends Error {
   constructor(found: unknown) {
-    super(`db.json has format ${JSON.stringify(found)}, this version understands ${READABLE_FORMATS.join(' and ')} only; refusing to touch it`);
+    super(`db.json has format ${JSON.stringify(found)}, this version understands ${READABLE_FORMATS.join(', ')} only; refusing to touch it`);
   }
 }
 
@@ -57,10 +73,54 @@ export interface StringEntry extends EntryMeta {
   type: 'string';
   value: Buffer;
 }
+export interface HashEntry extends EntryMeta {
+  type: 'hash';
+  value: HashValue;
+}
+export interface ListEntry extends EntryMeta {
+  type: 'list';
+  value: ListValue;
+}
+export interface SetEntry extends EntryMeta {
+  type: 'set';
+  value: SetValue;
+}
+export interface ZSetEntry extends EntryMeta {
+  type: 'zset';
+  value: ZSetValue;
+}
+export interface StreamEntry extends EntryMeta {
+  type: 'stream';
+  value: StreamValue;
+}
 
-/** One key's entry; grows a member per type (hash, list, set, zset). */
-export type Entry = StringEntry;
+/** One key's entry. Every value is immutable (see document-values.ts): a write stores a new entry. */
+export type Entry = StringEntry | HashEntry | ListEntry | SetEntry | ZSetEntry | StreamEntry;
 export type EntryType = Entry['type'];
+/** The value each type holds. */
+export interface ValueTypes {
+  string: Buffer;
+  hash: HashValue;
+  list: ListValue;
+  set: SetValue;
+  zset: ZSetValue;
+  stream: StreamValue;
+}
+/** The value a type holds: Buffer for 'string', HashValue for 'hash', … */
+export type ValueOf<T extends EntryType> = ValueTypes[T];
+/** The types that are not strings. */
+export type AggregateType = Exclude<EntryType, 'string'>;
+
+/** The entry holding `value`, with `meta`: the value names its own type. */
+export function entryOf(value: Buffer | AggregateValue, meta: EntryMeta = {}): Entry {
+  const e = (Buffer.isBuffer(value) ? { type: 'string', value } : { type: value.type, value }) as Entry;
+  if (meta.expiresAt !== undefined) e.expiresAt = meta.expiresAt;
+  if (meta.stamp !== undefined) e.stamp = meta.stamp;
+  return e;
+}
+
+/** Each aggregate type's value class. */
+export const AGGREGATES = { hash: HashValue, list: ListValue, set: SetValue, zset: ZSetValue, stream: StreamValue } as const;
 
 /** Counters (clock, seq, stamp) are written as JSON numbers: NaN or 1e300 would not read back. */
 export function isCounter(n: unknown): n is number {
@@ -78,8 +138,15 @@ export function checkCounter(n: number, what: string): number {
  * cached), and the caller's buffer may be a view into a larger request.
  */
 export function ownEntry(e: Readonly<Entry>): Entry {
-  if (e.type !== 'string') throw new TypeError(`unknown entry type ${JSON.stringify(e.type)}`);
-  const copy: Entry = { type: 'string', value: Buffer.from(e.value) };
+  let copy: Entry;
+  if (e.type === 'string') copy = { type: 'string', value: Buffer.from(e.value) };
+  else {
+    // Aggregates are immutable by construction: shared, never copied.
+    const kind = Object.hasOwn(AGGREGATES, e.type) ? AGGREGATES[e.type] : undefined;
+    if (kind === undefined || !(e.value instanceof kind)) throw new TypeError(`unknown entry type ${JSON.stringify(e.type)} or a value not of it`);
+    if (e.value.size === 0 && e.type !== 'stream') throw new RangeError(`an empty ${e.type} is never stored: remove the key`);
+    copy = { type: e.type, value: e.value } as Entry;
+  }
   if (e.expiresAt !== undefined) {
     if (!Number.isSafeInteger(e.expiresAt)) throw new RangeError(`expiresAt must be a safe integer, got ${e.expiresAt}`);
     copy.expiresAt = e.expiresAt;
@@ -88,98 +155,9 @@ export function ownEntry(e: Readonly<Entry>): Entry {
   return copy;
 }
 
-/**
- * UTF-8 size of JSON.stringify(bytes.toString('utf8')) for valid UTF-8
- * bytes: the quotes, each byte once, and what escaping adds. JSON.stringify
- * escapes `"`, `\\` and the controls below 0x20 only (valid UTF-8 has no
- * lone surrogates): \b \t \n \f \r as two characters, the rest as \u00XX.
- */
-export function stringBytes(b: Buffer): number {
-  let n = b.length + 2;
-  for (let i = 0; i < b.length; i++) {
-    const c = b[i];
-    if (c >= 0x20) {
-      if (c === 0x22 || c === 0x5c) n += 1;
-    } else n += c === 0x08 || c === 0x09 || c === 0x0a || c === 0x0c || c === 0x0d ? 1 : 5;
-  }
-  return n;
-}
-
-/** UTF-8 size of valueJson(value). */
-function valueBytes(value: Buffer): number {
-  return isUtf8(value) ? stringBytes(value) : 10 + Math.ceil(value.length / 3) * 4;
-}
-
-/** UTF-8 size of entryJson(e), computed without building it. */
-export function entryBytes(e: Entry): number {
-  const v = valueBytes(e.value);
-  if (e.expiresAt === undefined && e.stamp === undefined) return v;
-  let n = 6 + v; // {"v":…}
-  if (e.expiresAt !== undefined) n += 5 + String(e.expiresAt).length;
-  if (e.stamp !== undefined) n += 5 + String(e.stamp).length;
-  return n;
-}
-
-function valueJson(value: Buffer): string {
-  return isUtf8(value) ? JSON.stringify(value.toString('utf8')) : `{"b64":"${value.toString('base64')}"}`;
-}
-
-/** The JSON of an entry: a bare value while the entry is a plain string, as in format 1. */
-export function entryJson(e: Entry): string {
-  const v = valueJson(e.value);
-  if (e.expiresAt === undefined && e.stamp === undefined) return v;
-  let out = `{"v":${v}`;
-  if (e.expiresAt !== undefined) out += `,"x":${e.expiresAt}`;
-  if (e.stamp !== undefined) out += `,"s":${e.stamp}`;
-  return `${out}}`;
-}
-
-/** Where a key sits in db.json: its name in `data`, or its base64 in `data64`. */
-export type KeyPlace = 'data' | 'data64';
-
-/** Names a key in an error message, as it appears in db.json (its database when not 0). */
-function keyName(where: KeyPlace, k: string, db: number): string {
-  const name = where === 'data' ? `key ${JSON.stringify(k)}` : `data64 key "${k}"`;
-  return db === 0 ? name : `db ${db} ${name}`;
-}
-
-function decodeValue(v: unknown, where: KeyPlace, k: string, db: number): Buffer {
-  if (typeof v === 'string') return Buffer.from(v, 'utf8');
-  if (typeof v === 'object' && v !== null && typeof (v as { b64?: unknown }).b64 === 'string') return Buffer.from((v as { b64: string }).b64, 'base64');
-  throw new CorruptDocumentError(`db.json: the value of ${keyName(where, k, db)} is neither a string nor {"b64": ...}`);
-}
-
-const WRAPPED_FIELDS = new Set(['v', 'x', 's', 't']);
-
-/** One entry of `data` or `data64`; format 1 knows bare values only. */
-export function decodeEntry(raw: unknown, format: number, where: KeyPlace, k: string, db = 0): Entry {
-  // Bare values first: they are nearly every entry of a large document.
-  if (typeof raw === 'string') return { type: 'string', value: Buffer.from(raw, 'utf8') };
-  const o = raw as Record<string, unknown>;
-  if (format === 1 || typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { type: 'string', value: decodeValue(raw, where, k, db) };
-  if (Object.hasOwn(o, 'b64')) {
-    // Format 1 tolerated extra fields here; in format 2 they could only be meta this version would drop.
-    if (Object.keys(o).length !== 1) throw new CorruptDocumentError(`db.json: the entry of ${keyName(where, k, db)} mixes "b64" with other fields`);
-    return { type: 'string', value: decodeValue(raw, where, k, db) };
-  }
-  // The type first: a newer type's own fields would otherwise be reported as unknown fields.
-  if (o.t !== undefined && o.t !== 'string') throw new CorruptDocumentError(`db.json: ${keyName(where, k, db)} has type ${JSON.stringify(o.t)}, which this version does not know`);
-  for (const f of Object.keys(o)) if (!WRAPPED_FIELDS.has(f)) throw new CorruptDocumentError(`db.json: the entry of ${keyName(where, k, db)} has an unknown field ${JSON.stringify(f)}`);
-  const e: Entry = { type: 'string', value: decodeValue(o.v, where, k, db) };
-  if (o.x !== undefined) {
-    if (!Number.isSafeInteger(o.x)) throw new CorruptDocumentError(`db.json: the expiry of ${keyName(where, k, db)} is not an integer`);
-    e.expiresAt = o.x as number;
-  }
-  if (o.s !== undefined) {
-    if (!isCounter(o.s)) throw new CorruptDocumentError(`db.json: the stamp of ${keyName(where, k, db)} is not a non-negative integer`);
-    e.stamp = o.s;
-  }
-  return e;
-}
-
 /** The parsed top level of a body, its format checked. */
 export interface RawDocument extends RawDb {
-  format: 1 | 2;
+  format: 1 | 2 | 3;
   clock: number;
   seq: number;
   commits: unknown;
@@ -213,7 +191,7 @@ export function parseBody(body: Buffer): RawDocument {
   }
   if (typeof raw !== 'object' || raw === null) throw new CorruptDocumentError('db.json is not a JSON object');
   const obj = raw as Record<string, unknown>;
-  if (obj.format !== 1 && obj.format !== 2) throw new UnknownFormatError(obj.format);
+  if (obj.format !== 1 && obj.format !== 2 && obj.format !== 3) throw new UnknownFormatError(obj.format);
   const counter = (name: 'clock' | 'seq'): number => {
     if (obj.format === 1) return 0;
     if (!isCounter(obj[name])) throw new CorruptDocumentError(`db.json: ${name} is not a non-negative integer`);

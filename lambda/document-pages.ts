@@ -5,7 +5,9 @@
  * what the bytes cost to send, not a re-serialisation of every key.
  */
 import { isUtf8 } from 'node:buffer';
-import { entryBytes, entryJson, stringBytes, type Entry } from './document-format';
+import { aggregateJson, entryBytes, entryJson } from './document-entry-json';
+import type { Entry } from './document-format';
+import { stringBytes } from './document-json';
 
 const PAGE_COUNT = 256;
 
@@ -16,8 +18,14 @@ const PAGE_COUNT = 256;
  */
 export interface Slot {
   readonly e: Entry;
-  /** The fragment, built when a page is encoded (undefined: not yet). */
+  /**
+   * The fragment, built when a page is encoded (undefined: not yet). For an
+   * aggregate, only its start (`"key":{"t":"hash","v":[`): its members
+   * follow as the value's cached chunk fragments (`parts`), then `tail`.
+   */
   json: string | undefined;
+  parts?: Buffer[];
+  tail?: string;
   /** Whether the key is stored in data64 (not valid UTF-8). */
   bin: boolean;
   /** UTF-8 size of `json` plus its separator: what the entry costs in db.json (-1: not measured yet). */
@@ -29,8 +37,9 @@ export const newSlot = (e: Entry): Slot => ({ e, json: undefined, bin: false, by
 /** A slice of the keyspace with its encoded form cached (undefined: stale). */
 export interface Page {
   entries: Map<string, Slot>;
-  utf?: Buffer;
-  bin?: Buffer;
+  /** The page's `data` and `data64` members, comma-separated: pieces of strings, and aggregates' chunk fragments. */
+  utf?: Buffer[];
+  bin?: Buffer[];
   /** Sum of the entries' `bytes`, set with utf and bin. */
   size?: number;
 }
@@ -62,31 +71,67 @@ export function slotBytes(k: string, s: Slot): number {
   return s.bytes;
 }
 
-/** The slot's `"key":entry` fragment, built once. */
-function slotJson(k: string, s: Slot): string {
-  if (s.json === undefined) {
-    slotBytes(k, s);
-    const key = Buffer.from(k, 'latin1');
-    const name = s.bin ? `"${key.toString('base64')}"` : JSON.stringify(key.toString('utf8'));
-    s.json = `${name}:${entryJson(s.e)}`;
+/**
+ * A section's pieces being built: small entries' JSON is joined into one
+ * Buffer, an aggregate's cached chunk fragments are added as they are.
+ */
+class Pieces {
+  readonly out: Buffer[] = [];
+  private text: string[] = [];
+  private empty = true;
+
+  add(s: Slot): void {
+    if (!this.empty) this.text.push(',');
+    this.empty = false;
+    this.text.push(s.json as string);
+    if (s.parts === undefined) return;
+    this.flush();
+    for (const p of s.parts) this.out.push(p);
+    this.text.push(s.tail as string);
   }
-  return s.json;
+
+  done(): Buffer[] {
+    this.flush();
+    return this.out;
+  }
+
+  private flush(): void {
+    if (this.text.length > 0) this.out.push(Buffer.from(this.text.join(''), 'utf8'));
+    this.text = [];
+  }
+}
+
+/** The slot's `"key":entry` fragment (an aggregate's in pieces), built once. */
+function slotJson(k: string, s: Slot): void {
+  if (s.json !== undefined) return;
+  slotBytes(k, s);
+  const key = Buffer.from(k, 'latin1');
+  const name = s.bin ? `"${key.toString('base64')}"` : JSON.stringify(key.toString('utf8'));
+  if (s.e.type === 'string') {
+    s.json = `${name}:${entryJson(s.e)}`;
+    return;
+  }
+  // An aggregate is not joined into one string: a big one would be re-copied with every change to its page.
+  const a = aggregateJson(s.e);
+  s.json = `${name}:${a.head}`;
+  s.parts = a.parts;
+  s.tail = a.tail + a.close;
 }
 
 /** Rebuilds a stale page's cached bytes (the `data` and `data64` parts). */
 function encodePage(p: Page): void {
   if (p.utf !== undefined && p.bin !== undefined) return;
-  const utf: string[] = [];
-  const bin: string[] = [];
+  const utf = new Pieces();
+  const bin = new Pieces();
   let size = 0;
   for (const [k, s] of p.entries) {
-    const json = slotJson(k, s);
+    slotJson(k, s);
     size += s.bytes;
-    (s.bin ? bin : utf).push(json);
+    (s.bin ? bin : utf).add(s);
   }
   p.size = size;
-  p.utf = Buffer.from(utf.join(','), 'utf8');
-  p.bin = Buffer.from(bin.join(','), 'utf8');
+  p.utf = utf.done();
+  p.bin = bin.done();
 }
 
 const COMMA = Buffer.from(',');
@@ -96,10 +141,10 @@ export function encodeSection(pages: Page[], which: 'utf' | 'bin', parts: Buffer
   let first = true;
   for (const p of pages) {
     encodePage(p);
-    const b = p[which] as Buffer;
-    if (b.length === 0) continue;
+    const bs = p[which] as Buffer[];
+    if (bs.length === 0) continue;
     if (!first) parts.push(COMMA);
-    parts.push(b);
+    for (const b of bs) parts.push(b);
     first = false;
   }
 }

@@ -7,14 +7,36 @@
  * TTL index in document-ttl.ts, the commit window in document-commits.ts.
  */
 import { CommitWindow } from './document-commits';
-import { checkDb, DB_COUNT, decodeEntry, envelopeBytes, head, ownEntry, OutOfMemoryError, parseBody, type Entry, type RawDb } from './document-format';
+import { decodeEntry } from './document-decode';
+import { checkDb, DB_COUNT, envelopeBytes, head, ownEntry, OutOfMemoryError, parseBody, type Entry, type RawDb } from './document-format';
 import { Journal } from './document-journal';
 import { encodeKeyspaces, frameBytes, Keyspace, newKeyspaces, openBytes, type Keyspaces } from './document-keyspace';
 import { assemble, keyOf, newSlot, slotBytes, type Slot } from './document-pages';
 import { avgTtl, scanExpired, type TtlIndex } from './document-ttl';
 
 export { DEFAULT_WINDOW, type CommitRecord, type StoredReplies, type StoredReply, type WindowPolicy } from './document-commits';
-export { CorruptDocumentError, DB_COUNT, FORMAT_VERSION, OutOfMemoryError, READABLE_FORMATS, UnknownFormatError, type Entry, type EntryMeta, type EntryType, type StringEntry } from './document-format';
+export {
+  CorruptDocumentError,
+  DB_COUNT,
+  entryOf,
+  FORMAT_VERSION,
+  OutOfMemoryError,
+  READABLE_FORMATS,
+  UnknownFormatError,
+  type AggregateType,
+  type Entry,
+  type EntryMeta,
+  type EntryType,
+  type HashEntry,
+  type ListEntry,
+  type SetEntry,
+  type StreamEntry,
+  type StringEntry,
+  type ValueOf,
+  type ZSetEntry,
+} from './document-format';
+export * from './document-values';
+export { FieldMap, FieldMapDraft, Seq } from './document-chunks';
 
 /** Default cap on db.json (VALTHREE_MAXMEMORY): it is read, parsed and rewritten whole. */
 export const DEFAULT_MAX_DOCUMENT_BYTES = 32 * 1024 * 1024;
@@ -52,7 +74,7 @@ export class Document extends Journal {
     return doc;
   }
 
-  /** Reads format 1 (as clock 0, seq 0, plain strings, db 0 only) or 2; the next encode() writes 2. */
+  /** Reads format 1 (as clock 0, seq 0, plain strings, db 0 only), 2 (strings only) or 3; the next encode() writes 3. */
   static decode(body: Buffer, window?: CommitWindow): Document {
     const raw = parseBody(body);
     const doc = new Document();
@@ -101,9 +123,10 @@ export class Document extends Journal {
     return this.dbs[checkDb(db)]?.slot(keyOf(key))?.e;
   }
 
-  /** The value of a string key. Expiry is not applied here: the document has no notion of now. */
+  /** The value of a string key (undefined for another type). Expiry is not applied here: the document has no notion of now. */
   get(key: Buffer, db = 0): Buffer | undefined {
-    return this.entry(key, db)?.value;
+    const e = this.entry(key, db);
+    return e?.type === 'string' ? e.value : undefined;
   }
 
   has(key: Buffer, db = 0): boolean {
@@ -233,7 +256,7 @@ export class Document extends Journal {
   }
 
   /**
-   * The document's bytes, always format 2. They live in a buffer this
+   * The document's bytes, always format 3. They live in a buffer this
    * document reuses, valid until its next encode(): callers that keep the
    * bytes beyond that (a store that remembers them) copy them.
    */

@@ -53,7 +53,7 @@ export function execute(doc: Document, sessions: Buffer[][][], opts: EngineOptio
   let used = 0;
   const scriptDeadline = performance.now() + (opts.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS);
   for (const [i, commands] of sessions.entries()) {
-    const ctx = contextFor(new Keyspace(doc, touched, opts.dbs?.[i] ?? 0, opts.now), scriptDeadline);
+    const ctx = contextFor(new Keyspace(doc, touched, opts.dbs?.[i] ?? 0, opts.now), scriptDeadline, true);
     const out: Reply[] = [];
     replies.push(out);
     for (const argv of commands) {
@@ -104,10 +104,13 @@ function undo({ db }: CommandContext, p: UndoPoint): void {
   db.touched.expired.length = p.expired;
 }
 
-/** A command context on `db`, whose `exec` runs nested commands in the same context. */
-export function contextFor(db: Keyspace, scriptDeadline?: number): CommandContext {
-  const ctx: CommandContext = { db, now: db.now, exec: (argv) => executeOne(ctx, argv), scriptDeadline };
-  return ctx;
+/**
+ * A command context on `db`, whose `exec` runs nested commands (a script's
+ * redis.call) in the same context — except that a nested command never blocks.
+ */
+export function contextFor(db: Keyspace, scriptDeadline?: number, mayBlock = false): CommandContext {
+  const nested: CommandContext = { db, now: db.now, exec: (argv) => executeOne(nested, argv), scriptDeadline };
+  return mayBlock ? { ...nested, mayBlock: true } : nested;
 }
 
 /**
@@ -159,7 +162,13 @@ export function replySize(r: Reply): number {
     case 'set':
       return r.v.reduce((n, x) => n + replySize(x), 24);
     case 'map':
+    case 'pairs':
       return r.v.reduce((n, [k, v]) => n + replySize(k) + replySize(v) + 4, 24);
+    case 'blocked': {
+      // Its argv and keys travel as base64 too, beside the timeout's reply.
+      const args = (bs: Buffer[]): number => bs.reduce((n, b) => n + Math.ceil(b.length / 3) * 4 + 3, 2);
+      return args(r.retry) + args(r.keys) + replySize(r.onTimeout) + 64;
+    }
     default:
       return 24;
   }

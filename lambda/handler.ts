@@ -14,13 +14,13 @@
  */
 import { CONTRACT_VERSION, type BatchRequest, type BatchResponse, type BatchStats, type FailureKind, type LocalBatchRequest, type LocalBatchResponse, type Reply } from './contract';
 import { fromWireRequest, toWireResponse } from './contract-wire';
-import { CorruptDocumentError, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_WINDOW, Document, UnknownFormatError, type CommitRecord, type WindowPolicy } from './document';
+import { CorruptDocumentError, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_WINDOW, Document, UnknownFormatError, type WindowPolicy } from './document';
 import { apply, commit, withSkipped, type AttemptInput, type Snapshot } from './attempt';
+import { compactMarks, EVERYTHING } from './changes';
 import { claimLease } from './lease';
 import { localWindow } from './local-windows';
 import { LOCAL_WINDOW, type CommitWindow } from './document-commits';
-import { skipLanded } from './origins';
-import { replayStored } from './replay';
+import { replayLanded, skipLanded } from './origins';
 import { runsScript, validateRequest, writes } from './request';
 import { DEFAULT_SCRIPT_TIMEOUT_MS } from './scripting';
 import { ATTEMPT_RESERVE_MS } from './time-budget';
@@ -73,7 +73,6 @@ export type BatchHandler = (req: BatchRequest) => Promise<BatchResponse>;
 export type LocalBatchHandler = (req: LocalBatchRequest) => Promise<LocalBatchResponse>;
 
 export const DEFAULT_MAX_CLOCK_SKEW_MS = 5000;
-
 
 /** Ends a batch with a failure the client can act on (see FailureKind). */
 class BatchFailed extends Error {
@@ -173,15 +172,17 @@ class DocumentHandler {
     // A write needs no fresh read: its If-Match confirms the cached copy. A read does.
     let snapshot = this.useCache && this.cached && input.sessions.some((cmds) => cmds.some(writes)) ? this.cached : null;
     let fresh = false;
-    const done = (replies: Reply[][], doc: Document): LocalBatchResponse => {
+    const done = (replies: Reply[][], doc: Document, changed?: string[]): LocalBatchResponse => {
       stats.keys = doc.size;
       stats.keyspace = doc.keyspaceStats(Math.max(doc.clock, input.localNow));
-      return { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions: req.sessions.map((s, i) => ({ id: s.id, replies: replies[i] ?? [] })), stats };
+      const sessions = req.sessions.map((s, i) => ({ id: s.id, replies: replies[i] ?? [] }));
+      // What the commit changed wakes blocked clients (BLPOP …) at once rather than at their next poll.
+      return { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions, stats, ...(changed !== undefined && changed.length > 0 ? { changed } : {}) };
     };
     for (let attempt = 1; ; attempt++) {
       if (!snapshot) [snapshot, fresh] = [await this.load(stats), true];
       const landed = snapshot.doc.hasCommit(req.batchId);
-      if (landed) return done(replayLanded(landed, input, stats), snapshot.doc);
+      if (landed) return done(replayLanded(landed, input, stats), snapshot.doc, landed.c ?? [EVERYTHING]);
       if (attempt > maxAttempts) throw new BatchFailed('not-applied', `db.json is contended; gave up after ${attempt - 1} attempts`);
       if (remainingMs() < ATTEMPT_RESERVE_MS + scriptBudget) throw new BatchFailed('not-applied', `the function is about to time out after ${attempt - 1} attempts`);
       this.checkClock(input.localNow);
@@ -209,7 +210,7 @@ class DocumentHandler {
       const outcome = await commit(snapshot, applied, skip.input);
       if (outcome.kind === 'committed') {
         this.cached = { doc, etag: outcome.etag };
-        return done(replies, doc);
+        return done(replies, doc, compactMarks(applied.changes));
       }
       if (outcome.kind === 'refused') throw new BatchFailed('not-applied', outcome.detail);
       if (outcome.kind === 'unknown') {
@@ -280,16 +281,6 @@ class DocumentHandler {
     });
     this.checked = true;
   }
-}
-
-/** Replies of a batch that already landed: this invocation's own, if one of its attempts wrote it, else the stored ones. */
-function replayLanded(landed: CommitRecord, input: AttemptInput, stats: BatchStats): Reply[][] {
-  stats.replayed = true;
-  const own = input.sent.get(landed.a ?? '');
-  if (own) return own;
-  const stored = replayStored(landed, input.sessions);
-  stats.repliesLost = stored.lost;
-  return stored.replies;
 }
 
 const delay = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

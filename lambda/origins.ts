@@ -6,9 +6,9 @@
  * must not run it again: the sessions of an origin that already landed are
  * answered from that commit's stored replies, and run nothing.
  */
-import type { Reply } from './contract';
+import type { BatchStats, Reply } from './contract';
 import type { AttemptInput } from './attempt';
-import type { Document } from './document';
+import type { CommitRecord, Document } from './document';
 import { replayStored } from './replay';
 
 /**
@@ -33,4 +33,14 @@ export function skipLanded(input: AttemptInput, doc: Document): { input: Attempt
   }
   if (skipped.size === 0) return { input, lost };
   return { input: { ...input, sessions: input.sessions.map((s, i) => (skipped.has(i) ? [] : s)), skipped }, lost };
+}
+
+/** Replies of a batch that already landed: this invocation's own, if one of its attempts wrote it, else the stored ones. */
+export function replayLanded(landed: CommitRecord, input: AttemptInput, stats: BatchStats): Reply[][] {
+  stats.replayed = true;
+  const own = input.sent.get(landed.a ?? '');
+  if (own) return own;
+  const stored = replayStored(landed, input.sessions);
+  stats.repliesLost = stored.lost;
+  return stored.replies;
 }

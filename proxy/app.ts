@@ -75,6 +75,7 @@ export function buildServer(s: ProxySettings, executor: Executor, log: Logger = 
       unsafeSplitTransactions: s.unsafeSplitTransactions,
     },
     batch: { ...DEFAULT_BATCH_LIMITS, groupCommit: !s.naive },
+    blockPollMs: s.blockPollMs,
     executor,
     log,
   });

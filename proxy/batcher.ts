@@ -15,11 +15,12 @@
  * commands only after the previous submission was answered.
  */
 import { randomBytes } from 'node:crypto';
-import { CONTRACT_VERSION, LAMBDA_PAYLOAD_LIMIT, PAYLOAD_ENVELOPE_RESERVE, failureReply, type BatchFailure, type BatchRequest, type BatchResponse, type LeaseClaim, type LeaseState, type LocalBatchRequest, type LocalBatchResponse, type LocalSessionCommands, type Reply } from '../lambda/contract';
-import { decodeArg, fromWireResponse, toWire, toWireRequest } from '../lambda/contract-wire';
+import { CONTRACT_VERSION, LAMBDA_PAYLOAD_LIMIT, PAYLOAD_ENVELOPE_RESERVE, failureReply, type BatchFailure, type BatchRequest, type ChangeMarks, type LeaseClaim, type LeaseState, type LocalBatchRequest, type LocalBatchResponse, type LocalSessionCommands, type Reply } from '../lambda/contract';
+import { decodeArg, fromWireResponse, toWireRequest } from '../lambda/contract-wire';
 import type { Executor } from './executors/types';
 import type { Metrics } from './metrics';
 import { encodedSize } from './batch-size';
+import { forwardResult, type ForwardResult, type Outcome } from './batch-outcome';
 
 export interface BatchLimits {
   /** Most commands in one batch. */
@@ -46,9 +47,6 @@ interface Part {
   origin?: string;
 }
 
-/** What became of one part: its replies, or why the whole batch failed. */
-type Outcome = { replies: Reply[] } | { failure: BatchFailure };
-
 interface Pending {
   write: boolean;
   /** Atomic: the parts of one submission always go in the same batch (a forwarded batch commits whole). */
@@ -62,9 +60,6 @@ interface Pending {
   settle: (outcomes: Outcome[]) => void;
 }
 
-/** Why a forwarded submission was not taken: it never ran here, so its proxy may send it itself at once. */
-export type ForwardResult = { res: BatchResponse } | { dropped: string };
-
 export { encodedSize } from './batch-size';
 
 /** The writer's lease renewal, riding on its next write batch (see LeaseKeeper). */
@@ -75,6 +70,8 @@ export interface LeaseRider {
 
 export class Batcher {
   leaseRider?: LeaseRider;
+  /** Told the change marks of every commit a batch of this proxy landed in: its blocked clients, a writer's followers. */
+  private readonly committedListeners = new Set<(changed: ChangeMarks) => void>();
   private readonly proxyId = randomBytes(6).toString('base64url');
   private seq = 0;
   private writes: Pending[] = [];
@@ -88,6 +85,12 @@ export class Batcher {
     private readonly limits: BatchLimits,
     private readonly metrics: Metrics,
   ) {}
+
+  /** Adds a listener for the change marks of every commit a batch of this proxy lands in; returns its removal. */
+  onCommitted(listener: (changed: ChangeMarks) => void): () => void {
+    this.committedListeners.add(listener);
+    return () => this.committedListeners.delete(listener);
+  }
 
   /**
    * Runs a run of engine commands of one connection. Resolves with one reply
@@ -116,15 +119,7 @@ export class Batcher {
     return new Promise((resolve) => {
       const bytes = req.sessions.reduce((n, s) => n + s.commands.reduce((m, c) => m + c.reduce((k, a) => k + a.length + 3, 4), 0), 0);
       const parts = req.sessions.map((s): Part => ({ db: s.db ?? 0, commands: s.commands.map((argv) => argv.map(decodeArg)), origin: req.batchId }));
-      const settle = (outs: Outcome[]) => {
-        if (outs.length === 0) return resolve({ dropped: 'the forward deadline passed before it could be sent' });
-        const failure = outs.find((o): o is { failure: BatchFailure } => 'failure' in o);
-        resolve({
-          res: failure
-            ? { v: CONTRACT_VERSION, batchId: req.batchId, ok: false, failure: failure.failure }
-            : { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions: req.sessions.map((s, i) => ({ id: s.id, replies: (outs[i] as { replies: Reply[] }).replies.map(toWire) })), stats: { s3Gets: 0, s3Puts: 0, conflicts: 0, keys: 0, replayed: false } },
-        });
-      };
+      const settle = (outs: Outcome[]) => resolve(forwardResult(req, outs));
       this.enqueue({ write: true, parts, bytes, commandCount: parts.reduce((n, x) => n + x.commands.length, 0), deadline, local: false, settle });
     });
   }
@@ -232,6 +227,7 @@ export class Batcher {
     try {
       this.metrics.recordBatch(req, res, Number(process.hrtime.bigint() - started) / 1e6);
       this.deliver(batch, res);
+      if (res.ok && res.changed) for (const l of this.committedListeners) l(res.changed);
     } catch (e) {
       // A bug here must not leave connections waiting forever for a batch
       // that has run: whoever is not answered yet gets "outcome unknown"
@@ -271,7 +267,7 @@ export class Batcher {
       const outs = p.parts.map((): Outcome => {
         const replies = byId.get(String(index++));
         // The handler did not say what became of these commands: they may have been committed with the rest.
-        return replies === undefined ? { failure: { kind: 'unknown', message: 'the response carried no replies for this connection' } } : { replies };
+        return replies === undefined ? { failure: { kind: 'unknown', message: 'the response carried no replies for this connection' } } : { replies, changed: res.changed };
       });
       const o = outs[0];
       // The handler stops at the first reply that does not fit in its

@@ -9,6 +9,7 @@
 import { ETAG_FORMS, STORAGE_DEFAULTS } from '../lambda/config';
 import { MAX_VALUE_BYTES } from '../lambda/contract';
 import { boolean, integer, oneOf, positive, SettingError } from '../lambda/setting-values';
+import { DEFAULT_BLOCK_POLL_MS } from './blocking';
 import { DEFAULT_PROTOCOL_LIMITS } from './resp/framer';
 
 export interface Flag<T> {
@@ -66,6 +67,7 @@ const TABLE = {
   leaseMs: int({ flag: 'lease-ms', env: 'VALTHREE_LEASE_MS', arg: 'MS', default: 3000, min: 300, help: 'with --internal-port: how long the writer lease runs unrenewed (renewed every third of it); a dead writer is replaced after at most this' }),
   forwardDeadlineMs: int({ flag: 'forward-deadline-ms', env: 'VALTHREE_FORWARD_DEADLINE_MS', arg: 'MS', default: 1000, min: 1, help: 'with --internal-port: a forwarded write batch not taken into a commit by then is dropped by the writer' }),
   forwardSkewMs: int({ flag: 'forward-skew-ms', env: 'VALTHREE_FORWARD_SKEW_MS', arg: 'MS', default: 500, help: "with --internal-port: bound on the proxies' clock differences; an unanswered forward is committed directly only after its deadline plus this" }),
+  blockPollMs: int({ flag: 'block-poll-ms', env: 'VALTHREE_BLOCK_POLL_MS', arg: 'MS', default: DEFAULT_BLOCK_POLL_MS, min: 10, help: "how often a proxy's blocked clients (BLPOP, BZPOPMIN, XREAD BLOCK …) all retry, in one batch, when no commit this proxy heard of woke them: bounds how late a write through a proxy outside its cluster is seen; an idle blocked proxy costs one invocation per poll" }),
   unsafeStorage: bool({ flag: 'unsafe-storage', env: 'VALTHREE_UNSAFE_STORAGE', help: 'serve even if the storage ignores conditional writes (loses updates: tests only)' }),
   cache: bool({ flag: 'cache', env: 'VALTHREE_CACHE', default: STORAGE_DEFAULTS.cache, help: `${IN_PROCESS}: keep the document warm between batches (--cache=0: read it every batch)` }),
   exactlyOnce: bool({ flag: 'exactly-once', env: 'VALTHREE_EXACTLY_ONCE', default: STORAGE_DEFAULTS.exactlyOnce, help: `${IN_PROCESS}: resolve an ambiguous S3 write through the commit window (--exactly-once=0 answers "outcome unknown" at once: for measurement only)` }),

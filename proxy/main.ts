@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     // serving yet: Node's default (print the stack, exit non-zero) is right.
     installProcessErrorHandlers(process, log, server.metrics);
     await server.listen();
-    await cluster?.start(server.batcher);
+    await cluster?.start(server);
   } catch (e) {
     // A clear one-line reason (port in use, data dir locked, bad flag) and
     // exit 1; the log line keeps the stack, for a failure nobody expected.

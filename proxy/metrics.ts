@@ -38,6 +38,11 @@ export class Metrics {
   conflicts = 0;
   /** Errors that escaped every handler (proxy/process-errors.ts); not reset by CONFIG RESETSTAT. */
   uncaughtErrors = 0;
+  /** Connections waiting in a blocking command (BLPOP …) now; their retries sent, poll rounds, wake-ups by a commit. */
+  blockedClients = 0;
+  blockRetries = 0;
+  blockPolls = 0;
+  blockWakeups = 0;
   /** Key count after the most recent batch (for INFO keyspace). */
   keys: number | null = null;
   /** Per-database counts after the most recent batch. */
@@ -87,5 +92,6 @@ export class Metrics {
     this.batches = this.batchCommands = this.invokeMsTotal = this.invokeMsMax = 0;
     this.s3Gets = this.s3Puts = this.conflicts = this.batchesReplayed = this.replayRepliesLost = 0;
     this.batchFailuresNotApplied = this.batchFailuresUnknown = this.protocolErrors = this.internalErrors = this.readPauses = 0;
+    this.blockRetries = this.blockPolls = this.blockWakeups = 0;
   }
 }

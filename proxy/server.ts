@@ -6,6 +6,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { Batcher, type BatchLimits } from './batcher';
+import { DEFAULT_BLOCK_POLL_MS, ParkedClients } from './blocking';
 import type { Executor } from './executors/types';
 import { LOCAL_COMMANDS, type LocalCommand, type ServerInfo, type SessionState } from './local';
 import { ScriptCache } from './scripts';
@@ -32,6 +33,8 @@ export interface ServerOptions {
   maxDocumentBytes: number;
   limits: SessionLimits;
   batch: BatchLimits;
+  /** How often every blocked client (BLPOP …) retries, in one batch, when no commit woke it (default DEFAULT_BLOCK_POLL_MS). */
+  blockPollMs?: number;
   executor: Executor;
   log: Logger;
   /**
@@ -46,6 +49,7 @@ export class ValthreeServer {
   private readonly server: net.Server;
   private readonly sessions = new Set<Session>();
   readonly batcher: Batcher;
+  readonly parked: ParkedClients;
   private readonly info: ServerInfo;
   private readonly localCommands: ReadonlyMap<string, LocalCommand>;
   private boundPort = 0;
@@ -53,6 +57,8 @@ export class ValthreeServer {
 
   constructor(private readonly opts: ServerOptions) {
     this.batcher = new Batcher(opts.executor, opts.batch, this.metrics);
+    const parked = (this.parked = new ParkedClients(opts.blockPollMs ?? DEFAULT_BLOCK_POLL_MS, this.metrics));
+    this.batcher.onCommitted((changed) => parked.committed(changed));
     const extra = opts.extraLocalCommands ?? [];
     this.localCommands = extra.length === 0 ? LOCAL_COMMANDS : new Map([...LOCAL_COMMANDS, ...extra.map((c): [string, LocalCommand] => [c.spec.name, c])]);
     const sessions = this.sessions;
@@ -117,6 +123,7 @@ export class ValthreeServer {
     const session = new Session(socket, {
       server: this.info,
       batcher: this.batcher,
+      parked: this.parked,
       limits: this.opts.limits,
       log: this.opts.log,
       idleTimeoutMs: this.opts.idleTimeoutSeconds * 1000,

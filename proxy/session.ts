@@ -7,8 +7,8 @@
  * submission and the session waits for it before going on. That is what keeps
  * pipelines ordered (a local command is a barrier between engine runs) and
  * keeps at most one batch per connection in flight, so a connection's later
- * commands can never commit before its earlier ones. What each request is
- * (local, engine, or an error known at once) is decided in session/classify.ts.
+ * commands can never commit before its earlier ones (a blocked command, too:
+ * session/blocked.ts). What each request is is decided in session/classify.ts.
  *
  * Memory is bounded: past `maxPendingBytes` of unexecuted requests the socket
  * is paused, and while the client does not read its replies no further
@@ -27,10 +27,11 @@ import type { Socket } from 'node:net';
 import { LOCAL_COMMANDS, type LocalCommand, type SessionState } from './local';
 import { RequestFramer } from './resp/framer';
 import type { Reply } from './resp/reply';
-import { account, type Accounting } from './session/accounting';
+import { account, reportInternalError, type Accounting } from './session/accounting';
 import { classify, runLocal, type RemoteStep, type Step } from './session/classify';
 import { ReplyOutput } from './session/output';
 import { RequestQueue } from './session/queue';
+import { untilUnblocked } from './session/blocked';
 import { settle, submitRun, takeRun } from './session/remote';
 import { closeWhenIdle, endAfterReplies, waitForDrain } from './session/socket';
 import { newSessionState } from './session/state';
@@ -62,8 +63,11 @@ export class Session {
   private readonly out: ReplyOutput;
   /** A command was consumed and its reply is not encoded yet: an internal error must still answer it. */
   private owed = false;
-  private readonly closedPromise: Promise<void>;
+  /** Resolves when the socket has closed. */
+  readonly closedSignal: Promise<void>;
   private readonly accounting: Accounting;
+  /** Stops a blocked command's waiting: the connection closed, or the proxy drains. */
+  private readonly gone = new AbortController();
 
   constructor(private readonly socket: Socket, private readonly ctx: SessionContext) {
     this.state = newSessionState(socket, ctx.server.requirepass === null, () => ({
@@ -84,10 +88,11 @@ export class Session {
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (e) => ctx.log.debug({ client: this.state.id, err: e.message }, 'socket error'));
-    this.closedPromise = new Promise((resolve) =>
+    this.closedSignal = new Promise((resolve) =>
       socket.once('close', () => {
         this.closed = true;
         this.setPaused(false);
+        this.gone.abort();
         resolve();
       }),
     );
@@ -96,12 +101,10 @@ export class Session {
     }
   }
 
-  get closedSignal(): Promise<void> {
-    return this.closedPromise;
-  }
   /** Graceful shutdown: stop reading, finish and answer what was received, close. */
   drain(): Promise<void> {
     this.draining = true;
+    this.gone.abort();
     this.socket.pause();
     if (!this.pumping) {
       try {
@@ -110,7 +113,7 @@ export class Session {
         this.internalError(e);
       }
     }
-    return this.closedPromise;
+    return this.closedSignal;
   }
 
   destroy(): void {
@@ -150,13 +153,10 @@ export class Session {
     if (paused === this.paused) return;
     this.paused = paused;
     const m = this.ctx.server.metrics;
-    if (paused) {
-      m.readPauses++;
-      m.pausedClients++;
-      this.ctx.log.debug({ client: this.state.id, queued: this.queue.bytes }, 'pipeline limit reached, not reading');
-    } else {
-      m.pausedClients--;
-    }
+    if (!paused) return void m.pausedClients--;
+    m.readPauses++;
+    m.pausedClients++;
+    this.ctx.log.debug({ client: this.state.id, queued: this.queue.bytes }, 'pipeline limit reached, not reading');
   }
 
   /** Runs the queue; never rejects (the error boundary of this connection). */
@@ -215,23 +215,26 @@ export class Session {
     return step;
   }
 
-  /** Sends one run of consecutive engine commands, starting with `first`, and answers them. */
+  /** Sends one run of consecutive engine commands, starting with `first`, and answers them (a blocked one once it unblocks). */
   private async runRemote(first: RemoteStep): Promise<void> {
     const run = takeRun(first, this.queue, () => this.peek(), this.ctx.limits, this.state.db);
     this.inFlight = run.steps.length;
     this.owed = true;
-    let done: { replies: Reply[]; usec: number };
+    const since = this.ctx.parked.generation;
     try {
-      done = await submitRun(this.ctx.batcher, run, this.queue, this.ctx.limits.unsafeSplitTransactions);
+      const { replies, usec } = await submitRun(this.ctx.batcher, run, this.queue, this.ctx.limits.unsafeSplitTransactions);
+      for (let i = 0; i < replies.length && !this.closed; i++) {
+        let r: Reply | null = replies[i];
+        // A blocking step ends its run: what came before it goes out now; gone or draining, its connection closes unanswered.
+        if (r.t === 'blocked') this.out.flush();
+        if (r.t === 'blocked') r = await untilUnblocked(r, run.db, since, { ...this.ctx, metrics: this.ctx.server.metrics, signal: this.gone.signal });
+        if (r === null) return this.closed ? undefined : this.closeAfterReply();
+        const reply = settle(run.steps[i], r, this.state, this.ctx.server, run.db);
+        account(this.accounting, run.steps[i].name, usec / replies.length, reply, run.steps[i].argv);
+        this.out.add(reply);
+      }
     } finally {
       this.inFlight = 0;
-    }
-    if (this.closed) return;
-    const { replies, usec } = done;
-    for (let i = 0; i < replies.length; i++) {
-      const reply = settle(run.steps[i], replies[i], this.state, this.ctx.server, run.db);
-      account(this.accounting, run.steps[i].name, usec / replies.length, reply, run.steps[i].argv);
-      this.out.add(reply);
     }
     this.owed = false;
     this.out.flush();
@@ -285,11 +288,8 @@ export class Session {
 
   /** Logs (with the stack) and counts an internal error, once per connection. */
   private report(e: unknown): void {
-    if (this.failed) return;
+    if (!this.failed) reportInternalError(this.accounting, e);
     this.failed = true;
-    this.ctx.server.metrics.internalErrors++;
-    const err = e instanceof Error ? e : new Error(`non-Error thrown: ${String(e).slice(0, 200)}`);
-    this.ctx.log.error({ client: this.state.id, err }, 'internal error, closing connection');
   }
 
   /** Nothing more is read or run: send what is written, half-close, linger, close. */

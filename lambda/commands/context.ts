@@ -4,7 +4,7 @@
  * no I/O; the handler owns the store.
  */
 import { WatchState, type Reply } from '../contract';
-import type { Document, Entry } from '../document';
+import type { AggregateValue, Document, Entry, EntryType, ValueOf } from '../document';
 import { dbMark, EVERYTHING, keyMark } from '../changes';
 import { CommandError, WRONG_TYPE } from '../errors';
 
@@ -81,6 +81,55 @@ export class Keyspace {
     if (e === undefined) return undefined;
     if (e.type !== 'string') throw new CommandError(WRONG_TYPE);
     return e.value;
+  }
+
+  /**
+   * The live value of `key` when it holds `type` (a Buffer for 'string', a
+   * HashValue for 'hash', …: document-values.ts); undefined when absent or
+   * expired; WRONGTYPE when it holds another type. Every typed command reads
+   * its keys through here.
+   */
+  read<T extends EntryType>(key: Buffer, type: T): ValueOf<T> | undefined {
+    const e = this.entry(key);
+    if (e === undefined) return undefined;
+    if (e.type !== type) throw new CommandError(WRONG_TYPE);
+    // Checked just above; TypeScript cannot follow a generic type through the union.
+    const value: unknown = e.value;
+    return value as ValueOf<T>;
+  }
+
+  /**
+   * Stores a changed aggregate under `key`, keeping the key's TTL (HSET,
+   * SADD, LPUSH, ZADD, XADD on an existing key; on an absent or expired key
+   * there is none to keep, so a new aggregate starts without one). An empty
+   * hash, list, set or sorted set removes the key (Redis never keeps one); a
+   * stream may be empty. Records the write as set() and delete() do, for
+   * WATCH, blocking pops and expiry: call it only when something changed.
+   */
+  update(key: Buffer, value: AggregateValue): void {
+    const prev = this.live(key);
+    this.storeValue(key, value, prev?.type === value.type ? prev.expiresAt : undefined);
+  }
+
+  /**
+   * Stores a new aggregate over whatever `key` held, its type and TTL
+   * dropped (SUNIONSTORE, ZUNIONSTORE, SORT … STORE): what Redis's setKey
+   * does. An empty hash, list, set or sorted set removes the key instead.
+   */
+  replace(key: Buffer, value: AggregateValue): void {
+    this.storeValue(key, value, undefined);
+  }
+
+  private storeValue(key: Buffer, value: AggregateValue, expiresAt: number | undefined): void {
+    if (value.size === 0 && value.type !== 'stream') {
+      this.delete(key);
+      return;
+    }
+    // A cast, not a check: the value names its own type, which is what the union pairs it with.
+    const entry = { type: value.type, value } as Entry;
+    if (expiresAt !== undefined) entry.expiresAt = expiresAt;
+    this.doc.put(key, entry, this.db);
+    this.wrote(key);
   }
 
   /** What WATCH records of a key: absent, live, or present but past its deadline. */
@@ -216,4 +265,10 @@ export interface CommandContext {
   readonly exec: (argv: Buffer[]) => Reply;
   /** performance.now() past which a script is stopped: one budget per batch attempt, set by the engine. */
   readonly scriptDeadline?: number;
+  /**
+   * A command sent by a client itself, not queued in MULTI nor called by a
+   * script: only such a blocking command may answer BlockedReply (see
+   * lambda/commands/blocking.ts); the others answer at once, as in Redis.
+   */
+  readonly mayBlock?: boolean;
 }

@@ -44,6 +44,9 @@ export function pushReply(L: LuaState, r: Reply, resp: RespMode): void {
       return resp === 3 ? lua.lua_pushnil(L) : lua.lua_pushboolean(L, false);
     case 'array':
       return pushArray(L, r.v, resp);
+    case 'blocked':
+      // A script's commands never block (CommandContext.mayBlock): should one, it timed out at once.
+      return pushReply(L, r.onTimeout, resp);
     default:
       return resp === 3 ? pushResp3(L, r) : pushReply(L, resp2Form(r), resp);
   }
@@ -53,6 +56,9 @@ export function pushReply(L: LuaState, r: Reply, resp: RespMode): void {
 function resp2Form(r: Reply): Reply {
   switch (r.t) {
     case 'map':
+    case 'pairs':
+      // XREAD's nested map: [key, value] arrays, as a RESP2 client gets them.
+      if (r.t === 'map' && r.nested) return { t: 'array', v: r.v.map((p): Reply => ({ t: 'array', v: p })) };
       return { t: 'array', v: r.v.flat() };
     case 'set':
       return { t: 'array', v: r.v };
@@ -85,6 +91,8 @@ function pushResp3(L: LuaState, r: Reply): void {
         field(L, 'format', () => lua.lua_pushstring(L, text(r.format)));
         field(L, 'string', () => lua.lua_pushstring(L, r.v));
       });
+    case 'pairs':
+      return pushArray(L, r.v.map((p): Reply => ({ t: 'array', v: p })), 3);
     case 'map':
     case 'set':
       lua.lua_createtable(L, 0, 1);

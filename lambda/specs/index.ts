@@ -63,7 +63,19 @@ export function lookupSpec(name: Buffer | string): CommandSpec | undefined {
   return BY_SPELLING.get(name) ?? SPECS.get(name.toLowerCase());
 }
 
-const GROUP_CATEGORY: Record<CommandSpec['group'], string | null> = { string: '@string', generic: '@keyspace', connection: '@connection', server: null, transactions: '@transaction', scripting: '@scripting' };
+const GROUP_CATEGORY: Record<CommandSpec['group'], string | null> = {
+  string: '@string',
+  generic: '@keyspace',
+  connection: '@connection',
+  server: null,
+  transactions: '@transaction',
+  scripting: '@scripting',
+  hash: '@hash',
+  set: '@set',
+  list: '@list',
+  'sorted-set': '@sortedset',
+  stream: '@stream',
+};
 
 /** ACL categories as COMMAND INFO prints them: derived from flags and group, plus the spec's own. */
 export function aclCategories(spec: CommandSpec): string[] {

@@ -4,14 +4,19 @@
  * lambda/commands/.
  */
 import { ADMIN, HANDSHAKE, spec, sub } from './build';
+import { HASH_SPECS } from './hashes';
 import { KEYSPACE_SPECS } from './keyspace';
+import { LIST_SPECS } from './lists';
 import { SCRIPT_PROXY_SPECS, SCRIPTING_SPECS } from './scripting';
+import { SET_SPECS } from './sets';
 import { STRING_SPECS } from './strings';
+import { STREAM_SPECS } from './streams';
 import { TRANSACTION_PROXY_SPECS, WATCH_SPECS } from './transactions';
 import type { CommandSpec, ReplyShape } from './types';
+import { ZSET_SPECS } from './zsets';
 
 /** Commands the engine runs against the document. */
-export const ENGINE_SPECS: readonly CommandSpec[] = [...STRING_SPECS, ...KEYSPACE_SPECS, ...WATCH_SPECS, ...SCRIPTING_SPECS];
+export const ENGINE_SPECS: readonly CommandSpec[] = [...STRING_SPECS, ...HASH_SPECS, ...SET_SPECS, ...KEYSPACE_SPECS, ...WATCH_SPECS, ...SCRIPTING_SPECS, ...LIST_SPECS, ...ZSET_SPECS, ...STREAM_SPECS];
 
 const client = (name: string, arity: number, flags: string, reply: ReplyShape, summary: string) => sub('client', 'connection', name, arity, flags, reply, summary);
 const config = (name: string, arity: number, reply: ReplyShape, summary: string) => sub('config', 'server', name, arity, ADMIN, reply, summary);

@@ -51,7 +51,8 @@ export interface KeySpec {
  */
 export type ReplyShape = 'status' | 'integer' | 'bulk' | 'array' | 'double' | 'map' | 'any';
 
-export type CommandGroup = 'string' | 'generic' | 'connection' | 'server' | 'transactions' | 'scripting';
+/** Redis's command groups, spelled as COMMAND DOCS prints them. */
+export type CommandGroup = 'string' | 'generic' | 'connection' | 'server' | 'transactions' | 'scripting' | 'hash' | 'set' | 'list' | 'sorted-set' | 'stream';
 
 export interface CommandSpec {
   /** Lower-case, as Redis reports it. */

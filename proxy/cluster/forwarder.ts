@@ -12,14 +12,22 @@
  *    plus the skew bound between the proxies' clocks. Should a writer still
  *    commit it after that (a batch in flight at the deadline), the handler
  *    recognises the id either way and never applies it twice.
+ *
+ * The link also brings the marks of every commit the writer lands (`changed`,
+ * see link.ts), handed to `onChanged`: this proxy's blocked clients. The link
+ * opens with the first forward, and a blocked client's attempt is one (a pop
+ * writes), so it is open while clients wait here. When it is not — the writer
+ * was unreachable, or the lease moved and nothing was forwarded to the new
+ * writer yet — nothing is lost: the block poll's retries are forwarded too,
+ * and open it.
  */
 import { X509Certificate } from 'node:crypto';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import type { BatchRequest, BatchResponse, LeaseState } from '../../lambda/contract';
+import type { BatchRequest, BatchResponse, ChangeMarks, LeaseState } from '../../lambda/contract';
 import type { Executor } from '../executors/types';
 import type { Logger } from '../log';
-import { readLines, send } from './link';
+import { changedMarks, readLines, send } from './link';
 
 export interface ForwarderOptions {
   secret: string | null;
@@ -32,6 +40,8 @@ export interface ForwarderOptions {
   log: Logger;
   /** Told the writer's view of the lease with each answer. */
   onLease?: (state: LeaseState) => void;
+  /** Told the change marks of each commit the writer lands (this proxy's blocked clients wake on them). */
+  onChanged?: (marks: ChangeMarks) => void;
   /** Test seam (forward_drop): the socket to a writer. */
   connect?: (host: string, port: number) => net.Socket;
 }
@@ -41,13 +51,21 @@ type LinkResult = { res: BatchResponse } | { dropped: string } | { lost: string 
 /** After a writer could not be reached, writes go to the Lambda directly for this long before trying it again. */
 const UNREACHABLE_BACKOFF_MS = 1000;
 
+/** What a link tells beyond the answers to its forwards. */
+interface LinkHooks {
+  lease(s: LeaseState): void;
+  changed(marks: ChangeMarks): void;
+}
+
 /** One connection to one writer. */
 class Link {
   private readonly waiting = new Map<number, (r: LinkResult) => void>();
   private n = 0;
+  /** The writer sends every commit's marks (`changed`) ahead of its answers: an answer's own marks would wake the same clients twice. */
+  private told = false;
   readonly ready: Promise<void>;
 
-  constructor(readonly socket: net.Socket, secret: string | null, fingerprint: string | null, onLease?: (s: LeaseState) => void) {
+  constructor(readonly socket: net.Socket, secret: string | null, fingerprint: string | null, hooks: LinkHooks) {
     socket.setNoDelay(true);
     socket.on('error', () => undefined);
     this.ready = new Promise((resolve, reject) => {
@@ -60,14 +78,16 @@ class Link {
       socket.once(fingerprint !== null ? 'secureConnect' : 'connect', start);
       readLines(socket, (m) => {
         if (m.t === 'ready') {
+          this.told = m.changes === true;
           socket.off('close', fail);
           return resolve();
         }
+        if (m.t === 'changed') return hooks.changed(changedMarks(m));
         const done = typeof m.n === 'number' ? this.waiting.get(m.n) : undefined;
         if (!done) return;
         if (m.t === 'res') {
-          if (m.lease && typeof m.lease === 'object') onLease?.(m.lease as LeaseState);
-          done({ res: m.res as BatchResponse });
+          if (m.lease && typeof m.lease === 'object') hooks.lease(m.lease as LeaseState);
+          done({ res: this.told ? withoutMarks(m.res as BatchResponse) : (m.res as BatchResponse) });
         }
         else if (m.t === 'dropped') done({ dropped: String(m.reason) });
       });
@@ -90,6 +110,13 @@ class Link {
       if (!send(this.socket, { t: 'fwd', n, deadline, req })) finish({ dropped: 'the internal link was closed before sending' });
     });
   }
+}
+
+/** An answer whose commit's marks came on the link already (the writer sends them first, on the same socket). */
+function withoutMarks(res: BatchResponse): BatchResponse {
+  if (!res.ok || res.changed === undefined) return res;
+  const { changed: _told, ...rest } = res;
+  return rest;
 }
 
 export class ForwardingExecutor implements Executor {
@@ -164,7 +191,7 @@ export class ForwardingExecutor implements Executor {
     if (this.link?.address === address && !this.link.link.socket.destroyed) return this.link.link;
     this.link?.link.socket.destroy();
     const socket = this.opts.connect?.(w.host, w.port) ?? (this.fingerprint !== null ? tls.connect({ host: w.host, port: w.port, rejectUnauthorized: false }) : net.connect(w.port, w.host));
-    const link = new Link(socket, this.opts.secret, this.fingerprint, (s) => this.opts.onLease?.(s));
+    const link = new Link(socket, this.opts.secret, this.fingerprint, { lease: (s) => this.opts.onLease?.(s), changed: (m) => this.opts.onChanged?.(m) });
     this.link = { address, link };
     return link;
   }

@@ -4,10 +4,18 @@
  * (Batcher.submitForwarded), answering with the batch's replies. Any proxy
  * accepts forwards, not only the lease holder: a follower with a stale view
  * of the lease costs, at worst, conflicts between two writers.
+ *
+ * It also tells every authenticated follower the change marks of each commit
+ * its batcher lands (`changed`), so that their blocked clients wake on writes
+ * through this proxy or through another follower. Only this proxy's own
+ * commits are told: marks a follower hears are never passed on, so two
+ * proxies linked both ways (views of the lease differ for a moment) cannot
+ * echo them back and forth.
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import type { LeaseState } from '../../lambda/contract';
+import { compactMarks } from '../../lambda/changes';
+import type { ChangeMarks, LeaseState } from '../../lambda/contract';
 import type { Batcher } from '../batcher';
 import type { Logger } from '../log';
 import { checkForward, readLines, secretMatches, send } from './link';
@@ -30,6 +38,9 @@ const AUTH_TIMEOUT_MS = 5000;
 export class InternalServer {
   private readonly server: net.Server;
   private readonly sockets = new Set<net.Socket>();
+  /** Authenticated followers: only they hear what commits changed. */
+  private readonly followers = new Set<net.Socket>();
+  private readonly unsubscribe: () => void;
   private boundPort = 0;
   /** Forwards received, and dropped past their deadline (INFO, tests). */
   readonly counts = { forwards: 0, dropped: 0 };
@@ -38,6 +49,14 @@ export class InternalServer {
     const onConnection = (socket: net.Socket) => this.accept(socket);
     this.server = opts.tls ? tls.createServer({ cert: opts.tls.cert, key: opts.tls.key, handshakeTimeout: AUTH_TIMEOUT_MS }, onConnection) : net.createServer(onConnection);
     this.server.on('error', (e) => opts.log.error({ err: e.message }, 'internal server error'));
+    this.unsubscribe = opts.batcher.onCommitted((changed) => this.tell(changed));
+  }
+
+  /** A commit landed: every follower hears its marks (the handler keeps them to the cap; compacted again lest a line grow). */
+  private tell(changed: ChangeMarks): void {
+    if (this.followers.size === 0) return;
+    const m = { t: 'changed', marks: compactMarks(changed) } as const;
+    for (const s of this.followers) send(s, m);
   }
 
   get port(): number {
@@ -58,7 +77,10 @@ export class InternalServer {
 
   private accept(socket: net.Socket): void {
     this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      this.followers.delete(socket);
+    });
     socket.on('error', () => undefined);
     socket.setNoDelay(true);
     let authed = this.opts.secret === null;
@@ -72,10 +94,9 @@ export class InternalServer {
           return;
         }
         authed = true;
-        send(socket, { t: 'ready' });
-        return;
+        return this.ready(socket);
       }
-      if (m.t === 'auth') return void send(socket, { t: 'ready' });
+      if (m.t === 'auth') return this.ready(socket);
       const fwd = m.t === 'fwd' ? checkForward(m) : null;
       if (!fwd) {
         socket.destroy();
@@ -89,7 +110,14 @@ export class InternalServer {
     });
   }
 
+  /** Authenticated (or no secret, and it said auth): from now on it hears every commit's marks. */
+  private ready(socket: net.Socket): void {
+    this.followers.add(socket);
+    send(socket, { t: 'ready', changes: true });
+  }
+
   close(): Promise<void> {
+    this.unsubscribe();
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       for (const s of this.sockets) s.end();

@@ -7,20 +7,32 @@
  * The first message on a connection is the shared secret (the AUTH password):
  * the writer folds what it is sent into commits on db.json, so nobody else
  * may speak on this port.
+ *
+ * Once a follower is authenticated, the writer also tells it the change marks
+ * of every commit it lands (`changed`: its own batches and the forwards it
+ * folded in), so the follower's blocked clients wake on writes made through
+ * any proxy of the cluster. Each side ignores a message type it does not
+ * know, so proxies of different versions still talk: a follower that does not
+ * know `changed` waits on its block poll, as before.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { BatchRequest, BatchResponse, LeaseState } from '../../lambda/contract';
+import { EVERYTHING } from '../../lambda/changes';
+import type { BatchRequest, BatchResponse, ChangeMarks, LeaseState } from '../../lambda/contract';
+import { checkChanged } from '../executors/validate';
 
 export type LinkMessage =
   | { t: 'auth'; secret: string }
-  | { t: 'ready' }
+  /** `changes`: this writer sends `changed` for every commit, so its answers' marks reached the follower before them. */
+  | { t: 'ready'; changes?: true }
   /** A follower's write batch; the writer drops it unsent once `deadline` (Unix ms) has passed. */
   | { t: 'fwd'; n: number; deadline: number; req: BatchRequest }
   /** With the writer's view of the lease, so a follower need not claim while it forwards. */
   | { t: 'res'; n: number; res: BatchResponse; lease?: LeaseState }
   /** Never sent to the handler by the writer: the follower may send it itself at once. */
-  | { t: 'dropped'; n: number; reason: string };
+  | { t: 'dropped'; n: number; reason: string }
+  /** What a commit of the writer changed (at most MAX_MARKS_PER_COMMIT marks, else `*`: a few KB at most); no `n`, so older followers drop it. */
+  | { t: 'changed'; marks: ChangeMarks };
 
 /** A batch is at most one Lambda payload; a line longer than this is not a message. */
 const MAX_LINE_BYTES = 8 * 1024 * 1024;
@@ -65,6 +77,11 @@ export function secretMatches(given: unknown, expected: string): boolean {
   if (typeof given !== 'string') return false;
   const h = (s: string) => createHash('sha256').update(s).digest();
   return timingSafeEqual(h(given), h(expected));
+}
+
+/** The marks of a `changed` message; malformed ones read as "anything may have changed": a spurious wake-up, never a lost one. */
+export function changedMarks(m: Record<string, unknown>): ChangeMarks {
+  return Array.isArray(m.marks) && checkChanged(m.marks) === null ? (m.marks as ChangeMarks) : [EVERYTHING];
 }
 
 /** A forwarded batch as the writer takes it: the shape the handler checks, so one bad forward cannot fail a whole commit. */

@@ -6,6 +6,7 @@
  */
 import * as os from 'node:os';
 import type { Batcher } from '../batcher';
+import type { ParkedClients } from '../blocking';
 import type { Executor } from '../executors/types';
 import type { Logger } from '../log';
 import { ForwardingExecutor } from './forwarder';
@@ -55,8 +56,12 @@ export class ClusterNode {
     return this.server;
   }
 
-  /** Opens the internal port, then takes part in the lease. */
-  async start(batcher: Batcher): Promise<void> {
+  /**
+   * Opens the internal port, then takes part in the lease. The proxy's
+   * batcher takes forwards in (and tells followers what its commits changed);
+   * its parked clients hear what the writer's commits changed.
+   */
+  async start({ batcher, parked }: { batcher: Batcher; parked: ParkedClients }): Promise<void> {
     this.server = new InternalServer({ host: this.s.host, port: this.s.internalPort, tls: this.s.tls, secret: this.s.secret, batcher, log: this.log, lease: () => this.lease?.view() ?? { holder: null, address: null, remainingMs: 0 } });
     const port = await this.server.listen();
     const address = `${this.s.advertiseHost ?? advertisedHost(this.s.host)}:${port}`;
@@ -64,6 +69,7 @@ export class ClusterNode {
     this.lease = lease;
     batcher.leaseRider = lease;
     this.forwarder.opts.onLease = (s) => lease.observe(s);
+    this.forwarder.opts.onChanged = (marks) => parked.committed(marks);
     await lease.start();
   }
 

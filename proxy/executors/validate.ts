@@ -8,6 +8,7 @@
  * byte: that costs ~45 ms per 6 MB value (measured), on the hot path, and a
  * stray character could not crash anything (Buffer.from skips it).
  */
+import { MAX_MARKS_PER_COMMIT } from '../../lambda/changes';
 import { CONTRACT_VERSION, type BatchRequest, type BatchResponse, type WireReply } from '../../lambda/contract';
 
 type Obj = Record<string, unknown>;
@@ -40,6 +41,14 @@ const nullShape: Shape = (r) => (r.array === undefined || r.array === true ? nul
 const doubleText: Shape = (r) => (typeof r.v === 'string' && /^(-?inf|nan|[-+0-9.eE]{1,400})$/.test(r.v) ? null : 'v is not a double');
 const digits: Shape = (r) => (typeof r.v === 'string' && /^-?[0-9]+$/.test(r.v) ? null : 'v is not a big number');
 const verbatim: Shape = (r) => (typeof r.format === 'string' && /^[a-z]{3}$/.test(r.format) ? base64(r, () => null) : 'format is not three letters');
+const base64List = (x: unknown): boolean => Array.isArray(x) && x.every((a) => typeof a === 'string' && a.length % 4 === 0);
+/** A blocking command's "try again later": what to retry, the keys that wake it, its timeout, and its timeout reply. */
+const blocked: Shape = (r, inner) => {
+  if (!base64List(r.retry) || (r.retry as string[]).length === 0) return 'retry is not a non-empty list of base64 arguments';
+  if (!base64List(r.keys)) return 'keys is not a list of base64 keys';
+  if (typeof r.timeoutMs !== 'number' || !Number.isSafeInteger(r.timeoutMs) || r.timeoutMs < 0) return 'timeoutMs is not a non-negative integer';
+  return isObj(r.onTimeout) && r.onTimeout.t !== 'blocked' ? inner(r.onTimeout, '.onTimeout') : 'onTimeout is not a reply';
+};
 
 /**
  * Every tag a WireReply may carry, and the shape of the rest. Typed over
@@ -53,12 +62,14 @@ const REPLY_SHAPES: Record<WireReply['t'], Shape> = {
   bulk: base64,
   null: nullShape,
   array: list,
-  map: pairs,
+  map: (r, inner) => (r.nested === undefined || r.nested === true ? pairs(r, inner) : 'nested is not true'),
   set: list,
+  pairs,
   double: doubleText,
   bool: boolean,
   bignum: digits,
   verbatim,
+  blocked,
 };
 
 function firstProblem<T>(xs: T[], check: (x: T, i: number) => Problem): Problem {
@@ -127,13 +138,20 @@ function checkLease(x: unknown): Problem {
   return isCount(x.remainingMs) ? null : 'lease.remainingMs is not a count';
 }
 
+/** Change marks (lambda/changes.ts): `<db hex>:<hash hex>`, `*<db hex>` or `*`, at most the cap of one commit record. */
+export function checkChanged(x: unknown): Problem {
+  if (x === undefined) return null;
+  if (!Array.isArray(x) || x.length > MAX_MARKS_PER_COMMIT) return 'changed is not a list of change marks';
+  return x.every((m) => typeof m === 'string' && /^(\*|\*[0-9a-f]{1,2}|[0-9a-f]{1,2}:[0-9a-f]{1,8})$/.test(m)) ? null : 'changed has a malformed change mark';
+}
+
 /** The response, typed, if it is a well-formed answer to `req`; otherwise what is wrong with it. */
 export function validateResponse(req: BatchRequest, raw: unknown): BatchResponse | string {
   if (!isObj(raw)) return 'not an object';
   if (raw.v !== CONTRACT_VERSION) return `contract version ${JSON.stringify(raw.v)?.slice(0, 40)} is not ${CONTRACT_VERSION}`;
   if (raw.batchId !== req.batchId) return `batchId ${JSON.stringify(raw.batchId)?.slice(0, 80)} is not this batch's`;
   let problem: Problem;
-  if (raw.ok === true) problem = checkSessions(req, raw.sessions) ?? checkStats(raw.stats) ?? checkLease(raw.lease);
+  if (raw.ok === true) problem = checkSessions(req, raw.sessions) ?? checkStats(raw.stats) ?? checkLease(raw.lease) ?? checkChanged(raw.changed);
   else if (raw.ok === false) problem = checkFailure(raw.failure) ?? (raw.stats === undefined ? null : checkStats(raw.stats));
   else problem = 'ok is not a boolean';
   return problem ?? (raw as unknown as BatchResponse);

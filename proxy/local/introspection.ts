@@ -58,13 +58,16 @@ function statsSection({ metrics: m }: ServerInfo): string[] {
     `valthree_failed_not_applied:${m.batchFailuresNotApplied}`,
     `valthree_failed_outcome_unknown:${m.batchFailuresUnknown}`,
     `valthree_uncaught_errors:${m.uncaughtErrors}`,
+    `valthree_block_retries:${m.blockRetries}`,
+    `valthree_block_polls:${m.blockPolls}`,
+    `valthree_block_wakeups:${m.blockWakeups}`,
   ];
 }
 
 /** Each INFO section's lines, in Redis's field names where Redis has one. */
 const SECTION_LINES: Record<Section, (server: ServerInfo) => string[]> = {
   server: serverSection,
-  clients: ({ metrics: m, maxclients }) => [`connected_clients:${m.connectedClients}`, `maxclients:${maxclients}`, `valthree_paused_clients:${m.pausedClients}`],
+  clients: ({ metrics: m, maxclients }) => [`connected_clients:${m.connectedClients}`, `maxclients:${maxclients}`, `blocked_clients:${m.blockedClients}`, `valthree_paused_clients:${m.pausedClients}`],
   memory: memorySection,
   // ioredis waits for loading:0 before it reports ready.
   persistence: () => ['loading:0', 'async_loading:0', 'rdb_bgsave_in_progress:0', 'aof_enabled:0'],

@@ -3,11 +3,16 @@
  * RESP3 (after HELLO 3) adds null `_`, maps `%`, sets `~`, doubles `,`,
  * booleans `#`, big numbers `(` and verbatim strings `=`; a RESP2 client gets
  * the same data as Redis gives it there: `$-1` (or `*-1` for a null array),
- * flat arrays, bulk strings, and 1/0 for booleans.
+ * flat arrays, bulk strings, and 1/0 for booleans. Pairs are nested arrays
+ * on RESP3 and one flat array on RESP2.
  */
 import type { Reply } from '../../lambda/contract';
 
-/** The contract's in-memory reply: what the engine answers in-process is encoded as it is. */
+/**
+ * The contract's in-memory reply: what the engine answers in-process is
+ * encoded as it is. Its 'blocked' (a blocking command found nothing yet) is
+ * never encoded as such: the session parks on it (proxy/session/blocked.ts).
+ */
 export type { Reply } from '../../lambda/contract';
 export { fromWire } from '../../lambda/contract-wire';
 
@@ -52,11 +57,22 @@ export function encode(r: Reply, proto: Protocol, out: (string | Buffer)[]): voi
       for (const x of r.v) encode(x, proto, out);
       return;
     case 'map':
-      out.push(proto === 3 ? `%${r.v.length}${CRLF}` : `*${r.v.length * 2}${CRLF}`);
+    case 'pairs': {
+      // A nested map is flat on RESP3 (%), and [key, value] arrays on RESP2 (XREAD).
+      const nested = r.t === 'map' && r.nested === true;
+      out.push(proto === 2 ? `*${nested ? r.v.length : r.v.length * 2}${CRLF}` : r.t === 'map' ? `%${r.v.length}${CRLF}` : `*${r.v.length}${CRLF}`);
       for (const [k, v] of r.v) {
+        // RESP3 pairs are two-element arrays.
+        if ((proto === 3 && r.t === 'pairs') || (proto === 2 && nested)) out.push(`*2${CRLF}`);
         encode(k, proto, out);
         encode(v, proto, out);
       }
+      return;
+    }
+    case 'blocked':
+      // The session parks a blocked command before it gets here; should one
+      // slip through, the client sees what a timeout would have answered.
+      encode(r.onTimeout, proto, out);
       return;
     default:
       encodeScalar3(r, proto, out);

@@ -27,3 +27,10 @@ export function account(a: Accounting, name: string, usec: number, reply: Reply,
     a.log.debug({ client: s.id, cmd: name, argc: argv.length, bytes: argv.reduce((n, x) => n + x.length, 0), usec: Math.round(usec), error: prefix ?? undefined }, 'command');
   }
 }
+
+/** Logs (with the stack) and counts an unexpected exception that closes a connection. */
+export function reportInternalError(a: Accounting, e: unknown): void {
+  a.metrics.internalErrors++;
+  const err = e instanceof Error ? e : new Error(`non-Error thrown: ${String(e).slice(0, 200)}`);
+  a.log.error({ client: a.state.id, err }, 'internal error, closing connection');
+}

@@ -74,7 +74,7 @@ function remote(argv: Buffer[], name: string, spec: CommandSpec, limits: Classif
   if (size > limits.maxSubmitBytes) {
     return answer(argv, name, error(`ERR command too large: ${size} bytes encoded, the limit is ${limits.maxSubmitBytes} (one Lambda payload)`));
   }
-  return { kind: 'remote', argv, name, write: isWrite(spec) };
+  return spec.flags.includes('blocking') ? { kind: 'remote', argv, name, write: isWrite(spec), blocks: true } : { kind: 'remote', argv, name, write: isWrite(spec) };
 }
 
 /** Runs a classified local step: its reply, or a result that also asks to close (QUIT). */

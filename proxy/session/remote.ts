@@ -35,6 +35,8 @@ export function takeRun(first: RemoteStep, queue: RequestQueue, peek: () => Step
     write ||= step.write;
     steps.push(step);
     queue.shift();
+    // Commands after a blocking one wait until it is answered (as in Redis): it ends the run.
+    if (step.blocks) break;
     step = peek();
   }
   return { steps, write, db };

@@ -22,6 +22,8 @@ export interface RemoteStep {
   argv: Buffer[];
   name: string;
   write: boolean;
+  /** A blocking command (BLPOP …): it ends its run, so nothing after it runs before it is answered. */
+  blocks?: boolean;
   /** What is sent instead of argv (EXEC: the whole transaction as one engine command). */
   payload?: Buffer[];
   /** EXEC: how its reply is assembled (proxy/session/transaction.ts). */

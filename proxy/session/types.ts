@@ -1,5 +1,6 @@
 /** What a session is given: its server, its batcher, its limits. */
 import type { Batcher } from '../batcher';
+import type { ParkedClients } from '../blocking';
 import type { LocalCommand, ServerInfo } from '../local';
 import type { Logger } from '../log';
 import type { ProtocolLimits } from '../resp/framer';
@@ -20,6 +21,8 @@ export interface SessionLimits {
 export interface SessionContext {
   server: ServerInfo;
   batcher: Batcher;
+  /** This proxy's blocked clients (BLPOP …): where a blocked command waits for a reason to retry. */
+  parked: ParkedClients;
   limits: SessionLimits;
   log: Logger;
   idleTimeoutMs: number;

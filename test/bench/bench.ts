@@ -28,7 +28,7 @@ import { RawClient, encodeCommand, type Resp } from '../support/resp-client';
 import { lambdaEnv } from '../e2e/backends';
 import { stablePort } from '../workload/child-proxy';
 import { parseBenchArgs, BENCH_HELP, type BenchOptions } from './options';
-import { measureCodec } from './codec';
+import { measureAggregateCodec, measureCodec } from './codec';
 import { redisBenchmark } from './redis-benchmark';
 import { failoverBench } from './failover';
 import { isLimiterReply, limiterCall, limiterKey, type ScriptStats } from './script-workload';
@@ -322,7 +322,10 @@ async function main(): Promise<void> {
     const rows = measureCodec([1000, 10_000, 100_000], o.valueSize);
     console.log('keys      db.json bytes   decode ms   SET+encode ms (warm)');
     for (const r of rows) console.log(`${String(r.keys).padEnd(10)}${String(r.bytes).padStart(13)}${String(r.decode_ms).padStart(12)}${String(r.set_encode_ms).padStart(15)}`);
-    if (o.json) console.log(JSON.stringify({ workload: 'codec', value_size: o.valueSize, rows }));
+    const aggregates = measureAggregateCodec(100_000);
+    console.log('\none aggregate   members   db.json bytes   full encode ms   one change+encode ms (warm)');
+    for (const r of aggregates) console.log(`${r.type.padEnd(16)}${String(r.members).padStart(7)}${String(r.bytes).padStart(16)}${String(r.full_encode_ms).padStart(17)}${String(r.change_encode_ms).padStart(24)}`);
+    if (o.json) console.log(JSON.stringify({ workload: 'codec', value_size: o.valueSize, rows, aggregates }));
     return;
   }
   const r = await runBench(o);

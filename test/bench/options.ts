@@ -58,7 +58,8 @@ export const BENCH_HELP = `usage: npm run bench -- [flags]
                                   mixed = 80% GET / 20% SET; script = a fixed-window rate-limiter script per
                                   operation (EVALSHA, EVAL on NOSCRIPT: INCR, PEXPIRE on a window's first hit,
                                   PTTL; 1 s windows); ping = redis-benchmark -P 16 vs redis-server;
-                                  codec = db.json decode/encode cost at 1k, 10k, 100k keys;
+                                  codec = db.json decode/encode cost at 1k, 10k, 100k keys, and one change to a
+                                  100k-member hash and sorted set against a full encode;
                                   redis-benchmark = npm start (default flags, temp data dir, free port) and
                                   redis-server under redis-benchmark -c 50 -P 16 -t ping_mbulk,set,get, ratios
                                   printed (needs Debian's redis-server and redis-tools) (default set)

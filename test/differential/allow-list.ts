@@ -166,6 +166,42 @@ async function readsAsInteger(ctx: CompareContext): Promise<boolean> {
   return v.resp.t === 'bulk' && /^-?[0-9]{1,19}$/.test(v.resp.v.toString('latin1'));
 }
 
+/** A reply's items as sorted hex, pairs kept together for HGETALL (a map on RESP3, a flat array on RESP2); null when not a list of bulks. */
+function itemsOf(r: Resp, paired: boolean): string[] | null {
+  if (r.t === 'map') return r.v.map(([k, v]) => (k.t === 'bulk' && v.t === 'bulk' ? `${k.v.toString('hex')}:${v.v.toString('hex')}` : '?')).sort();
+  const flat = bulks(r);
+  if (flat === null) return null;
+  if (!paired) return flat.map((b) => b.toString('hex')).sort();
+  const out: string[] = [];
+  for (let i = 0; i + 1 < flat.length; i += 2) out.push(`${flat[i].toString('hex')}:${flat[i + 1].toString('hex')}`);
+  return out.sort();
+}
+
+/** HSCAN/SSCAN to the end from the first reply, following this side's cursors; the items seen (HSCAN: field:value). */
+async function scanMembersAll(ctx: CompareContext, side: SideName, first: Observed): Promise<string[] | string> {
+  const [name, key, , ...rest] = ctx.argv;
+  const paired = name.toString('latin1').toLowerCase() === 'hscan';
+  const items: string[] = [];
+  let reply = first.resp;
+  for (let round = 0; ; round++) {
+    if (reply.t !== 'array' || reply.v.length !== 2 || reply.v[0].t !== 'bulk' || reply.v[1].t !== 'array') return `${side}: not [cursor, items]: ${show(reply)}`;
+    const page = itemsOf(reply.v[1], paired);
+    if (page === null) return `${side}: items are not bulk strings: ${show(reply)}`;
+    items.push(...page);
+    const cursor = reply.v[0].v.toString('latin1');
+    if (cursor === '0') return [...new Set(items)].sort();
+    if (round > 1000) return `${side}: did not finish in 1000 calls`;
+    reply = (await ctx.call(side, name, key, cursor, ...rest)).resp;
+  }
+}
+
+/** Whether HRANDFIELD / SRANDMEMBER's count argument asks for distinct members (positive) and how many. */
+function randomCount(argv: readonly Buffer[]): { count: number; distinct: boolean } | null {
+  if (argv.length < 3) return null;
+  const n = Number(argv[2].toString('latin1'));
+  return { count: Math.abs(n), distinct: n >= 0 };
+}
+
 // ---- the list ----
 
 export const ALLOW_LIST: readonly Allowance[] = [
@@ -284,6 +320,39 @@ export const ALLOW_LIST: readonly Allowance[] = [
     },
   },
   {
+    id: 'zrandmember',
+    kind: 'nondeterministic',
+    commands: ['zrandmember'],
+    reason:
+      "ZRANDMEMBER is random: the same RESP type and length on both; every member returned is in the set on both servers with the score returned (ZMSCORE of them answers alike on both, no nil); a positive count repeats no member. A count at least the set's size returns the whole set in a fixed order: compared exactly.",
+    async compare(ctx) {
+      const exactly = exact(ctx.ours, ctx.theirs);
+      if (exactly === null) return null;
+      const t = sameType(ctx);
+      if (t) return t;
+      const { ours, theirs } = ctx;
+      if (ours.resp.t === 'null' || theirs.resp.t === 'null') return exactly;
+      const key = ctx.argv[1];
+      const withScores = ctx.argv.length > 3;
+      const members = (r: Resp): Buffer[] | null => {
+        if (r.t === 'bulk') return [r.v];
+        if (r.t !== 'array') return null;
+        // RESP2 WITHSCORES is flat [m, s, m, s]; RESP3 nests [[m, s], ...].
+        const flat = r.v.flatMap((x) => (x.t === 'array' ? x.v : [x]));
+        const picked = withScores ? flat.filter((_, i) => i % 2 === 0) : flat;
+        return picked.every((x) => x.t === 'bulk') ? picked.map((x) => (x as { v: Buffer }).v) : null;
+      };
+      const [a, b] = [members(ours.resp), members(theirs.resp)];
+      if (!a || !b || a.length !== b.length) return exactly;
+      const count = ctx.argv[2] ? Number(ctx.argv[2].toString('latin1')) : 1;
+      if (count > 0 && new Set(a.map((m) => m.toString('hex'))).size !== a.length) return `valthree's ZRANDMEMBER ${count} repeats a member: ${show(ours.resp)}`;
+      if (a.length === 0) return null;
+      const [mine, reference] = [await ctx.call('valthree', 'ZMSCORE', key, ...a), await ctx.call('redis', 'ZMSCORE', key, ...a)];
+      const missing = mine.resp.t !== 'array' || mine.resp.v.some((x) => x.t === 'null');
+      return !missing && mine.raw.equals(reference.raw) ? null : `ZRANDMEMBER ${show(ours.resp)}: ZMSCORE of them answers ${show(mine.resp)} on valthree, ${show(reference.resp)} on redis`;
+    },
+  },
+  {
     id: 'dbsize-unreclaimed',
     kind: 'nondeterministic',
     commands: ['dbsize'],
@@ -300,7 +369,104 @@ export const ALLOW_LIST: readonly Allowance[] = [
       return ok(n[0]) && ok(n[1]) ? null : `${exactly}; ${live.v} keys live`;
     },
   },
+  {
+    id: 'member-order',
+    kind: 'nondeterministic',
+    commands: ['hgetall', 'hkeys', 'hvals', 'smembers', 'sinter', 'sunion', 'sdiff'],
+    reason: 'Fields and members come in hash-table (or chunk) order: compared as sets (same RESP type, same items; HGETALL as field/value pairs).',
+    async compare(ctx) {
+      const t = sameType(ctx);
+      if (t) return t;
+      const paired = ctx.argv[0].toString('latin1').toLowerCase() === 'hgetall';
+      const [a, b] = [itemsOf(ctx.ours.resp, paired), itemsOf(ctx.theirs.resp, paired)];
+      if (!a || !b) return exact(ctx.ours, ctx.theirs);
+      return a.join() === b.join() ? null : `as sets: valthree ${show(ctx.ours.resp)} ≠ redis ${show(ctx.theirs.resp)}`;
+    },
+  },
+  {
+    id: 'member-scan',
+    kind: 'nondeterministic',
+    commands: ['hscan', 'sscan'],
+    reason: "HSCAN/SSCAN cursors are the server's own: each side is scanned to the end with the same options and the items compared as sets (small aggregates come whole with cursor 0 on both).",
+    async compare(ctx) {
+      const t = sameType(ctx);
+      if (t) return t;
+      const [a, b] = [await scanMembersAll(ctx, 'valthree', ctx.ours), await scanMembersAll(ctx, 'redis', ctx.theirs)];
+      if (typeof a === 'string') return a;
+      if (typeof b === 'string') return b;
+      return a.join() === b.join() ? null : `scanned to the end: valthree ${a.join(' ')} ≠ redis ${b.join(' ')}`;
+    },
+  },
+  {
+    id: 'random-members',
+    kind: 'nondeterministic',
+    commands: ['hrandfield', 'srandmember'],
+    reason:
+      "Random picks: the same RESP type and number of items on both; each item valthree picked is a member of the key on valthree (and with WITHVALUES carries the field's value), distinct for a positive count. A count covering the whole aggregate returns all of it: compared as sets.",
+    async compare(ctx) {
+      const t = sameType(ctx);
+      if (t) return t;
+      const { ours, theirs, argv } = ctx;
+      if (ours.resp.t === 'null' || theirs.resp.t === 'null') return ours.resp.t === theirs.resp.t ? null : exact(ours, theirs);
+      const hash = argv[0].toString('latin1').toLowerCase() === 'hrandfield';
+      const withValues = hash && argv.length > 3;
+      const flat = (r: Resp): Resp[] => (r.t === 'array' ? r.v.flatMap((x) => (x.t === 'array' ? x.v : [x])) : [r]);
+      const [mine, their] = [flat(ours.resp), flat(theirs.resp)];
+      if (mine.length !== their.length) return `${mine.length} items ≠ redis ${their.length}: ${exact(ours, theirs)}`;
+      const step = withValues ? 2 : 1;
+      const seen = new Set<string>();
+      for (let i = 0; i < mine.length; i += step) {
+        const m = mine[i];
+        if (m.t !== 'bulk') return exact(ours, theirs);
+        seen.add(m.v.toString('hex'));
+        const check = hash ? await ctx.call('valthree', 'HGET', argv[1], m.v) : await ctx.call('valthree', 'SISMEMBER', argv[1], m.v);
+        if (check.resp.t === 'null' || (check.resp.t === 'int' && check.resp.v === 0n)) return `valthree picked ${show(m)}, not a member`;
+        if (withValues && (check.resp.t !== 'bulk' || mine[i + 1].t !== 'bulk' || !check.resp.v.equals((mine[i + 1] as { v: Buffer }).v))) return `valthree paired ${show(m)} with the wrong value`;
+      }
+      const c = randomCount(argv);
+      if (c?.distinct && seen.size !== mine.length / step) return `valthree repeated a member for a positive count: ${show(ours.resp)}`;
+      return null;
+    },
+  },
+  {
+    id: 'spop',
+    kind: 'nondeterministic',
+    commands: ['spop'],
+    reason:
+      "SPOP removes random members, so the two sets then differ: the replies must have the same type and size, and valthree's set is re-synced (SADD back what it popped, SREM what Redis popped); the two sets must then be equal, which also shows valthree popped real members.",
+    async compare(ctx) {
+      const t = sameType(ctx);
+      if (t) return t;
+      const { ours, theirs, argv } = ctx;
+      if (ours.resp.t === 'null' || theirs.resp.t === 'null') return ours.resp.t === theirs.resp.t ? null : exact(ours, theirs);
+      const items = (r: Resp): Buffer[] | null => (r.t === 'bulk' ? [r.v] : bulks(r));
+      const [a, b] = [items(ours.resp), items(theirs.resp)];
+      if (!a || !b || a.length !== b.length) return exact(ours, theirs);
+      if (sortedHex(a).join() === sortedHex(b).join()) return null;
+      if (a.length > 0) await ctx.call('valthree', 'SADD', argv[1], ...a);
+      if (b.length > 0) await ctx.call('valthree', 'SREM', argv[1], ...b);
+      const [x, y] = [await ctx.call('valthree', 'SMEMBERS', argv[1]), await ctx.call('redis', 'SMEMBERS', argv[1])];
+      const [sx, sy] = [bulks(x.resp), bulks(y.resp)];
+      return sx && sy && sortedHex(sx).join() === sortedHex(sy).join() ? null : `after SPOP and re-sync: valthree ${show(x.resp)} ≠ redis ${show(y.resp)}`;
+    },
+  },
   // deliberate
+  {
+    id: 'hincrbyfloat-long-double',
+    kind: 'deliberate',
+    commands: ['hincrbyfloat'],
+    reason:
+      "As incrbyfloat-long-double: Redis's long double against valthree's emulation; compared as numbers within 1e-12 relative, and valthree's field re-synced to Redis's text (HSET) when the texts differ.",
+    async compare(ctx) {
+      const exactly = exact(ctx.ours, ctx.theirs);
+      if (exactly === null || isError(ctx.ours) || isError(ctx.theirs)) return exactly;
+      const [a, b] = [num(ctx.ours.resp), num(ctx.theirs.resp)];
+      if (a === null || b === null) return exactly;
+      if (Math.abs(a - b) > 1e-12 * Math.max(Math.abs(a), Math.abs(b))) return `${exactly}: more than 1e-12 apart`;
+      const set = await ctx.call('valthree', 'HSET', ctx.argv[1], ctx.argv[2], (ctx.theirs.resp as { v: Buffer }).v);
+      return set.resp.t === 'int' ? null : `re-syncing the field after HINCRBYFLOAT failed: ${show(set.resp)}`;
+    },
+  },
   {
     id: 'incrbyfloat-long-double',
     kind: 'deliberate',
@@ -326,8 +492,13 @@ export const ALLOW_LIST: readonly Allowance[] = [
     kind: 'deliberate',
     commands: ['object|encoding'],
     reason:
+      "Aggregates: Redis keeps a hash or set it once converted to 'hashtable' (a zset to 'skiplist') so after members are removed; valthree answers from the contents, as Redis would after a reload, so its 'intset'/'listpack' against Redis's 'hashtable'/'skiplist' is accepted (never the other way). Strings: " +
       "Whether a string is 'embstr' or 'raw' is Redis's memory layout (the embstr limit is 44 bytes in Redis 7.0, and differs in Valkey 8, where the key is embedded too); valthree has no such layout and derives the encoding from the value, so a number INCRBYFLOAT wrote ('250') is 'int' here where Redis keeps the string it formatted. 'embstr', 'raw' and 'int' of such a value count as the same; nil is exact.",
     async compare(ctx) {
+      // Redis converts an aggregate's compact encoding to the big one and never back while the key lives; valthree answers by contents (as a reload would).
+      const text = (o: Observed) => (o.resp.t === 'bulk' ? o.resp.v.toString('latin1') : '');
+      const oneWay: Record<string, string> = { intset: 'hashtable', listpack: 'hashtable' };
+      if (oneWay[text(ctx.ours)] === text(ctx.theirs) || (text(ctx.ours) === 'listpack' && text(ctx.theirs) === 'skiplist')) return null;
       const layout = (o: Observed) => o.resp.t === 'bulk' && ['raw', 'embstr', 'int'].includes(o.resp.v.toString('latin1'));
       if (layout(ctx.ours) && layout(ctx.theirs) && ctx.ours.resp.t === 'bulk' && ctx.theirs.resp.t === 'bulk') {
         const [a, b] = [ctx.ours.resp.v.toString('latin1'), ctx.theirs.resp.v.toString('latin1')];

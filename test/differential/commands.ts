@@ -18,6 +18,8 @@
  */
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
+import { LIST_GENERATORS } from './lists';
+import { ZSET_GENERATORS } from './zsets';
 
 /** Parts of a command's syntax that may land after the command itself. */
 export type Feature = 'set-options' | 'expire-options' | 'dbs';
@@ -132,7 +134,7 @@ export interface Form {
   readonly needs?: Feature;
 }
 
-export type Family = 'strings' | 'counters' | 'expiry' | 'keyspace' | 'transactions' | 'scripting' | 'server' | 'connection';
+export type Family = 'strings' | 'counters' | 'hashes' | 'sets' | 'expiry' | 'keyspace' | 'transactions' | 'scripting' | 'server' | 'connection' | 'lists' | 'zsets' | 'streams';
 
 export interface CommandGenerator {
   readonly family: Family;
@@ -186,6 +188,47 @@ const READ_SCRIPTS = [
   "return redis.call('TTL', KEYS[1])",
 ];
 
+/** Hash fields and set members: a few, so commands collide; integers (intset), text, binary, empty. */
+const member = fc.constantFrom<Arg>('f', 'g', 'h', '1', '2', '-3', '', Buffer.from([0xff, 0x00]));
+const members = (min: number, max: number) => fc.array(member, { minLength: min, maxLength: max });
+/** Field/value words: pairs, and an odd count (a wrong-arity error). */
+const fieldValues = fc.oneof(
+  { weight: 5, arbitrary: fc.array(fc.tuple(member, value), { minLength: 1, maxLength: 3 }).map((p) => p.flat()) },
+  { weight: 1, arbitrary: fc.tuple(member, value, member).map((a) => [...a]) },
+);
+/** Random counts: small magnitudes only (a huge negative count makes redis-server allocate until it dies). */
+const randomCount = fc.constantFrom('0', '1', '2', '5', '-1', '-3', 'x', '-9223372036854775808', '9223372036854775807');
+const MEMBER_SCAN_OPTION = [
+  tok(word('match'), fc.constantFrom('*', 'f*', '[12]', '?')),
+  tok(word('count'), fc.constantFrom('1', '2', '10', '0', 'x')),
+  tok(fc.constantFrom('TYPE', 'FOO')),
+];
+const memberScan = fc.tuple(key, fc.constantFrom('0', '0', '0', 'x', ''), tokens(MEMBER_SCAN_OPTION, 2)).map(([k, c, o]) => [k, c, ...o]);
+const setKeys = (min: number) => keys(min, 4);
+/**
+ * Stream ids: explicit or `ms-*` over a few milliseconds, so both servers
+ * generate the same ids (`*` takes each server's clock), plus wrong ones.
+ */
+const STREAM_MS = fc.constantFrom('1', '2', '3', '5');
+const streamId = fc.oneof(
+  { weight: 4, arbitrary: fc.tuple(STREAM_MS, fc.constantFrom('0', '1', '2')).map(([m, s]) => `${m}-${s}`) },
+  { weight: 2, arbitrary: STREAM_MS.map((m) => `${m}-*`) },
+  { weight: 1, arbitrary: fc.constantFrom('0-0', '0', '3', 'x', '-1', '18446744073709551615-18446744073709551615') },
+);
+const streamBound = fc.oneof(fc.constantFrom('-', '+', '(', 'x', '(-'), streamId.filter((s) => !s.endsWith('*')), streamId.filter((s) => !s.endsWith('*')).map((s) => `(${s}`));
+const streamFields = fc.constantFrom<Arg[]>(['f', 'v'], ['f', ''], ['a', '1', 'b', '2'], ['f']);
+/**
+ * Exact trims only: what `~` removes depends on Redis's radix-tree node
+ * layout, which valthree does not model (it trims `~` exactly; see
+ * lambda/commands/streams/trim.ts). `~` appears only with a wrong LIMIT or
+ * none of the strategy, where both answer the same error.
+ */
+const STREAM_TRIM = fc.constantFrom<Arg[]>(
+  ['MAXLEN', '0'], ['MAXLEN', '1'], ['MAXLEN', '=', '2'], ['maxlen', '3'], ['MINID', '2'], ['MINID', '=', '3-1'], ['MAXLEN', '-1'], ['MAXLEN', 'x'],
+  ['LIMIT', '2'], ['MAXLEN', '1', 'LIMIT', '1'], ['MAXLEN', '1', 'MINID', '1'], ['MINID', 'x'], ['MAXLEN', '~', '1', 'LIMIT', '-1'],
+);
+const streamCount = fc.constantFrom<Arg[]>([], ['COUNT', '1'], ['COUNT', '2'], ['count', '0'], ['COUNT', '-1'], ['COUNT', 'x'], ['COUNT']);
+
 /** Every command the test knows how to send, by family. Names are lower case, as COMMAND LIST prints them. */
 export const GENERATORS: Readonly<Record<string, CommandGenerator>> = {
   // strings
@@ -217,6 +260,50 @@ export const GENERATORS: Readonly<Record<string, CommandGenerator>> = {
   incrby: { family: 'counters', forms: [f(args(key, integer))] },
   decrby: { family: 'counters', forms: [f(args(key, integer))] },
   incrbyfloat: { family: 'counters', forms: [f(args(key, float))] },
+  // hashes
+  hset: { family: 'hashes', forms: [f(fc.tuple(key, fieldValues).map(([k, fv]) => [k, ...fv]))] },
+  hmset: { family: 'hashes', forms: [f(fc.tuple(key, fieldValues).map(([k, fv]) => [k, ...fv]))] },
+  hsetnx: { family: 'hashes', forms: [f(args(key, member, value))] },
+  hget: { family: 'hashes', forms: [f(args(key, member))] },
+  hmget: { family: 'hashes', forms: [f(fc.tuple(key, members(1, 3)).map(([k, m]) => [k, ...m]))] },
+  hdel: { family: 'hashes', forms: [f(fc.tuple(key, members(1, 3)).map(([k, m]) => [k, ...m]))] },
+  hexists: { family: 'hashes', forms: [f(args(key, member))] },
+  hlen: { family: 'hashes', forms: [f(args(key))] },
+  hstrlen: { family: 'hashes', forms: [f(args(key, member))] },
+  hgetall: { family: 'hashes', forms: [f(args(key))] },
+  hkeys: { family: 'hashes', forms: [f(args(key))] },
+  hvals: { family: 'hashes', forms: [f(args(key))] },
+  hincrby: { family: 'hashes', forms: [f(args(key, member, integer))] },
+  hincrbyfloat: { family: 'hashes', forms: [f(args(key, member, float))] },
+  hrandfield: {
+    family: 'hashes',
+    forms: [f(args(key)), f(args(key, randomCount)), f(fc.tuple(key, randomCount, fc.constantFrom('WITHVALUES', 'withvalues', 'FOO')).map((a) => [...a]))],
+  },
+  hscan: { family: 'hashes', forms: [f(memberScan)] },
+  // sets
+  sadd: { family: 'sets', forms: [f(fc.tuple(key, members(1, 4)).map(([k, m]) => [k, ...m]))] },
+  srem: { family: 'sets', forms: [f(fc.tuple(key, members(1, 3)).map(([k, m]) => [k, ...m]))] },
+  smembers: { family: 'sets', forms: [f(args(key))] },
+  sismember: { family: 'sets', forms: [f(args(key, member))] },
+  smismember: { family: 'sets', forms: [f(fc.tuple(key, members(1, 3)).map(([k, m]) => [k, ...m]))] },
+  scard: { family: 'sets', forms: [f(args(key))] },
+  spop: { family: 'sets', forms: [f(args(key)), f(args(key, fc.constantFrom('0', '1', '2', '5', '-1', 'x')))] },
+  srandmember: { family: 'sets', forms: [f(args(key)), f(args(key, randomCount))] },
+  smove: { family: 'sets', forms: [f(args(key, key, member))] },
+  sinter: { family: 'sets', forms: [f(setKeys(1))] },
+  sunion: { family: 'sets', forms: [f(setKeys(1))] },
+  sdiff: { family: 'sets', forms: [f(setKeys(1))] },
+  sinterstore: { family: 'sets', forms: [f(setKeys(2))] },
+  sunionstore: { family: 'sets', forms: [f(setKeys(2))] },
+  sdiffstore: { family: 'sets', forms: [f(setKeys(2))] },
+  sintercard: {
+    family: 'sets',
+    forms: [
+      f(fc.tuple(setKeys(1), fc.constantFrom<Arg[]>([], ['LIMIT', '1'], ['limit', '0'], ['LIMIT', '-1'], ['LIMIT'], ['FOO'])).map(([ks, o]) => [String(ks.length), ...ks, ...o])),
+      f(fc.constantFrom<Arg[]>(['0', 'a'], ['x', 'a'], ['3', 'a', 'b'])),
+    ],
+  },
+  sscan: { family: 'sets', forms: [f(memberScan)] },
   // expiry
   expire: { family: 'expiry', forms: expireForms('s', false) },
   pexpire: { family: 'expiry', forms: expireForms('ms', false) },
@@ -282,10 +369,35 @@ export const GENERATORS: Readonly<Record<string, CommandGenerator>> = {
   time: { family: 'server', forms: [f(args())] },
   // WAIT never with a timeout of 0 and replicas > 0: Redis would block for ever (there are no replicas).
   wait: { family: 'server', forms: [f(fc.constantFrom<Arg[]>(['0', '0'], ['0', '10'], ['1', '5'], ['x', '0'], ['0', '-1'], ['0', 'x']))] },
+  // streams (XREAD BLOCK only for a millisecond: Redis would wait the whole timeout)
+  xadd: {
+    family: 'streams',
+    forms: [
+      f(fc.tuple(key, streamId, streamFields).map(([k, id, fs]) => [k, id, ...fs])),
+      f(fc.tuple(key, fc.constantFrom<Arg[]>([], ['NOMKSTREAM'], ['nomkstream']), STREAM_TRIM, streamId, streamFields).map(([k, n, t, id, fs]) => [k, ...n, ...t, id, ...fs])),
+    ],
+  },
+  xlen: { family: 'streams', forms: [f(args(key))] },
+  xrange: { family: 'streams', forms: [f(fc.tuple(key, streamBound, streamBound, streamCount).map(([k, a, b, c]) => [k, a, b, ...c]))] },
+  xrevrange: { family: 'streams', forms: [f(fc.tuple(key, streamBound, streamBound, streamCount).map(([k, a, b, c]) => [k, a, b, ...c]))] },
+  xdel: { family: 'streams', forms: [f(fc.tuple(key, fc.array(streamId, { minLength: 1, maxLength: 3 })).map(([k, ids]) => [k, ...ids]))] },
+  xtrim: { family: 'streams', forms: [f(fc.tuple(key, STREAM_TRIM).map(([k, t]) => [k, ...t])), f(fc.tuple(key, fc.constantFrom<Arg[]>([], ['FOO'], ['MAXLEN', '1', 'FOO'])).map(([k, t]) => [k, ...t]))] },
+  xread: {
+    family: 'streams',
+    forms: [
+      f(
+        fc
+          .tuple(fc.constantFrom<Arg[]>([], ['COUNT', '1'], ['count', '0'], ['BLOCK', '1'], ['COUNT', 'x'], ['BLOCK', '-1'], ['NOACK'], ['FOO']), keys(1, 2), fc.constantFrom('0', '$', '1-1', '2', 'x', '>'))
+          .map(([o, ks, id]) => [...o, 'STREAMS', ...ks, ...ks.map(() => id)]),
+      ),
+      f(fc.tuple(keys(1, 3)).map(([ks]) => ['STREAMS', ...ks])),
+    ],
+  },
   // connection
   select: { family: 'connection', forms: [f(fc.constantFrom<Arg[]>(['0'])), f(args(badDb)), f(args(dbIndex), 'dbs')] },
   ping: { family: 'connection', forms: [f(fc.constantFrom<Arg[]>([])), f(args(value))] },
   echo: { family: 'connection', forms: [f(args(value))] },
+  ...LIST_GENERATORS, ...ZSET_GENERATORS,
 };
 
 export interface Step {

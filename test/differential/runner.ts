@@ -204,6 +204,7 @@ export class Differential {
       if (this.setup.listed.has('mget')) await compare(`(final) MGET ${KEYS.map(quoted).join(' ')}`, [b('MGET'), ...KEYS]);
       else for (const k of KEYS) await compare(`(final) GET ${quoted(k)}`, [b('GET'), k]);
       if (this.setup.listed.has('pttl')) for (const k of KEYS) await compare(`(final) PTTL ${quoted(k)}`, [b('PTTL'), k]);
+      if (this.setup.listed.has('zrange')) for (const k of KEYS) await compare(`(final) ZRANGE ${quoted(k)} 0 -1 WITHSCORES`, [b('ZRANGE'), k, b('0'), b('-1'), b('WITHSCORES')]);
     }
   }
 }

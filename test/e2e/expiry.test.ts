@@ -42,7 +42,7 @@ test('a GET sent after the TTL has passed never returns the value; PTTL counts d
   }
 });
 
-test('a db.json in format 1 is served as it is and upgraded to format 2 by the next commit', async () => {
+test('a db.json in format 1 is served as it is and upgraded to format 3 by the next commit', async () => {
   fs.copyFileSync(path.join(__dirname, '../lambda/fixtures/db-format-1.json'), path.join(dir, 'db.json'));
   proxy = await startProxy(['--data-dir', dir]);
   const c = await RawClient.connect(proxy.port);
@@ -52,7 +52,7 @@ test('a db.json in format 1 is served as it is and upgraded to format 2 by the n
     expect(JSON.parse(fs.readFileSync(path.join(dir, 'db.json'), 'utf8')).format).toBe(1);
     expect(plain(await c.call('INCR', '42'))).toBe(1);
     const upgraded = JSON.parse(fs.readFileSync(path.join(dir, 'db.json'), 'utf8'));
-    expect(upgraded.format).toBe(2);
+    expect(upgraded.format).toBe(3);
     expect(upgraded.data['user:1']).toBe('Ada');
     expect(upgraded.data['42']).toBe('1');
     expect(plain(await c.call('DBSIZE'))).toBe(10);

@@ -1,9 +1,9 @@
 /** The entry API (entry, put, set with TTL, keys), clock and seq, and undo of all of them. */
 import fc from 'fast-check';
-import { Document, OutOfMemoryError, type Entry } from '../../lambda/document';
+import { Document, OutOfMemoryError, type Entry, type StringEntry } from '../../lambda/document';
 import { b, bytesArb } from './util';
 
-const str = (value: Buffer, meta: { expiresAt?: number; stamp?: number } = {}): Entry => ({ type: 'string', value, ...meta });
+const str = (value: Buffer, meta: { expiresAt?: number; stamp?: number } = {}): StringEntry => ({ type: 'string', value, ...meta });
 
 /** Everything the document holds, including clock and seq, order-independent (rollback re-inserts keys at the end). */
 function full(doc: Document): string {

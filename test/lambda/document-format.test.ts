@@ -1,10 +1,11 @@
-/** db.json format 2 and the entry API: expiry, stamps, clock, seq, undo of all of them, the upgrade from format 1. */
+/** db.json formats 2 and 3 (strings) and the entry API: expiry, stamps, clock, seq, undo of all of them, the upgrade from format 1. */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import fc from 'fast-check';
 import { CorruptDocumentError, Document, UnknownFormatError, type CommitRecord, type Entry } from '../../lambda/document';
 import { b, bytesArb } from './util';
-import { entryBytes, entryJson, stringBytes } from '../../lambda/document-format';
+import { entryBytes, entryJson } from '../../lambda/document-entry-json';
+import { stringBytes } from '../../lambda/document-json';
 
 const fixture = (name: string): Buffer => readFileSync(path.join(__dirname, 'fixtures', name));
 const utf = (s: string): Buffer => Buffer.from(s, 'utf8');
@@ -66,11 +67,11 @@ describe('upgrade from format 1', () => {
     expect(doc.commits).toEqual(FORMAT_1_COMMITS);
   });
 
-  it('encodes as format 2, which decodes to the same content', () => {
+  it('encodes as format 3, which decodes to the same content', () => {
     const doc = Document.decode(body);
     const upgraded = doc.encode();
     const json = JSON.parse(upgraded.toString('utf8'));
-    expect([json.format, json.clock, json.seq]).toEqual([2, 0, 0]);
+    expect([json.format, json.clock, json.seq]).toEqual([3, 0, 0]);
     // Plain strings stay bare values: a format-1 reader of the data would still see them.
     expect(json.data['user:1']).toBe('Ada');
     expect(json.data.blob).toEqual({ b64: 'AP8NCg==' });
@@ -100,8 +101,8 @@ describe('format 2', () => {
     expect(doc.commits.map((c) => c.id)).toEqual(['kX3v9Q-40', 'kX3v9Q-41', 'kX3v9Q-42']);
   });
 
-  it('re-encoding the fixture gives the same bytes: the format is stable', () => {
-    expect(Document.decode(body).encode().toString('utf8')).toBe(body.toString('utf8'));
+  it('re-encoding the fixture gives the same bytes but the version: format 3 is format 2 plus new types', () => {
+    expect(Document.decode(body).encode().toString('utf8')).toBe(body.toString('utf8').replace('{"format":2,', '{"format":3,'));
   });
 
   it('writes the documented shape: fields only when set', () => {
@@ -112,7 +113,7 @@ describe('format 2', () => {
       doc.put(b('k'), e);
       return doc.encode().toString('utf8');
     };
-    const wrap = (entry: string) => `{"format":2,"clock":5,"seq":2,"commits":[],"data":{"k":${entry}},"data64":{}}`;
+    const wrap = (entry: string) => `{"format":3,"clock":5,"seq":2,"commits":[],"data":{"k":${entry}},"data64":{}}`;
     expect(one(str(b('1')))).toBe(wrap('"1"'));
     expect(one(str(b([0xff])))).toBe(wrap('{"b64":"/w=="}'));
     expect(one(str(b('1'), { expiresAt: 10 }))).toBe(wrap('{"v":"1","x":10}'));
@@ -121,7 +122,7 @@ describe('format 2', () => {
   });
 
   it('an empty document', () => {
-    expect(Document.empty().encode().toString('utf8')).toBe('{"format":2,"clock":0,"seq":0,"commits":[],"data":{},"data64":{}}');
+    expect(Document.empty().encode().toString('utf8')).toBe('{"format":3,"clock":0,"seq":0,"commits":[],"data":{},"data64":{}}');
   });
 
   const doc2 = (data: string, top = '"clock":0,"seq":0') => b(`{"format":2,${top},"commits":[],"data":${data},"data64":{}}`);
@@ -157,7 +158,7 @@ describe('format 2', () => {
   });
 
   it('an unknown format is still refused', () => {
-    expect(() => Document.decode(b('{"format":3,"clock":0,"seq":0,"commits":[],"data":{}}'))).toThrow(UnknownFormatError);
+    expect(() => Document.decode(b('{"format":4,"clock":0,"seq":0,"commits":[],"data":{}}'))).toThrow(UnknownFormatError);
   });
 });
 

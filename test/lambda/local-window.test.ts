@@ -6,11 +6,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { encodeTransaction, WatchState, type WatchToken, type WireReply } from '../../lambda/contract';
-import { encodeArg } from '../../lambda/contract-wire';
+import { CONTRACT_VERSION, encodeTransaction, WatchState, type WatchToken, type WireReply } from '../../lambda/contract';
+import { decodeArg, encodeArg } from '../../lambda/contract-wire';
+import { keyMark } from '../../lambda/changes';
 import { CommitWindow, LOCAL_WINDOW } from '../../lambda/document-commits';
 import { Document } from '../../lambda/document';
-import { createHandler, type BatchHandler } from '../../lambda/handler';
+import { createHandler, createLocalHandler, type BatchHandler } from '../../lambda/handler';
 import { FileStore } from '../../lambda/store/file';
 import { b, batch, bulk, OK, repliesOf } from './util';
 
@@ -125,5 +126,37 @@ describe('CommitWindow kept in memory', () => {
     expect(w.size).toBe(1);
     expect(w.find('c20000')).toBeDefined();
     expect(w.find('c1')).toBeUndefined();
+  });
+});
+
+describe('change marks of a sole-writer store: what WATCH and blocked clients wake on', () => {
+  it('a WATCH on a hash, a list and a sorted set is broken by another handler writing that key, not by one writing elsewhere', async () => {
+    const [a, other] = [handler(), handler()];
+    await send(a, ['HSET', 'h', 'f', '1'], ['RPUSH', 'l', 'x'], ['ZADD', 'z', '1', 'm']);
+    for (const [key, write] of [['h', ['HSET', 'h', 'f', '2']], ['l', ['LPOP', 'l']], ['z', ['ZINCRBY', 'z', '1', 'm']]] as const) {
+      const t = await watch(a, key);
+      await send(other, ['HSET', 'elsewhere', 'f', 'v']);
+      const untouched = await watch(a, key);
+      await send(other, [...write]);
+      expect(await send(a, exec(t, ['TYPE', key]))).toEqual([NULL_ARRAY]);
+      const after = await watch(a, key);
+      await send(other, ['SADD', 'elsewhere2', key]);
+      expect(await send(a, exec(after, ['EXISTS', key]))).toEqual([{ t: 'array', v: [{ t: 'int', v: key === 'l' ? 0 : 1 }] }]);
+      expect(untouched[0].seq).toBeGreaterThan(t[0].seq);
+    }
+  });
+
+  it("a commit answers its change marks, in the wire form and the typed one; a blocked BLPOP's retry pops what the push added", async () => {
+    const [a, other] = [handler(), createLocalHandler({ store, sleep: async () => undefined })];
+    const [[blocked]] = repliesOf(await a(batch('pop-1', [['BLPOP', 'q', '1.5']])));
+    expect(blocked).toEqual({ t: 'blocked', retry: ['blpop', 'q', '1.5'].map((w) => encodeArg(b(w))), keys: [encodeArg(b('q'))], timeoutMs: 1500, onTimeout: NULL_ARRAY });
+    const pushed = await other({ v: CONTRACT_VERSION, batchId: 'push-1', sessions: [{ id: '0', commands: [[b('LPUSH'), b('q'), b('x')]] }] });
+    expect(pushed).toMatchObject({ ok: true, changed: [keyMark(0, b('q'))], sessions: [{ replies: [{ t: 'int', v: 1 }] }] });
+    if (blocked.t !== 'blocked') throw new Error('not blocked');
+    const retried = await a(batch('pop-2', [blocked.retry.map(decodeArg)]));
+    expect(repliesOf(retried)).toEqual([[{ t: 'array', v: [bulk('q'), bulk('x')] }]]);
+    expect(retried).toMatchObject({ changed: [keyMark(0, b('q'))] });
+    // Nothing committed, nothing to wake on.
+    expect('changed' in (await a(batch('read-1', [['LLEN', 'q']])))).toBe(false);
   });
 });

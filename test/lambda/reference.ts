@@ -21,14 +21,21 @@ export function ours(r: WireReply): unknown {
     case 'int':
       return [':', String(r.v)];
     case 'double':
-      return [',', Number(r.v)];
+      // Redis prints infinities as inf / -inf, which Number() does not read.
+      return [',', r.v === 'inf' ? Infinity : r.v === '-inf' ? -Infinity : Number(r.v)];
     case 'array':
     case 'set':
       return [r.t, r.v.map(ours)];
     case 'map':
       return ['%', r.v.map(([k, v]) => [ours(k), ours(v)])];
+    // What a RESP3 connection receives: an array of two-element arrays.
+    case 'pairs':
+      return ['array', r.v.map(([k, v]) => ['array', [ours(k), ours(v)]])];
     case 'null':
       return null;
+    case 'blocked':
+      // The engine alone cannot wait: compared as the timeout it would reach.
+      return ours(r.onTimeout);
     default:
       return [r.t, r.v];
   }

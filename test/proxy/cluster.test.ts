@@ -36,7 +36,7 @@ async function member(store: MemoryStore, secret: string | null = 'pw', tls?: { 
   const inner = new InProcessExecutor(store, { store });
   const node = new ClusterNode(inner, { internalPort: 0, host: '127.0.0.1', leaseMs: 600, forwardDeadlineMs: 1000, forwardSkewMs: 200, secret, tls }, log);
   const proxy = await startProxy(secret ? ['--requirepass', secret] : [], { executor: node.forwarder });
-  await node.start(proxy.server.batcher);
+  await node.start(proxy.server);
   return { proxy, node, inner };
 }
 

@@ -22,6 +22,13 @@ describe('RESP encoding', () => {
     expect(enc(m, 2)).toBe('*2\r\n$1\r\na\r\n:1\r\n');
     expect(enc(array([NULL, simple('x')]), 3)).toBe('*2\r\n_\r\n+x\r\n');
   });
+  test('pairs: two-element arrays on RESP3, one flat array on RESP2 (HRANDFIELD WITHVALUES, ZRANGE WITHSCORES)', () => {
+    const p: Reply = { t: 'pairs', v: [[bulk('a'), bulk('1')], [bulk('b'), bulk('2')]] };
+    expect(enc(p, 3)).toBe('*2\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n');
+    expect(enc(p, 2)).toBe('*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n');
+    expect(enc({ t: 'pairs', v: [] }, 3)).toBe('*0\r\n');
+    expect(fromWire({ t: 'pairs', v: [[{ t: 'bulk', v: 'YQ==' }, { t: 'double', v: '1.5' }]] })).toEqual({ t: 'pairs', v: [[bulk('a'), { t: 'double', v: '1.5' }]] });
+  });
   test('simple strings and errors never carry a line break', () => {
     expect(enc(error('ERR a\r\nb'), 2)).toBe('-ERR a b\r\n');
   });

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import pino from 'pino';
 import { parseArgs, type ProxySettings } from '../../proxy/config';
 import { buildExecutor, buildServer } from '../../proxy/app';
+import { ClusterNode } from '../../proxy/cluster/node';
 import type { Executor } from '../../proxy/executors/types';
 import type { ValthreeServer } from '../../proxy/server';
 
@@ -26,6 +27,28 @@ export async function startProxy(args: string[], opts: { executor?: Executor; en
   const server = buildServer(settings, executor, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }));
   const port = await server.listen();
   return { port, server, close: () => server.shutdown() };
+}
+
+export interface ClusterProxy extends RunningProxy {
+  node: ClusterNode;
+}
+
+/**
+ * A proxy that takes part in a cluster (as `--internal-port` makes it, but on
+ * any free internal port), its flags' lease and forward settings applied.
+ * Resolves once it has its first view of the lease: started one after the
+ * other, the first holds it and the others forward to it.
+ */
+export async function startClusterProxy(args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<ClusterProxy> {
+  const s: ProxySettings = parseArgs(['--port', '0', ...args], opts.env ?? {});
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
+  const base = buildExecutor(s, opts.env ?? process.env);
+  await base.ready();
+  const node = new ClusterNode(base, { internalPort: 0, host: '127.0.0.1', leaseMs: s.leaseMs, forwardDeadlineMs: s.forwardDeadlineMs, forwardSkewMs: s.forwardSkewMs, secret: s.requirepass ?? null }, log);
+  const server = buildServer(s, node.forwarder, log);
+  const port = await server.listen();
+  await node.start(server);
+  return { port, server, node, close: () => node.stop().then(() => server.shutdown()) };
 }
 
 export interface ChildProxy {

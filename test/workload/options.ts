@@ -14,9 +14,9 @@ export const SPLIT_TRANSACTIONS = 'split-transactions';
 export type FaultClass = FaultName | typeof PROXY_KILL | ClusterFault;
 export const FAULT_CLASSES: readonly FaultClass[] = [...FAULT_NAMES, PROXY_KILL, ...CLUSTER_FAULTS];
 
-/** register: single-key GET/SET/DEL/INCR/TTLs (issue 3); bank and list-append: transactions (issue 12). */
-export type WorkloadKind = 'register' | 'bank' | 'list-append';
-export const WORKLOAD_KINDS: readonly WorkloadKind[] = ['register', 'bank', 'list-append'];
+/** register: single-key GET/SET/DEL/INCR/TTLs (issue 3); bank and list-append: transactions (issue 12); queue: lists as FIFO queues with blocking pops (issue 14). */
+export type WorkloadKind = 'register' | 'bank' | 'list-append' | 'queue';
+export const WORKLOAD_KINDS: readonly WorkloadKind[] = ['register', 'bank', 'list-append', 'queue'];
 
 export interface WorkloadOptions {
   /** Which workload (default register). */
@@ -24,7 +24,7 @@ export interface WorkloadOptions {
   seconds: number;
   proxies: number;
   clients: number;
-  /** Hot keys at a time (per rotation); list-append's keys too. */
+  /** Hot keys at a time (per rotation); list-append's keys and queue's lists too. */
   keys: number;
   /** bank: accounts per bank (a bank per rotation). */
   accounts: number;
@@ -155,17 +155,21 @@ a transaction workload: bank (WATCH/MULTI/EXEC and EVAL transfers, audits of
 every balance; exact totals, every balance explained by the transfers, and
 the per-key check on every command inside them) or list-append (Elle's:
 transactions append unique tokens and read lists; the dependency graph, with
-real time, must be acyclic).
+real time, must be acyclic). Or queue: LPUSH of unique elements and RPOP/BRPOP
+from --keys lists, drained after the run; each list must be a linearizable
+FIFO queue (nothing popped twice, nothing acknowledged lost, FIFO in real
+time, no "empty" over an element that was surely there).
 
 Options:
-  --workload W         register (default) | bank | list-append
+  --workload W         register (default) | bank | list-append | queue
   --accounts N         bank: accounts per bank (default ${DEFAULTS.accounts}); a new bank every --rotate-seconds
-  --ops N              bank, list-append: stop after N transactions in all (or at --seconds)
+  --ops N              bank, list-append, queue: stop after N transactions (queue: operations)
+                       in all (or at --seconds)
   --txn-ops N          list-append: most reads and appends per transaction (default ${DEFAULTS.txnOps})
   --seconds N          how long clients issue operations (default ${DEFAULTS.seconds})
   --proxies K          proxies to start (default ${DEFAULTS.proxies})
   --clients C          concurrent clients, one RESP connection each (default ${DEFAULTS.clients})
-  --keys N             hot keys at a time (default ${DEFAULTS.keys})
+  --keys N             hot keys at a time; queue: the lists (default ${DEFAULTS.keys})
   --seed S             seed of the clients' operations and of the faults (default: random, printed)
   --faults SPEC        none | all | ignore-preconditions | broken-expiry | comma list of
                        ${FAULT_CLASSES.join(' ')}
@@ -209,7 +213,8 @@ Options:
 
 Last line: ops=<n> ok=<n> failed=<n> pending=<n> keys=<n> linearizable=true|false|unknown seed=<s>
 (bank: ops are the commands recorded per key; list-append: transactions, failed = aborted, pending =
-unknown outcome; for both, linearizable=false on any anomaly the transaction checks find)
+unknown outcome; queue: pushes and pops, the drain apart; for these, linearizable=false on any
+anomaly their checks find)
 Exit status: 0 linearizable, 1 not linearizable, 3 unknown (checker budget), 2 usage or setup error.
 `;
 

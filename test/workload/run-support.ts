@@ -63,6 +63,33 @@ export async function faultLoop(cluster: Cluster, trace: FaultTrace, events: { a
 }
 
 /**
+ * Starts the run's process faults: proxy_kill, and with the writer lease
+ * writer_kill, lease_steal (faultLoop) and forward_drop (the internal links
+ * misbehave for most of the run, and are sound again before the final
+ * reads). The promise ends with the loop; it never rejects: a restart that
+ * fails is handed to `onFailure`, which must end the run.
+ */
+export function processFaults(
+  run: { seconds: number; proxyKill: boolean; cluster?: readonly string[] },
+  cluster: Cluster,
+  trace: FaultTrace,
+  t0: number,
+  stopped: () => boolean,
+  log: (l: string) => void,
+  onFailure: (e: unknown) => void,
+): Promise<void> {
+  const lease = cluster.lease;
+  const leaseFaults = lease ? (run.cluster ?? []) : [];
+  if (lease && leaseFaults.includes('forward_drop')) {
+    lease.onLinkFault = () => trace.add('forward_drop');
+    setTimeout(() => (lease.forwardDrop = true), run.seconds * 100).unref();
+    setTimeout(() => (lease.forwardDrop = false), run.seconds * 900).unref();
+  }
+  if (!run.proxyKill && !lease) return Promise.resolve();
+  return faultLoop(cluster, trace, faultSchedule(run.seconds, run.proxyKill, leaseFaults), t0, stopped, log).catch(onFailure);
+}
+
+/**
  * Runs every client to its end. The first to fail (a wrong password) calls
  * `abort`, which stops the others; its error is returned, not thrown, so the
  * caller can first wait for what else it started (the kill loop).

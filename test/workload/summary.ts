@@ -101,8 +101,8 @@ const counts = (m: Record<string, number>): string =>
     .map(([k, v]) => `${k}=${v}`)
     .join(' ') || 'none';
 
-function txnLines(t: TxnSummary): string[] {
-  const lines = [`transactions: ${t.total} (${counts(t.outcomes)}) sent as ${counts(t.byVia)}; ${t.checked} checked; ${t.detail}`];
+function txnLines(t: TxnSummary, noun: string): string[] {
+  const lines = [`${noun}: ${t.total} (${counts(t.outcomes)}) sent as ${counts(t.byVia)}; ${t.checked} checked; ${t.detail}`];
   lines.push(`anomalies: ${counts(t.anomalies)}`);
   for (const e of t.examples) lines.push(`  ${e.split('\n').join('\n  ')}`);
   return lines;
@@ -134,7 +134,7 @@ export function summaryLines(s: WorkloadSummary): string[] {
       lines.push(`  ${c.padEnd(18)} ${String(r.injected).padStart(7)}  ${String(r.opsInFlight).padStart(7)}${txn ? `  ${String(r.txnsInFlight ?? 0).padStart(7)}` : ''}`);
     }
   }
-  if (s.txns) lines.push(...txnLines(s.txns));
+  if (s.txns) lines.push(...txnLines(s.txns, s.workload === 'queue' ? 'operations' : 'transactions'));
   if (s.clocks) {
     const ms = (n: number): string => `${n > 0 ? '+' : ''}${n}`;
     lines.push(`clocks: ${s.clocks.instances} handler clocks, offsets ${ms(s.clocks.minMs)}..${ms(s.clocks.maxMs)} ms; the checker's skew bound ${s.clockSkewMs} ms`);
@@ -145,9 +145,15 @@ export function summaryLines(s: WorkloadSummary): string[] {
     const s3 = e.s3Gets + e.s3Puts > 0 ? ` s3Gets=${e.s3Gets} (304: ${e.s3NotModified}) s3Puts=${e.s3Puts} applied=${e.s3PutsApplied} conflicts=${e.s3Conflicts} 5xx=${e.s3Errors5xx}` : '';
     lines.push(`emulator: invocations=${e.invocations} throttles=${e.throttles} functionErrors=${e.functionErrors}${s3}`);
   }
-  lines.push(`final reads (faults off, fresh connections): ${s.finalReads.keys} keys, ${s.finalReads.answered} answered, ${s.finalReads.withValue} hold a value`);
+  lines.push(
+    s.workload === 'queue'
+      ? `drain (faults off, fresh connections): ${s.finalReads.keys} lists, ${s.finalReads.answered} drained to empty, ${s.finalReads.withValue} elements popped`
+      : `final reads (faults off, fresh connections): ${s.finalReads.keys} keys, ${s.finalReads.answered} answered, ${s.finalReads.withValue} hold a value`,
+  );
   if (s.workload === 'list-append') {
     lines.push(`check: ${s.opsChecked} reads and appends checked over ${s.keys} keys in ${s.checkMs.toFixed(0)} ms; anomalies: ${s.violations}`);
+  } else if (s.workload === 'queue') {
+    lines.push(`check: ${s.opsChecked} pushes and pops checked over ${s.keys} lists in ${s.checkMs.toFixed(0)} ms; violations: ${s.violations}`);
   } else {
     lines.push(
       `check: ${s.opsChecked} operations checked (${s.opsDropped} dropped: not applied, or unanswered GETs) over ${s.keys} keys in ${s.checkMs.toFixed(0)} ms; ` +

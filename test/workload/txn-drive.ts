@@ -1,9 +1,10 @@
 /**
- * The transaction workloads' run (issue 12): bank and list-append, on the
+ * The transaction workloads' run (issue 12): bank and list-append — and the
+ * queue workload (issue 14), which has the same shape — on the
  * same cluster, faults, proxy kills and summary as the register workload
  * (workload.ts). C clients on K proxies run seeded transactions until
  * --seconds (or --ops transactions); then faults go off, every key is read
- * once more, and the workload's checks run on the whole history.
+ * once more (queue: every list drained), and the workload's checks run on the whole history.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,10 +12,11 @@ import { join } from 'node:path';
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../../lambda/handler';
 import { appendRun } from './append-run';
 import { bankRun } from './bank-run';
+import { queueRun } from './queue-run';
 import type { Cluster } from './cluster';
 import { FaultTrace } from './fault-trace';
 import { PROXY_KILL, checkerSkewMs, parseFaults, type FaultClass, type WorkloadOptions } from './options';
-import { killLoop, killTimes, runAllClients } from './run-support';
+import { processFaults, runAllClients } from './run-support';
 import { lastLine, summaryLines, type WorkloadSummary } from './summary';
 import type { Interval, RunEnv, TxnRun, TxnVerdict } from './txn-run';
 
@@ -30,7 +32,7 @@ function brokenModes(cluster: Cluster, split: boolean): string[] {
 
 function announce(opts: WorkloadOptions, cluster: Cluster, runId: string, split: boolean, log: (l: string) => void): void {
   const broken = brokenModes(cluster, split);
-  const size = opts.workload === 'bank' ? `accounts=${opts.accounts}` : `keys=${opts.keys} txn-ops=${opts.txnOps}`;
+  const size = opts.workload === 'bank' ? `accounts=${opts.accounts}` : opts.workload === 'queue' ? `lists=${opts.keys}` : `keys=${opts.keys} txn-ops=${opts.txnOps}`;
   log(
     `workload ${opts.workload}: seed=${opts.seed} seconds=${opts.seconds}${opts.maxTxns ? ` ops=${opts.maxTxns}` : ''} proxies=${cluster.addresses.length} clients=${opts.clients} ${size} ` +
       `rotate=${opts.rotateMs / 1000}s faults=${opts.faults}${broken.length ? ` (${broken.join('; ')}: a broken mode)` : ''} storage=${cluster.storage} run=${runId}`,
@@ -55,11 +57,11 @@ async function runClients(opts: WorkloadOptions, cluster: Cluster, runId: string
     maxRotation: () => maxRotation,
     clockSkewMs,
   };
-  const run = opts.workload === 'bank' ? bankRun(env) : appendRun(env);
+  const run = opts.workload === 'bank' ? bankRun(env) : opts.workload === 'queue' ? queueRun(env) : appendRun(env);
   count = run.count;
   const progress = setInterval(() => log(`progress: t=${((performance.now() - t0) / 1000).toFixed(0)}s transactions=${run.count()}`), 10_000);
   let killFailure: unknown;
-  const kills = (parseFaults(opts.faults).proxyKill ? killLoop(cluster, trace, killTimes(opts.seconds), t0, stopped, log) : Promise.resolve()).catch((e: unknown) => {
+  const kills = processFaults({ seconds: opts.seconds, ...parseFaults(opts.faults) }, cluster, trace, t0, stopped, log, (e) => {
     killFailure = e;
     aborted = true;
   });
@@ -89,7 +91,7 @@ export async function driveTxn(opts: WorkloadOptions, cluster: Cluster, runId: s
   const finalReads = await run.finalReads();
   const v = run.check();
 
-  const classes: FaultClass[] = [...activeEmulatorFaults, ...(faults.proxyKill ? [PROXY_KILL as FaultClass] : [])];
+  const classes: FaultClass[] = [...activeEmulatorFaults, ...(faults.proxyKill ? [PROXY_KILL as FaultClass] : []), ...(cluster.lease ? (faults.cluster ?? []) : [])];
   const n = cluster.addresses.length;
   const victim = (x: Interval, cls: FaultClass): boolean => cls !== PROXY_KILL || x.client % n === 0;
   const opsExposure = trace.exposure(v.checkedOps, drained, victim);

@@ -1,5 +1,5 @@
 /**
- * `--check FILE` for a bank or list-append run's history.json: the same
+ * `--check FILE` for a bank, list-append or queue run's history.json: the same
  * checks on the saved history, without a cluster (the counts cover the
  * final reads too).
  */
@@ -11,15 +11,17 @@ import type { History } from '../checker/history';
 import { formatReport } from '../checker/report';
 import { checkListAppend } from '../checker/list-append';
 import type { AppendTxn } from '../checker/txn';
+import { checkQueues, type QueueOp } from '../checker/queue';
 import { distinctKeys, lastLine, tally, type Linearizable, type WorkloadSummary } from './summary';
 
 export interface SavedTxnRun {
   seed: number;
-  workload: 'bank' | 'list-append';
+  workload: 'bank' | 'list-append' | 'queue';
   clockSkewMs?: number;
   bank?: BankHistory;
   ops?: History;
   txns?: AppendTxn[];
+  queueOps?: QueueOp[];
 }
 
 export function recheckTxn(saved: SavedTxnRun, file: string, log: (l: string) => void): Pick<WorkloadSummary, 'linearizable' | 'lastLine'> {
@@ -34,6 +36,14 @@ export function recheckTxn(saved: SavedTxnRun, file: string, log: (l: string) =>
     messages = [...bank.anomalies.map((a) => a.message), ...(perKey.result === 'ok' ? [] : [formatReport(perKey)])];
     log(`bank: ${bank.auditsChecked} audits checked, ${bank.anomalies.length} anomalies; per-key: ${perKey.opsChecked} operations, ${perKey.violations.length} keys not linearizable`);
     counts = { ...tally(ops), ops: ops.length, keys: distinctKeys(ops) };
+  } else if (saved.workload === 'queue') {
+    const ops = saved.queueOps ?? [];
+    const r = checkQueues(ops);
+    linearizable = r.valid ? 'true' : 'false';
+    messages = r.violations.map((v) => v.message);
+    log(`queue: ${r.pushes} pushes and ${r.pops} pops over ${r.queues} lists checked, ${r.violations.length} violations`);
+    const by = (o: string): number => ops.filter((x) => x.outcome === o).length;
+    counts = { ops: ops.length, ok: by('ok'), failed: by('failed'), pending: by('unknown'), keys: r.queues };
   } else {
     const txns = saved.txns ?? [];
     const r = checkListAppend(txns);

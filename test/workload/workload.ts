@@ -30,7 +30,7 @@ import { prng } from '../support/faults';
 import { remoteCluster, startCluster, type Address, type Cluster } from './cluster';
 import { WorkloadClient, connectOnce, outputOf, type ClientContext } from './client';
 import { FaultTrace } from './fault-trace';
-import { clientSeed, faultLoop, faultSchedule, runAllClients } from './run-support';
+import { clientSeed, processFaults, runAllClients } from './run-support';
 import { driveTxn } from './txn-drive';
 import { recheckTxn, type SavedTxnRun } from './txn-recheck';
 import { DEFAULT_MAX_CLOCK_SKEW_MS } from '../../lambda/handler';
@@ -64,7 +64,7 @@ export async function runWorkload(opts: WorkloadOptions): Promise<WorkloadSummar
         handlerClock: opts.handlerClock,
         // The writer-lease faults need the lease (and two proxies); the
         // transaction workloads run them not (yet), only --writer-lease.
-        writerLease: opts.writerLease === true || (opts.workload === 'register' && (faults.cluster?.length ?? 0) > 0),
+        writerLease: opts.writerLease === true || ((opts.workload === 'register' || opts.workload === 'queue') && (faults.cluster?.length ?? 0) > 0),
         log,
       });
   try {
@@ -139,14 +139,7 @@ async function drive(opts: WorkloadOptions, cluster: Cluster, runId: string, log
   }, 10_000);
   let killFailure: unknown;
   // Handled at once: a restart that fails must end the run, not crash the process as an unhandled rejection.
-  if (cluster.lease && faults.cluster?.includes('forward_drop')) {
-    // The internal links misbehave for most of the run, and are sound again before the final reads.
-    const lc = cluster.lease;
-    lc.onLinkFault = () => trace.add('forward_drop');
-    setTimeout(() => (lc.forwardDrop = true), opts.seconds * 100).unref();
-    setTimeout(() => (lc.forwardDrop = false), opts.seconds * 900).unref();
-  }
-  const kills = (faults.proxyKill || cluster.lease ? faultLoop(cluster, trace, faultSchedule(opts.seconds, faults.proxyKill, cluster.lease ? (faults.cluster ?? []) : []), t0, stopped, log) : Promise.resolve()).catch((e: unknown) => {
+  const kills = processFaults({ seconds: opts.seconds, ...faults }, cluster, trace, t0, stopped, log, (e) => {
     killFailure = e;
     aborted = true;
   });
@@ -275,7 +268,7 @@ async function readFinal(
  */
 export function recheck(file: string, log: (l: string) => void = (l) => process.stdout.write(`${l}\n`)): Pick<WorkloadSummary, 'linearizable' | 'lastLine'> {
   const saved = JSON.parse(readFileSync(file, 'utf8')) as { seed: number; history: History; clockSkewMs?: number; workload?: string };
-  if (saved.workload === 'bank' || saved.workload === 'list-append') return recheckTxn(saved as unknown as SavedTxnRun, file, log);
+  if (saved.workload === 'bank' || saved.workload === 'list-append' || saved.workload === 'queue') return recheckTxn(saved as unknown as SavedTxnRun, file, log);
   const result = check(saved.history, { timeoutMs: 600_000, clockSkewMs: saved.clockSkewMs ?? 0 });
   // Counts cover every operation in the file, the final reads included.
   const t = tally(saved.history);

@@ -1,10 +1,16 @@
 /**
  * OBJECT ENCODING|FREQ|IDLETIME|REFCOUNT|HELP. valthree stores every value
  * as bytes in JSON and tracks no access times, so the answers are the ones
- * Redis would give for the same value just written with SET (nil for an
- * absent key, as Redis).
+ * Redis would give for the same value just written with SET, or an
+ * aggregate just loaded from an RDB (nil for an absent key, as Redis).
+ *
+ * Aggregates: Redis 7.0.15's encodings for the current contents, with its
+ * default thresholds. Redis converts a small encoding to the big one and
+ * never back while the key lives (a hash that grew past 512 fields stays
+ * `hashtable` after HDELs), but picks by contents on load; valthree keeps no
+ * encoding, so it always answers as a fresh load would.
  */
-import type { Entry } from '../../document';
+import type { Entry, ValueOf } from '../../document';
 import { CommandError, unknownSubcommand } from '../../errors';
 import type { Reply } from '../../contract';
 import { parseInteger } from '../args';
@@ -37,18 +43,59 @@ const HELP = [
   '    Prints this help.',
 ];
 
+/** redis-server 7.0.15's defaults: hash-max-listpack-entries/-value, zset-max-listpack-entries/-value, set-max-intset-entries. */
+const HASH_LISTPACK_ENTRIES = 512;
+const HASH_LISTPACK_VALUE = 64;
+const ZSET_LISTPACK_ENTRIES = 128;
+const ZSET_LISTPACK_VALUE = 64;
+const SET_INTSET_ENTRIES = 512;
+
 /** A string value's integer, as SET would have encoded it (at most 20 bytes, string2l), or null. */
-function asInteger(e: Readonly<Entry>): bigint | null {
-  return e.value.length <= 20 ? parseInteger(e.value) : null;
+function asInteger(value: Buffer): bigint | null {
+  return value.length <= 20 ? parseInteger(value) : null;
+}
+
+export function hashEncoding(h: ValueOf<'hash'>): string {
+  if (h.size > HASH_LISTPACK_ENTRIES) return 'hashtable';
+  for (const [f, v] of h.fields.entries()) if (f.length > HASH_LISTPACK_VALUE || v.length > HASH_LISTPACK_VALUE) return 'hashtable';
+  return 'listpack';
+}
+
+/** Redis 7.0 has no listpack sets (7.2 added them): integers make an intset, anything else a hashtable. */
+export function setEncoding(s: ValueOf<'set'>): string {
+  if (s.size > SET_INTSET_ENTRIES) return 'hashtable';
+  for (const m of s.members.keys()) if (asInteger(Buffer.from(m, 'latin1')) === null) return 'hashtable';
+  return 'intset';
+}
+
+export function zsetEncoding(z: ValueOf<'zset'>): string {
+  if (z.size > ZSET_LISTPACK_ENTRIES) return 'skiplist';
+  for (const m of z.scores.keys()) if (m.length > ZSET_LISTPACK_VALUE) return 'skiplist';
+  return 'listpack';
 }
 
 function encoding(e: Readonly<Entry>): string {
-  if (asInteger(e) !== null) return 'int';
-  return e.value.length <= EMBSTR_LIMIT ? 'embstr' : 'raw';
+  switch (e.type) {
+    case 'string':
+      if (asInteger(e.value) !== null) return 'int';
+      return e.value.length <= EMBSTR_LIMIT ? 'embstr' : 'raw';
+    case 'hash':
+      return hashEncoding(e.value);
+    // Redis 7.0 stores every list as a quicklist (7.2 added listpack lists).
+    case 'list':
+      return 'quicklist';
+    case 'set':
+      return setEncoding(e.value);
+    case 'zset':
+      return zsetEncoding(e.value);
+    case 'stream':
+      return 'stream';
+  }
 }
 
 function refcount(e: Readonly<Entry>): number {
-  const n = asInteger(e);
+  if (e.type !== 'string') return 1;
+  const n = asInteger(e.value);
   return n !== null && n >= 0n && n < SHARED_INTEGERS ? SHARED_REFCOUNT : 1;
 }
 

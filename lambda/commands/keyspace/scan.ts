@@ -21,27 +21,14 @@ import type { Args } from '../args';
 import type { Keyspace } from '../context';
 import { bulk, specOf, type Command } from '../types';
 import { globMatch } from './glob';
+import { hash52 } from '../../hash52';
 
 const UINT64_MAX = 2n ** 64n - 1n;
 /** Cursors Redis accepts: strtoul's decimal, no leading space; empty is 0, "-n" wraps modulo 2^64. */
 const CURSOR = /^[+-]?[0-9]*$/;
 
-/**
- * 52 bits of cyrb53 (a public-domain string hash) over the key's bytes. It
- * must never change: a cursor handed out before a deployment is resumed
- * after it.
- */
-export function keyHash(key: Buffer): number {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < key.length; i++) {
-    h1 = Math.imul(h1 ^ key[i], 2654435761);
-    h2 = Math.imul(h2 ^ key[i], 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (h2 & 0xfffff) * 2 ** 32 + (h1 >>> 0);
-}
+/** A key's position in the hash space cursors name (lambda/hash52.ts). */
+export const keyHash = hash52;
 
 /** The cursor as Redis's parseScanCursorOrReply reads it (an unsigned 64-bit integer). */
 export function parseCursor(word: Buffer): bigint {
@@ -59,7 +46,8 @@ export interface ScanOptions {
   type: string | null;
 }
 
-function scanOptions(args: Args): ScanOptions {
+/** SCAN's options; HSCAN and SSCAN take MATCH and COUNT only (TYPE is a syntax error there, as in Redis). */
+export function scanOptions(args: Args, allowType = true): ScanOptions {
   const o: ScanOptions = { count: 10, pattern: null, type: null };
   while (args.left > 0) {
     const w = args.word();
@@ -71,7 +59,7 @@ function scanOptions(args: Args): ScanOptions {
     } else if (w === 'match') {
       const p = args.next();
       o.pattern = p.length === 1 && p[0] === 0x2a ? null : p;
-    } else if (w === 'type') {
+    } else if (w === 'type' && allowType) {
       o.type = args.next().toString('latin1').toLowerCase();
     } else {
       throw new CommandError(SYNTAX_ERROR);

@@ -12,6 +12,7 @@ import type { Reply } from '../../contract';
 import type { Args } from '../args';
 import type { CommandContext } from '../context';
 import { bulk, specOf, type Command } from '../types';
+import { xreadScriptRefusal } from '../streams/xread';
 
 export const NUMKEYS_TOO_MANY = "ERR Number of keys can't be greater than number of args";
 export const NUMKEYS_NEGATIVE = "ERR Number of keys can't be negative";
@@ -39,6 +40,9 @@ function scriptCall(ctx: CommandContext, argv: Buffer[]): Reply {
   if (name === 'ping' && argv.length > 2) return { t: 'error', v: wrongArity('ping') };
   if (name === 'ping') return argv.length > 1 ? bulk(argv[1]) : { t: 'simple', v: 'PONG' };
   if (name === 'echo') return bulk(argv[1]);
+  // Redis refuses XREAD … BLOCK from a script outright (MULTI gets a nil instead).
+  const refusal = name === 'xread' ? xreadScriptRefusal(argv) : null;
+  if (refusal) return { t: 'error', v: refusal };
   return ctx.exec(argv);
 }
 
