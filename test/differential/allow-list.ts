@@ -23,6 +23,7 @@
  */
 import type { Resp } from '../support/resp-client';
 import type { Feature } from './commands';
+import { formatScore, parseScore } from '../../lambda/commands/zsets/score';
 
 export interface Observed {
   readonly resp: Resp;
@@ -63,6 +64,38 @@ export interface Allowance {
 }
 
 // ---- helpers ----
+
+/** Commands whose replies carry scores. */
+const SCORE_COMMANDS = ['zscore', 'zmscore', 'zincrby', 'zadd', 'zrange', 'zrangebyscore', 'zrevrangebyscore', 'zrevrange', 'zpopmin', 'zpopmax', 'bzpopmin', 'bzpopmax', 'zmpop', 'bzmpop', 'zrandmember', 'zscan', 'zunion', 'zinter', 'zdiff'];
+
+/**
+ * `ours` is `theirs` with some scores printed as %.17g (7.0.15) where
+ * `theirs` printed the shortest round-trip text (7.2): the same tree, and
+ * each differing bulk or RESP3 double is one double in both forms.
+ */
+export function scoresPrintedAs72(ours: Observed, theirs: Observed): boolean {
+  const shortest = (x: number): string => (x === Infinity ? 'inf' : x === -Infinity ? '-inf' : String(x));
+  const pairs: [string, string][] = [];
+  const walk = (a: Resp, b: Resp): boolean => {
+    if (a.t !== b.t) return false;
+    if (a.t === 'bulk' && b.t === 'bulk') {
+      if (a.v.equals(b.v)) return true;
+      const x = parseScore(a.v);
+      return x !== null && a.v.toString('latin1') === formatScore(x) && b.v.toString('latin1') === shortest(x);
+    }
+    if (a.t === 'double' && b.t === 'double') {
+      if (!Object.is(a.v, b.v)) return false;
+      pairs.push([`,${formatScore(a.v)}\r\n`, `,${shortest(b.v)}\r\n`]);
+      return true;
+    }
+    if ((a.t === 'array' || a.t === 'set' || a.t === 'push') && (b.t === 'array' || b.t === 'set' || b.t === 'push')) return a.v.length === b.v.length && a.v.every((x, i) => walk(x, b.v[i]));
+    if (a.t === 'map' && b.t === 'map') return a.v.length === b.v.length && a.v.every(([k, v], i) => walk(k, b.v[i][0]) && walk(v, b.v[i][1]));
+    return show(a) === show(b);
+  };
+  if (!walk(ours.resp, theirs.resp)) return false;
+  // A RESP3 double keeps no text in the parsed tree: each must appear in its form on its side.
+  return pairs.every(([o, t]) => ours.raw.includes(o) && theirs.raw.includes(t));
+}
 
 export function show(r: Resp): string {
   switch (r.t) {
@@ -507,6 +540,16 @@ export const ALLOW_LIST: readonly Allowance[] = [
       }
       const norm = (o: Observed) => (o.resp.t === 'bulk' && o.resp.v.toString('latin1') === 'raw' ? Buffer.from(o.raw.toString('latin1').replace('$3\r\nraw', '$6\r\nembstr'), 'latin1') : o.raw);
       return norm(ctx.ours).equals(norm(ctx.theirs)) ? null : exact(ctx.ours, ctx.theirs);
+    },
+  },
+  {
+    id: 'score-format-7.2',
+    kind: 'deliberate',
+    commands: SCORE_COMMANDS,
+    reason:
+      "valthree prints scores as 7.0.15 does, with addReplyDouble's %.17g (ZSCORE of 0.1 answers 0.10000000000000001); Redis 7.2 and Valkey print the shortest text that reads back as the same double (0.1). Against 7.0.15 the replies are equal byte for byte and this entry never applies; against a 7.2 reference, a reply passes when it is the same tree and every score that differs is valthree's %.17g of the double whose shortest form the reference printed.",
+    async compare(ctx) {
+      return scoresPrintedAs72(ctx.ours, ctx.theirs) ? null : exact(ctx.ours, ctx.theirs);
     },
   },
   {
