@@ -1,0 +1,176 @@
+/**
+ * Page bytes (layout.ts §4): a leaf's entries, or a node's leaf refs and
+ * buffer, binary-safe and self-checking.
+ *
+ *   "vpg1" | u32 header length | header JSON | records | 16-byte digest
+ *   header = {"kind":"leaf"|"node","db":n,"lo":pos,"hi":pos,"n":records[,"leaves":[[lo,page,n,x],...]]}
+ *   record = u32 key length | key bytes | u8 tag (1 entry, 0 tombstone) | u8 p | f64 seq
+ *            | u32 entry length | entry JSON (format 3's entry grammar, document-format.ts)
+ *
+ * Keys are raw bytes (no escaping); an entry reuses format 3's entry JSON, so
+ * every type, expiry and stamp is written by the one tested codec, and an
+ * entry is parsed only when a batch asks for it (a cold GET of one key in a
+ * leaf of 8,000 parses one entry). The digest covers every byte before it,
+ * and the page's name carries its first 8 bytes: a flipped bit, a truncated
+ * upload or a page under the wrong name is refused, named, never read as data.
+ */
+import { decodeEntry } from '../document-decode';
+import { wholeEntryJson } from '../document-entry-json';
+import { CorruptDocumentError, type Entry } from '../document-format';
+import { digestOf, DIGEST_BYTES, nameHash } from './name';
+
+const MAGIC = Buffer.from('vpg1');
+
+/** What the levels below a record hold for its key: 0 nothing, 1 an entry, 2 an entry with a TTL. */
+export type Below = 0 | 1 | 2;
+
+/** A key's state at one level: its entry, or null (deleted); `p` what is below; `seq` the commit that wrote it. */
+export interface Rec {
+  e: Entry | null;
+  p: Below;
+  seq: number;
+}
+
+/** A node's ref to a leaf, or the root's to a node: the range's start, its page, keys and keys with a TTL beneath. */
+export interface PageRef {
+  lo: number;
+  page: string;
+  n: number;
+  x: number;
+}
+
+export interface PageHead {
+  kind: 'leaf' | 'node';
+  db: number;
+  /** The range [lo, hi) of key positions this page covers. */
+  lo: number;
+  hi: number;
+  leaves?: PageRef[];
+}
+
+/** A decoded page: its header and records by key (latin1), each entry parsed on first use. */
+export interface Page extends PageHead {
+  recs: Map<string, Rec>;
+}
+
+export class PageError extends Error {
+  constructor(readonly page: string, what: string) {
+    super(`db.json page ${page} ${what}; nothing was written`);
+  }
+}
+export class PageMissingError extends PageError {
+  constructor(page: string) {
+    super(page, 'is missing, though the current db.json references it');
+  }
+}
+export class PageCorruptError extends PageError {
+  constructor(page: string, why: string) {
+    super(page, `is corrupt: ${why}`);
+  }
+}
+
+/** The page's bytes; records in the order given (callers give position order). */
+export function encodePage(head: PageHead, recs: Iterable<[string, Rec]>): Buffer {
+  const parts: Buffer[] = [];
+  let n = 0;
+  for (const [k, r] of recs) {
+    const key = Buffer.from(k, 'latin1');
+    const json = r.e === null ? Buffer.alloc(0) : Buffer.from(wholeEntryJson(r.e), 'utf8');
+    const fixed = Buffer.alloc(4 + key.length + 14);
+    fixed.writeUInt32BE(key.length, 0);
+    key.copy(fixed, 4);
+    let o = 4 + key.length;
+    o = fixed.writeUInt8(r.e === null ? 0 : 1, o);
+    o = fixed.writeUInt8(r.p, o);
+    o = fixed.writeDoubleBE(r.seq, o);
+    fixed.writeUInt32BE(json.length, o);
+    parts.push(fixed, json);
+    n++;
+  }
+  const h: Record<string, unknown> = { kind: head.kind, db: head.db, lo: head.lo, hi: head.hi, n };
+  if (head.kind === 'node') h.leaves = (head.leaves ?? []).map((l) => [l.lo, l.page, l.n, l.x]);
+  const hjson = Buffer.from(JSON.stringify(h), 'utf8');
+  const len = Buffer.alloc(4);
+  len.writeUInt32BE(hjson.length);
+  const body = Buffer.concat([MAGIC, len, hjson, ...parts]);
+  return Buffer.concat([body, digestOf(body)]);
+}
+
+/** Checks and decodes the page `name`; PageCorruptError (naming it) for anything but a page valthree wrote under that name. */
+export function decodePage(name: string, bytes: Buffer): Page {
+  const fail = (why: string): never => {
+    throw new PageCorruptError(name, why);
+  };
+  if (bytes.length < MAGIC.length + 4 + DIGEST_BYTES) fail(`${bytes.length} bytes is too short`);
+  const body = bytes.subarray(0, bytes.length - DIGEST_BYTES);
+  const digest = bytes.subarray(bytes.length - DIGEST_BYTES);
+  if (!digestOf(body).equals(digest)) fail('checksum mismatch');
+  // A valid page under another ref's name would be wrong data that reads fine.
+  if (nameHash(name) !== digest.subarray(0, 8).toString('hex')) fail('its checksum does not match its name');
+  if (!body.subarray(0, 4).equals(MAGIC)) fail('not a valthree page');
+  const hlen = body.readUInt32BE(4);
+  const head = parseHead(body.subarray(8, 8 + hlen), fail);
+  const page: Page = { ...head, recs: new Map() };
+  let o = 8 + hlen;
+  while (o < body.length) o = readRecord(body, o, page, name, fail);
+  return page;
+}
+
+function parseHead(raw: Buffer, fail: (why: string) => never): PageHead & { n: number } {
+  let h: Record<string, unknown>;
+  try {
+    h = JSON.parse(raw.toString('utf8')) as Record<string, unknown>;
+  } catch {
+    return fail('its header is not JSON');
+  }
+  const int = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+  if ((h.kind !== 'leaf' && h.kind !== 'node') || !int(h.db) || !int(h.lo) || !int(h.hi) || !int(h.n)) fail('malformed header');
+  const head: PageHead & { n: number } = { kind: h.kind as 'leaf' | 'node', db: h.db as number, lo: h.lo as number, hi: h.hi as number, n: h.n as number };
+  if (head.kind === 'node') {
+    const ls = h.leaves;
+    if (!Array.isArray(ls) || !ls.every((l) => Array.isArray(l) && l.length === 4 && int(l[0]) && typeof l[1] === 'string' && int(l[2]) && int(l[3]))) fail('malformed leaf refs');
+    head.leaves = (ls as [number, string, number, number][]).map(([lo, page, n, x]) => ({ lo, page, n, x }));
+  }
+  return head;
+}
+
+/** Reads one record at `o` into page.recs (its entry parsed lazily); the offset after it. */
+function readRecord(body: Buffer, o: number, page: Page, name: string, fail: (why: string) => never): number {
+  if (o + 4 > body.length) fail('truncated record');
+  const klen = body.readUInt32BE(o);
+  if (o + 4 + klen + 14 > body.length) fail('truncated record');
+  const k = body.toString('latin1', o + 4, o + 4 + klen);
+  o += 4 + klen;
+  const tag = body.readUInt8(o);
+  const p = body.readUInt8(o + 1);
+  const seq = body.readDoubleBE(o + 2);
+  const elen = body.readUInt32BE(o + 10);
+  const start = o + 14;
+  if (start + elen > body.length || tag > 1 || p > 2 || !Number.isSafeInteger(seq) || (tag === 0 && elen > 0)) fail('malformed record');
+  if (page.recs.has(k)) fail('a key appears twice');
+  page.recs.set(k, lazyRec(body, start, elen, tag === 0, p as Below, seq, { name, db: page.db, k }));
+  return start + elen;
+}
+
+/** A record whose entry is parsed on first read (then kept). */
+function lazyRec(body: Buffer, start: number, len: number, tomb: boolean, p: Below, seq: number, at: { name: string; db: number; k: string }): Rec {
+  let e: Entry | null | undefined = tomb ? null : undefined;
+  return {
+    p,
+    seq,
+    get e(): Entry | null {
+      if (e === undefined) {
+        try {
+          e = decodeEntry(JSON.parse(body.toString('utf8', start, start + len)), 3, 'data', at.k, at.db);
+        } catch (err) {
+          const why = err instanceof CorruptDocumentError ? err.message.replace(/^db\.json: /, '') : `an entry is not JSON (${(err as Error).message})`;
+          throw new PageCorruptError(at.name, why);
+        }
+      }
+      return e;
+    },
+    set e(v: Entry | null) {
+      e = v;
+    },
+  };
+}
