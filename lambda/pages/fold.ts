@@ -1,0 +1,154 @@
+/**
+ * The fold (layout.ts §5): moves the root log's records into their nodes'
+ * buffers, flushes buffers into leaves, splits what grew too big, and says
+ * so as a DELTA that a later commit applies to whatever root is current
+ * then (applyFold). The fold itself writes no root: it only creates pages
+ * (which nothing references until a commit applies the delta), so a commit
+ * never waits for one, and a fold that loses every race leaves orphans the
+ * GC removes, never a wrong root.
+ */
+import type { Entry } from '../document-format';
+import type { Below, Page, PageRef, Rec } from './codec';
+import { buildLeaves, buildNodes, recBytes, sortByPos, type Output } from './build';
+import { FOLD_MAX_AGE_MS, keyPos, rangeOf, type PageLimits } from './layout';
+import type { PageReader } from './keyspace';
+import { belowOf, retire, type PagedRoot } from './root';
+
+const END = 2 ** 52;
+
+/** One node ref of the base root (null: the database was not paged) and the refs that take its place. */
+export interface Replacement {
+  old: string | null;
+  refs: PageRef[];
+}
+
+export interface FoldDelta {
+  db: number;
+  replaced: Replacement[];
+  /** Log records moved down: their key, the seq they had, and what the subtree now holds for the key. */
+  folded: { k: string; seq: number; p: Below }[];
+  /** New pages to create (If-None-Match: *) before the delta may be committed. */
+  pages: Map<string, Buffer>;
+  /** Pages the new refs no longer reference. */
+  retired: string[];
+  /** When the fold began: a delta older than FOLD_MAX_AGE_MS is dropped (its pages may be GC'd as orphans). */
+  startedAt: number;
+}
+
+export interface FoldOptions {
+  limits: PageLimits;
+  now: number;
+  /** Upload tokens (tests make names deterministic). */
+  token?: () => string;
+}
+
+/** Folds database `db`'s whole log; undefined when there is nothing to fold. */
+export async function fold(root: PagedRoot, db: number, reader: PageReader, o: FoldOptions): Promise<FoldDelta | undefined> {
+  const d = root.dbs[db];
+  if (!d || d.log.size === 0) return undefined;
+  const out: Output = { pages: new Map(), token: o.token };
+  const delta: FoldDelta = { db, replaced: [], folded: [], pages: out.pages, retired: [], startedAt: o.now };
+  for (const [k, r] of d.log) delta.folded.push({ k, seq: r.seq, p: belowOf(r.e) });
+  if (d.nodes.length === 0) {
+    // Paging the database: every record is an entry (nothing is below to delete).
+    const entries = sortByPos(Array.from(d.log).flatMap(([k, r]): [string, Entry][] => (r.e ? [[k, r.e]] : [])));
+    delta.replaced.push({ old: null, refs: buildNodes(db, 0, END, buildLeaves(db, 0, END, entries, o.limits, out), [], o.limits, out) });
+    return delta;
+  }
+  const los = d.nodes.map((n) => n.lo);
+  const groups = new Map<number, [string, Rec][]>();
+  for (const kr of d.log) {
+    const i = rangeOf(los, keyPos(kr[0]));
+    groups.set(i, [...(groups.get(i) ?? []), kr]);
+  }
+  await Promise.all(
+    Array.from(groups, async ([i, recs]) => {
+      const lo = i === 0 ? 0 : d.nodes[i].lo;
+      const hi = d.nodes[i + 1]?.lo ?? END;
+      const node = await reader.get(d.nodes[i].page);
+      const refs = await foldNode(node, db, lo, hi, recs, reader, o.limits, out, delta.retired);
+      delta.replaced.push({ old: d.nodes[i].page, refs });
+      delta.retired.push(d.nodes[i].page);
+    }),
+  );
+  return delta;
+}
+
+/** Lays log records over a node's buffer: a record's p becomes relative to the leaf (the buffer's own, when it had one). */
+function overBuffer(node: Page, recs: [string, Rec][]): Map<string, Rec> {
+  const buffer = new Map(node.recs);
+  for (const [k, r] of recs) {
+    const p = buffer.get(k)?.p ?? r.p;
+    // A tombstone over a leaf that never had the key says nothing.
+    if (!r.e && p === 0) buffer.delete(k);
+    else buffer.set(k, { e: r.e, p, seq: r.seq });
+  }
+  return buffer;
+}
+
+/** The node's new refs (none when its subtree is empty, several when it split); replaced leaves go to `retired`. */
+async function foldNode(node: Page, db: number, lo: number, hi: number, recs: [string, Rec][], reader: PageReader, limits: PageLimits, out: Output, retired: string[]): Promise<PageRef[]> {
+  const buffer = overBuffer(node, recs);
+  // A node without leaves flushes into a leaf that does not exist yet.
+  const leaves = node.leaves?.length ? node.leaves.map((l, j) => (j === 0 ? { ...l, lo } : l)) : [{ lo, page: '', n: 0, x: 0 }];
+  const los = leaves.map((l) => l.lo);
+  const byLeaf = new Map<number, [string, Rec][]>();
+  let bytes = 0;
+  for (const [k, r] of buffer) {
+    const j = rangeOf(los, keyPos(k));
+    byLeaf.set(j, [...(byLeaf.get(j) ?? []), [k, r]]);
+    bytes += recBytes(k, r.e);
+  }
+  const all = bytes > limits.nodeBufferMaxBytes;
+  const rebuilt = await Promise.all(
+    leaves.map(async (leaf, j) => {
+      const mine = byLeaf.get(j) ?? [];
+      if (mine.length === 0 || (!all && mine.length < limits.leafMinRecords)) return leaf.page === '' ? [] : [leaf];
+      const entries = new Map<string, Entry>();
+      if (leaf.page !== '') for (const [k, r] of (await reader.get(leaf.page)).recs) if (r.e) entries.set(k, r.e);
+      for (const [k, r] of mine) {
+        if (r.e) entries.set(k, r.e);
+        else entries.delete(k);
+        buffer.delete(k);
+      }
+      if (leaf.page !== '') retired.push(leaf.page);
+      return buildLeaves(db, leaf.lo, leaves[j + 1]?.lo ?? hi, sortByPos(entries), limits, out);
+    }),
+  );
+  const kept = rebuilt.flat();
+  // The ranges still tile the node's: the first leaf starts where the node does.
+  if (kept.length > 0) kept[0] = { ...kept[0], lo };
+  return buildNodes(db, lo, hi, kept, sortByPos(buffer), limits, out);
+}
+
+/**
+ * Applies a fold's delta to the current root inside a commit (seq `seq`, at
+ * `now`); false (the root untouched) when the delta is stale: a node it
+ * replaces is no longer current (another fold, a FLUSHDB) or it is older
+ * than FOLD_MAX_AGE_MS, past which the GC may take its pages for orphans.
+ */
+export function applyFold(root: PagedRoot, delta: FoldDelta, seq: number, now: number): boolean {
+  const d = root.dbs[delta.db] ?? { nodes: [], log: new Map<string, Rec>() };
+  if (now - delta.startedAt > FOLD_MAX_AGE_MS) return false;
+  const current = new Set(d.nodes.map((n) => n.page));
+  if (!delta.replaced.every((r) => (r.old === null ? d.nodes.length === 0 : current.has(r.old)))) return false;
+  const gone = new Set(delta.replaced.map((r) => r.old));
+  const nodes = d.nodes.filter((n) => !gone.has(n.page)).concat(delta.replaced.flatMap((r) => r.refs));
+  nodes.sort((a, b) => a.lo - b.lo);
+  if (nodes.length > 0) nodes[0] = { ...nodes[0], lo: 0 };
+  for (const f of delta.folded) {
+    const cur = d.log.get(f.k);
+    if (cur?.seq === f.seq) d.log.delete(f.k);
+    // Rewritten since the fold read it: what is below it is now the folded record.
+    else if (cur) {
+      if (cur.e || f.p > 0) d.log.set(f.k, { e: cur.e, p: f.p, seq: cur.seq });
+      else d.log.delete(f.k);
+    }
+    // Deleted since, while nothing was below: the folded entry now is, so a tombstone must hide it.
+    else if (f.p > 0) d.log.set(f.k, { e: null, p: f.p, seq });
+  }
+  d.nodes = nodes;
+  root.dbs[delta.db] = d.nodes.length === 0 && d.log.size === 0 ? undefined : d;
+  retire(root, delta.retired, now);
+  return true;
+}
