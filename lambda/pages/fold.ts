@@ -59,7 +59,9 @@ export async function fold(root: PagedRoot, db: number, reader: PageReader, o: F
   const groups = new Map<number, [string, Rec][]>();
   for (const kr of d.log) {
     const i = rangeOf(los, keyPos(kr[0]));
-    groups.set(i, [...(groups.get(i) ?? []), kr]);
+    const g = groups.get(i);
+    if (g) g.push(kr);
+    else groups.set(i, [kr]);
   }
   await Promise.all(
     Array.from(groups, async ([i, recs]) => {
@@ -96,7 +98,9 @@ async function foldNode(node: Page, db: number, lo: number, hi: number, recs: [s
   let bytes = 0;
   for (const [k, r] of buffer) {
     const j = rangeOf(los, keyPos(k));
-    byLeaf.set(j, [...(byLeaf.get(j) ?? []), [k, r]]);
+    const g = byLeaf.get(j);
+    if (g) g.push([k, r]);
+    else byLeaf.set(j, [[k, r]]);
     bytes += recBytes(k, r.e);
   }
   const all = bytes > limits.nodeBufferMaxBytes;
