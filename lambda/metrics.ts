@@ -80,6 +80,8 @@ export function measureDocument(store: ObjectStore, key: string): { store: Objec
     },
     delete: (k: string) => store.delete(k),
     close: () => store.close?.(),
+    // Pages pass through: the document's size is the root's alone.
+    ...(store.putPage && store.getPage ? { putPage: store.putPage.bind(store), getPage: store.getPage.bind(store) } : {}),
   };
   return { store: wrapped, bytes: () => last };
 }

@@ -17,7 +17,7 @@
 import { decodeEntry } from '../document-decode';
 import { wholeEntryJson } from '../document-entry-json';
 import { CorruptDocumentError, type Entry } from '../document-format';
-import { digestOf, DIGEST_BYTES, nameHash } from './name';
+import { digestOf, DIGEST_BYTES, isPageName, nameHash } from './name';
 
 const MAGIC = Buffer.from('vpg1');
 
@@ -128,7 +128,7 @@ function parseHead(raw: Buffer, fail: (why: string) => never): PageHead & { n: n
   const head: PageHead & { n: number } = { kind: h.kind as 'leaf' | 'node', db: h.db as number, lo: h.lo as number, hi: h.hi as number, n: h.n as number };
   if (head.kind === 'node') {
     const ls = h.leaves;
-    if (!Array.isArray(ls) || !ls.every((l) => Array.isArray(l) && l.length === 4 && int(l[0]) && typeof l[1] === 'string' && int(l[2]) && int(l[3]))) fail('malformed leaf refs');
+    if (!Array.isArray(ls) || !ls.every((l) => Array.isArray(l) && l.length === 4 && int(l[0]) && typeof l[1] === 'string' && isPageName(l[1]) && int(l[2]) && int(l[3]))) fail('malformed leaf refs');
     head.leaves = (ls as [number, string, number, number][]).map(([lo, page, n, x]) => ({ lo, page, n, x }));
   }
   return head;

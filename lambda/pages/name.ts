@@ -28,6 +28,16 @@ export function nameHash(name: string): string | undefined {
   return NAME.exec(name)?.[1];
 }
 
-/** The object key of a page beside the document `docKey`. */
-export const pageKey = (docKey: string, name: string): string => `${pagePrefix(docKey)}${name}`;
+/** Whether `name` is a well-formed page name: what a root or node may reference. */
+export const isPageName = (name: string): boolean => NAME.test(name);
+
+/**
+ * The object key of a page beside the document `docKey`. A name that is not
+ * a page name is refused: names come from db.json, and one like `../x`
+ * must never become a path or a key outside the pages.
+ */
+export function pageKey(docKey: string, name: string): string {
+  if (!NAME.test(name)) throw new RangeError(`not a page name: ${JSON.stringify(name)}`);
+  return `${pagePrefix(docKey)}${name}`;
+}
 export const pagePrefix = (docKey: string): string => `${docKey}.pages/`;

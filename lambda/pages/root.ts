@@ -14,6 +14,7 @@ import { decodeEntry } from '../document-decode';
 import { wholeEntryJson } from '../document-entry-json';
 import { CorruptDocumentError, DB_COUNT, type Entry } from '../document-format';
 import type { Below, PageRef, Rec } from './codec';
+import { isPageName } from './name';
 import { LOG_HARD_BYTES, LOG_SOFT_BYTES, RETIRED_HORIZON_MS } from './layout';
 
 export interface PagedDb {
@@ -113,7 +114,7 @@ export function decodeRoot(pages: unknown, retired: unknown): PagedRoot {
     if (!/^(?:[0-9]|1[0-5])$/.test(name)) fail(`pages has a member ${JSON.stringify(name)}, not a database number`);
     root.dbs[db] = decodeDb(raw, db, fail);
   }
-  if (!Array.isArray(retired) || !retired.every((g) => Array.isArray(g) && g.length === 2 && Number.isSafeInteger(g[0]) && Array.isArray(g[1]) && g[1].every((p: unknown) => typeof p === 'string'))) fail('retired is malformed');
+  if (!Array.isArray(retired) || !retired.every((g) => Array.isArray(g) && g.length === 2 && Number.isSafeInteger(g[0]) && Array.isArray(g[1]) && g[1].every((p: unknown) => typeof p === 'string' && isPageName(p)))) fail('retired is malformed');
   root.retired = retired as [number, string[]][];
   return root;
 }
@@ -124,7 +125,7 @@ function decodeDb(raw: unknown, db: number, fail: (what: string) => never): Page
   const o = raw as { nodes?: unknown; log?: unknown };
   if (typeof raw !== 'object' || raw === null || !Array.isArray(o.nodes) || !Array.isArray(o.log)) return fail(`pages["${db}"] is malformed`);
   const nodes = o.nodes.map((r: unknown) => {
-    if (!Array.isArray(r) || r.length !== 4 || !count(r[0]) || typeof r[1] !== 'string' || !count(r[2]) || !count(r[3])) fail(`pages["${db}"] has a malformed node ref`);
+    if (!Array.isArray(r) || r.length !== 4 || !count(r[0]) || typeof r[1] !== 'string' || !isPageName(r[1]) || !count(r[2]) || !count(r[3])) fail(`pages["${db}"] has a malformed node ref`);
     const [lo, page, n, x] = r as [number, string, number, number];
     return { lo, page, n, x };
   });

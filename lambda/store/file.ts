@@ -18,8 +18,10 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { pageKey } from '../pages/name';
+import { createPage, readPage } from './file-pages';
 import { DurableWriter } from './file-writer';
-import { StoreError, type GetResult, type ObjectStore, type PutCondition, type PutResult } from './types';
+import { StoreError, type GetResult, type ObjectStore, type PagePutResult, type PutCondition, type PutResult } from './types';
 
 export class DataDirLockedError extends Error {}
 
@@ -78,6 +80,15 @@ export class FileStore implements ObjectStore {
     const etag = etagOf(body);
     this.known.set(key, { body, etag });
     return { status: 'ok', etag };
+  }
+
+  /** Not in line with the puts: a page is new, and the root naming it is put only after this resolves. */
+  async putPage(docKey: string, name: string, bytes: Buffer): Promise<PagePutResult> {
+    return createPage(this.file(pageKey(docKey, name)), bytes);
+  }
+
+  async getPage(docKey: string, name: string): Promise<Buffer> {
+    return readPage(this.file(pageKey(docKey, name)), name);
   }
 
   delete(key: string): Promise<void> {

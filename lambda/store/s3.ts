@@ -10,8 +10,10 @@
  */
 import { S3Client, GetObjectCommand, PutObjectCommand, DeleteObjectCommand, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { PageMissingError } from '../pages/codec';
+import { pageKey } from '../pages/name';
 import { describeSdkError, type SdkError } from './sdk-error';
-import { StoreError, type GetResult, type ObjectStore, type PutCondition, type PutResult, type ServerClock } from './types';
+import { StoreError, type GetResult, type ObjectStore, type PagePutResult, type PutCondition, type PutResult, type ServerClock } from './types';
 
 export interface S3StoreOptions {
   bucket: string;
@@ -115,6 +117,33 @@ export class S3Store implements ObjectStore {
       return { status: 'ok', etag: res.ETag };
     } catch (e) {
       return classifyPutError(e as SdkError);
+    }
+  }
+
+  /** A page is only ever created: If-None-Match: *, through the writer (no SDK retry could answer 412 to its own upload). */
+  async putPage(docKey: string, name: string, bytes: Buffer): Promise<PagePutResult> {
+    const key = pageKey(docKey, name);
+    try {
+      const res = await this.writer.send(new PutObjectCommand({ Bucket: this.opts.bucket, Key: key, Body: bytes, ContentType: 'application/octet-stream', IfNoneMatch: '*' }));
+      return res.ETag ? { status: 'ok' } : { status: 'unknown', detail: `PutObject ${key} answered without an ETag` };
+    } catch (e) {
+      // A refusal (403 …) throws StoreError, as for the document; never 'ok' from an error.
+      const r = classifyPutError(e as SdkError);
+      const detail = `${key}: ${r.status === 'ok' ? 'no error' : r.detail}`;
+      return r.status === 'conflict' ? { status: 'exists', detail } : { status: 'unknown', detail };
+    }
+  }
+
+  async getPage(docKey: string, name: string): Promise<Buffer> {
+    const key = pageKey(docKey, name);
+    try {
+      const res = await this.reader.send(new GetObjectCommand({ Bucket: this.opts.bucket, Key: key }));
+      return Buffer.from(await (res.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray());
+    } catch (e) {
+      const err = e as SdkError;
+      // A missing bucket is a misconfiguration, not a missing page.
+      if (err.name !== 'NoSuchBucket' && (err.name === 'NoSuchKey' || err.$metadata?.httpStatusCode === 404)) throw new PageMissingError(name);
+      throw new StoreError(`GetObject ${key} failed: ${describeSdkError(err)}`, err.name);
     }
   }
 

@@ -32,6 +32,15 @@ export interface ObjectStore {
   get(key: string, opts?: { ifNoneMatch?: string }): Promise<GetResult>;
   put(key: string, body: Buffer, cond: PutCondition): Promise<PutResult>;
   delete(key: string): Promise<void>;
+  /**
+   * Creates the immutable page `name` beside the document `docKey`
+   * (layout.ts §4) with If-None-Match: *, so a page is never overwritten.
+   * Optional: a store without pages cannot hold a paged database, and says
+   * so at the first page it is asked for (pagesOf).
+   */
+  putPage?(docKey: string, name: string, bytes: Buffer): Promise<PagePutResult>;
+  /** The page's bytes as stored (the caller checks them: codec.ts's decodePage); PageMissingError when there is none. */
+  getPage?(docKey: string, name: string): Promise<Buffer>;
   close?(): void;
   /**
    * The store's clock as its last response told it (S3's `Date` header: one
@@ -39,6 +48,23 @@ export interface ObjectStore {
    * local file store shares this machine's clock).
    */
   serverClock?(): ServerClock | undefined;
+}
+
+export type PagePutResult =
+  | { status: 'ok' }
+  /** An object of that name exists (If-None-Match: * refused): nothing was written by this request. */
+  | { status: 'exists'; detail: string }
+  /** The upload may or may not have landed: the fold gives up, and the page, if any, is an orphan for the GC. */
+  | { status: 'unknown'; detail: string };
+
+/** The page half of a store, for what reads or writes pages. */
+export type PageStore = Required<Pick<ObjectStore, 'putPage' | 'getPage'>>;
+
+/** The store's pages; a StoreError (a definite refusal, nothing written) when it keeps none. */
+export function pagesOf(store: ObjectStore): PageStore {
+  const { putPage, getPage } = store;
+  if (!putPage || !getPage) throw new StoreError(`${store.description} keeps no pages: it cannot hold a paged db.json (format 4)`);
+  return { putPage: putPage.bind(store), getPage: getPage.bind(store) };
 }
 
 export interface ServerClock {

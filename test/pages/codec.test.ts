@@ -28,9 +28,9 @@ describe('page bytes', () => {
       fc.property(fc.array(fc.tuple(bytesArb, fc.option(entryArb, { nil: null }), fc.constantFrom(0, 1, 2), fc.maxSafeNat()), { maxLength: 12 }), (rows) => {
         const recs = new Map<string, Rec>();
         for (const [k, e, p, seq] of rows) recs.set(k.toString('latin1'), { e, p: p as 0 | 1 | 2, seq });
-        const bytes = encodePage({ kind: 'node', db: 15, lo: 7, hi: 99, leaves: [{ lo: 7, page: 'abc', n: 4, x: 1 }] }, recs);
+        const bytes = encodePage({ kind: 'node', db: 15, lo: 7, hi: 99, leaves: [{ lo: 7, page: 'abcdefabcdefabcd-AAAAAAAA', n: 4, x: 1 }] }, recs);
         const page = decodePage(pageName(bytes), bytes);
-        expect(page).toMatchObject({ kind: 'node', db: 15, lo: 7, hi: 99, leaves: [{ lo: 7, page: 'abc', n: 4, x: 1 }] });
+        expect(page).toMatchObject({ kind: 'node', db: 15, lo: 7, hi: 99, leaves: [{ lo: 7, page: 'abcdefabcdefabcd-AAAAAAAA', n: 4, x: 1 }] });
         expect([...page.recs.keys()]).toEqual([...recs.keys()]);
         for (const [k, r] of recs) {
           const got = page.recs.get(k) as Rec;

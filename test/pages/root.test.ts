@@ -13,6 +13,9 @@ const roundTrip = (root: PagedRoot): PagedRoot => {
 };
 const ONE_LEAF: PageLimits = { ...DEFAULT_LIMITS, leafMinRecords: 1 };
 
+const P = 'aaaaaaaaaaaaaaaa-pppppppp';
+const Q = 'bbbbbbbbbbbbbbbb-qqqqqqqq';
+
 describe('the root section', () => {
   it('encodes binary keys, tombstones, p and seq, node refs and retired records, and reads them back', () => {
     const root = emptyRoot();
@@ -36,13 +39,16 @@ describe('the root section', () => {
   it('refuses what valthree never writes, naming it', () => {
     const bad = (pages: unknown, retired: unknown = []) => () => decodeRoot(pages, retired);
     expect(bad({ 16: { nodes: [], log: [] } })).toThrow('pages has a member "16", not a database number');
-    expect(bad({ 0: { nodes: [[5, 'p', 1, 0]], log: [] } })).toThrow('the first node does not start at 0');
-    expect(bad({ 0: { nodes: [[0, 'p', 1, 0], [0, 'q', 1, 0]], log: [] } })).toThrow('node ranges are not ascending');
-    expect(bad({ 0: { nodes: [[0, 'p', 1, 0]], log: [['k', null, 0, 1]] } })).toThrow('a tombstone with nothing below it');
+    expect(bad({ 0: { nodes: [[5, P, 1, 0]], log: [] } })).toThrow('the first node does not start at 0');
+    expect(bad({ 0: { nodes: [[0, P, 1, 0], [0, Q, 1, 0]], log: [] } })).toThrow('node ranges are not ascending');
+    expect(bad({ 0: { nodes: [[0, P, 1, 0]], log: [['k', null, 0, 1]] } })).toThrow('a tombstone with nothing below it');
     expect(bad({ 0: { nodes: [], log: [['k', 'v', 1, 1]] } })).toThrow('is not paged, yet a log record says its key is below');
-    expect(bad({ 0: { nodes: [[0, 'p', 1, 0]], log: [['k', 'v', 0, 1], ['k', 'w', 0, 2]] } })).toThrow('logs a key twice');
-    expect(bad({ 0: { nodes: [[0, 'p', 1, 0]], log: [['k', { t: 'nope', v: [] }, 0, 1]] } })).toThrow(CorruptDocumentError);
+    expect(bad({ 0: { nodes: [[0, P, 1, 0]], log: [['k', 'v', 0, 1], ['k', 'w', 0, 2]] } })).toThrow('logs a key twice');
+    expect(bad({ 0: { nodes: [[0, P, 1, 0]], log: [['k', { t: 'nope', v: [] }, 0, 1]] } })).toThrow(CorruptDocumentError);
     expect(bad({}, [[1, 'p']])).toThrow('retired is malformed');
+    // Names come from db.json and become object keys and paths: only page names pass.
+    expect(bad({ 0: { nodes: [[0, '../db.json', 1, 0]], log: [] } })).toThrow('malformed node ref');
+    expect(bad({}, [[1, ['../db.json']]])).toThrow('retired is malformed');
   });
 
   it('bounds: a fold is wanted past the soft bound, required past the hard one; retired records leave after the horizon', () => {

@@ -17,7 +17,9 @@
  * applies to exactly one upcoming call of that kind, in order.
  */
 import { createHash } from 'node:crypto';
-import type { GetResult, ObjectStore, PutCondition, PutResult } from '../../lambda/store/types';
+import { PageMissingError } from '../../lambda/pages/codec';
+import { pageKey } from '../../lambda/pages/name';
+import type { GetResult, ObjectStore, PagePutResult, PutCondition, PutResult } from '../../lambda/store/types';
 
 export type PutFault =
   /** Another writer replaces the object just before this PUT is evaluated. */
@@ -154,6 +156,20 @@ export class MemoryStore implements ObjectStore {
   async delete(key: string): Promise<void> {
     this.calls.push({ op: 'delete', key, result: 'ok' });
     this.objects.delete(key);
+  }
+
+  /** Pages live among the objects under their keys: created once, as S3 does with If-None-Match: *. */
+  async putPage(docKey: string, name: string, bytes: Buffer): Promise<PagePutResult> {
+    const key = pageKey(docKey, name);
+    if (this.objects.has(key)) return { status: 'exists', detail: `${key} exists` };
+    this.objects.set(key, { body: Buffer.from(bytes), etag: etagOf(bytes) });
+    return { status: 'ok' };
+  }
+
+  async getPage(docKey: string, name: string): Promise<Buffer> {
+    const o = this.objects.get(pageKey(docKey, name));
+    if (!o) throw new PageMissingError(name);
+    return o.body;
   }
 
   private clientForm(etag: string): string {
