@@ -45,10 +45,12 @@
 import { isUtf8 } from 'node:buffer';
 import { HashValue, ListValue, SetValue, StreamValue, ZSetValue, type AggregateValue } from './document-values';
 
-/** The format encode() writes. */
+/** The format encode() writes while no database is paged (byte for byte what the previous version wrote). */
 export const FORMAT_VERSION = 3;
+/** The format once a database is paged: format 3 plus `pages` and `retired` (lambda/pages/root.ts, layout.ts §1). */
+export const PAGED_FORMAT = 4;
 /** The formats decode() reads. */
-export const READABLE_FORMATS: readonly number[] = [1, 2, 3];
+export const READABLE_FORMATS: readonly number[] = [1, 2, 3, 4];
 
 export class UnknownFormatError extends Error {
   constructor(found: unknown) {
@@ -157,13 +159,18 @@ export function ownEntry(e: Readonly<Entry>): Entry {
 
 /** The parsed top level of a body, its format checked. */
 export interface RawDocument extends RawDb {
-  format: 1 | 2 | 3;
+  format: 1 | 2 | 3 | 4;
   clock: number;
   seq: number;
   commits: unknown;
   /** Databases 1 to 15 as found in `dbs`, ascending. */
   dbs: RawDb[];
+  /** Format 4's paged part, not yet decoded (lambda/pages/root.ts's decodeRoot). */
+  paged?: { pages: unknown; retired: unknown };
 }
+
+/** Format 4's members: anything else could only be a newer version's, which rewriting would drop. */
+const FORMAT4_FIELDS = new Set(['format', 'clock', 'seq', 'commits', 'data', 'data64', 'dbs', 'pages', 'retired']);
 
 /** One database's two maps, not yet decoded. */
 export interface RawDb {
@@ -191,7 +198,11 @@ export function parseBody(body: Buffer): RawDocument {
   }
   if (typeof raw !== 'object' || raw === null) throw new CorruptDocumentError('db.json is not a JSON object');
   const obj = raw as Record<string, unknown>;
-  if (obj.format !== 1 && obj.format !== 2 && obj.format !== 3) throw new UnknownFormatError(obj.format);
+  if (obj.format !== 1 && obj.format !== 2 && obj.format !== 3 && obj.format !== 4) throw new UnknownFormatError(obj.format);
+  if (obj.format === 4) {
+    for (const f of Object.keys(obj)) if (!FORMAT4_FIELDS.has(f)) throw new CorruptDocumentError(`db.json: format 4 has an unknown field ${JSON.stringify(f)}`);
+    if (obj.pages === undefined || obj.retired === undefined) throw new CorruptDocumentError('db.json: format 4 without "pages" and "retired"');
+  }
   const counter = (name: 'clock' | 'seq'): number => {
     if (obj.format === 1) return 0;
     if (!isCounter(obj[name])) throw new CorruptDocumentError(`db.json: ${name} is not a non-negative integer`);
@@ -208,6 +219,7 @@ export function parseBody(body: Buffer): RawDocument {
     // Optional on read: hand-written documents.
     data64: asObject(obj.data64 ?? {}, 'data64'),
     dbs: parseDbs(obj.dbs),
+    ...(obj.format === 4 ? { paged: { pages: obj.pages, retired: obj.retired } } : {}),
   };
 }
 
@@ -235,8 +247,8 @@ function parseDbs(v: unknown): RawDb[] {
 }
 
 /** The document up to the first entry of `data`. */
-export function head(clock: number, seq: number, commits: string): string {
-  return `{"format":${FORMAT_VERSION},"clock":${clock},"seq":${seq},"commits":[${commits}],"data":{`;
+export function head(clock: number, seq: number, commits: string, format = FORMAT_VERSION): string {
+  return `{"format":${format},"clock":${clock},"seq":${seq},"commits":[${commits}],"data":{`;
 }
 export const MIDDLE = '},"data64":{';
 export const TAIL = '}}';

@@ -7,6 +7,8 @@ import { CommitWindow, DEFAULT_WINDOW, type CommitRecord, type WindowPolicy } fr
 import { checkCounter, envelopeBytes } from './document-format';
 import { newKeyspaces, type Keyspace, type Keyspaces } from './document-keyspace';
 import type { Slot } from './document-pages';
+import type { Rec } from './pages/codec';
+import type { Log } from './pages/log';
 
 /**
  * Each undo record holds the size estimate from before its change. An entry
@@ -15,6 +17,8 @@ import type { Slot } from './document-pages';
  */
 export type Undo =
   | { op: 'entry'; ks: Keyspace; key: string; prev: Slot | undefined; bytes: number }
+  /** A paged database's log record of `key` before a write (a log keeps its own size). */
+  | { op: 'rec'; log: Log; key: string; prev: Rec | undefined; bytes: number }
   | { op: 'dbs'; prev: Keyspaces; bytes: number }
   | { op: 'commit'; bytes: number }
   | { op: 'meta'; clock: number; seq: number; bytes: number };
@@ -36,7 +40,7 @@ export abstract class Journal {
   /** Refuse writes that would grow the document past this many bytes. */
   maxBytes = Infinity;
   /** Open transaction's undo log (null: no transaction). */
-  protected undo: { log: Undo[]; bytes: number } | null = null;
+  protected undo: { log: Undo[]; bytes: number; seq: number } | null = null;
 
   /** Logs a change about to be made (no transaction: nothing to log). */
   protected log(u: Undo): void {
@@ -49,7 +53,7 @@ export abstract class Journal {
    * cost of copying a large document for every batch.
    */
   begin(): void {
-    this.undo = { log: [], bytes: this.bytes };
+    this.undo = { log: [], bytes: this.bytes, seq: this.seqNo };
   }
 
   /** A point to roll back to within the open transaction; 0 while nothing changed. */
@@ -70,6 +74,7 @@ export abstract class Journal {
   private revert(u: Undo): void {
     this.bytes = u.bytes;
     if (u.op === 'entry') u.ks.place(u.key, u.prev);
+    else if (u.op === 'rec') u.log.put(u.key, u.prev);
     // The keyspaces before a clear or swap were never touched since: their caches still hold.
     else if (u.op === 'dbs') this.dbs = u.prev;
     else if (u.op === 'commit') {
@@ -95,6 +100,16 @@ export abstract class Journal {
     if (mark > 0) return this.rollback(mark);
     this.rollback();
     this.begin();
+  }
+
+  /**
+   * The seq of the commit that will land this transaction's writes: one
+   * past the seq it began at (the commit raises seq once, before or after
+   * some of its writes: active expiry runs after). A paged database's log
+   * records carry it, and a fold tells a record rewritten since by it.
+   */
+  protected get commitSeq(): number {
+    return (this.undo?.seq ?? this.seqNo) + 1;
   }
 
   /** Estimated encoded size (exact right after decode or encode): what the size cap checks. */

@@ -107,10 +107,11 @@ function sections(ks: Keyspace | undefined, parts: Buffer[]): void {
 
 /**
  * Appends everything after the head (which ends inside `"data":{`): db 0's
- * maps, then `dbs` when another database has keys. Only stale pages are
+ * maps, then `dbs` when another database has keys, then `after` (format 4's
+ * paged members, with their leading comma). Only stale pages are
  * re-encoded: a SET in db 3 rebuilds one page of db 3.
  */
-export function encodeKeyspaces(dbs: Keyspaces, parts: Buffer[]): void {
+export function encodeKeyspaces(dbs: Keyspaces, parts: Buffer[], after?: string): void {
   sections(dbs[0], parts);
   let open = false;
   for (let db = 1; db < DB_COUNT; db++) {
@@ -122,5 +123,5 @@ export function encodeKeyspaces(dbs: Keyspaces, parts: Buffer[]): void {
     parts.push(B_TAIL);
   }
   // Closes db 0's data64 and the document, or `dbs` and the document.
-  parts.push(B_TAIL);
+  parts.push(after === undefined ? B_TAIL : Buffer.from(`}${after}}`));
 }

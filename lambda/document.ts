@@ -8,9 +8,9 @@
  */
 import { CommitWindow } from './document-commits';
 import { decodeEntry } from './document-decode';
-import { checkDb, DB_COUNT, envelopeBytes, head, ownEntry, OutOfMemoryError, parseBody, type Entry, type RawDb } from './document-format';
-import { Journal } from './document-journal';
+import { checkDb, CorruptDocumentError, DB_COUNT, envelopeBytes, head, ownEntry, OutOfMemoryError, PAGED_FORMAT, parseBody, type Entry, type RawDb } from './document-format';
 import { encodeKeyspaces, frameBytes, Keyspace, newKeyspaces, openBytes, type Keyspaces } from './document-keyspace';
+import { PagedJournal } from './document-paged';
 import { assemble, keyOf, newSlot, slotBytes, type Slot } from './document-pages';
 import { avgTtl, scanExpired, type TtlIndex } from './document-ttl';
 
@@ -21,6 +21,7 @@ export {
   entryOf,
   FORMAT_VERSION,
   OutOfMemoryError,
+  PAGED_FORMAT,
   READABLE_FORMATS,
   UnknownFormatError,
   type AggregateType,
@@ -37,6 +38,7 @@ export {
 } from './document-format';
 export * from './document-values';
 export { FieldMap, FieldMapDraft, Seq } from './document-chunks';
+export { NotResolvedError } from './document-paged';
 
 /** Default cap on db.json (VALTHREE_MAXMEMORY): it is read, parsed and rewritten whole. */
 export const DEFAULT_MAX_DOCUMENT_BYTES = 32 * 1024 * 1024;
@@ -59,7 +61,7 @@ export interface KeyspaceStats {
 
 const ASCII = /^[\x00-\x7f]*$/;
 
-export class Document extends Journal {
+export class Document extends PagedJournal {
   /** Reused by encode(): see there. */
   private arena: Buffer | null = null;
 
@@ -74,7 +76,7 @@ export class Document extends Journal {
     return doc;
   }
 
-  /** Reads format 1 (as clock 0, seq 0, plain strings, db 0 only), 2 (strings only) or 3; the next encode() writes 3. */
+  /** Reads format 1 (as clock 0, seq 0, plain strings, db 0 only), 2 (strings only), 3 or 4 (paged); the next encode() writes 3 unless a database is paged. */
   static decode(body: Buffer, window?: CommitWindow): Document {
     const raw = parseBody(body);
     const doc = new Document();
@@ -82,6 +84,9 @@ export class Document extends Journal {
     doc.seqNo = raw.seq;
     doc.load(raw, raw.format);
     for (const db of raw.dbs) doc.load(db, raw.format);
+    if (raw.paged) doc.loadPaged(raw.paged.pages, raw.paged.retired);
+    // A key inline and paged at once would have two values.
+    for (let db = 0; db < DB_COUNT; db++) if (doc.isPaged(db) && doc.dbs[db]?.count) throw new CorruptDocumentError(`db.json: database ${db} is paged and has inline entries too`);
     if (!window) doc.window = CommitWindow.decode(raw.commits, raw.seq);
     else {
       // Records a body still carries (written before its window moved to
@@ -89,7 +94,7 @@ export class Document extends Journal {
       if (window.size === 0) CommitWindow.decode(raw.commits, raw.seq, window);
       doc.window = window;
     }
-    doc.bytes = body.length;
+    doc.bytes = body.length - doc.sectionBytes();
     return doc;
   }
 
@@ -109,18 +114,20 @@ export class Document extends Journal {
   /** Keys in every database. */
   get size(): number {
     let n = 0;
-    for (const ks of this.dbs) n += ks?.count ?? 0;
+    for (let db = 0; db < DB_COUNT; db++) n += this.sizeOf(db);
     return n;
   }
 
-  /** Keys in database `db` (DBSIZE). */
+  /** Keys in database `db` (DBSIZE); a paged one's from its root part alone. */
   sizeOf(db: number): number {
-    return this.dbs[checkDb(db)]?.count ?? 0;
+    return this.isPaged(checkDb(db)) ? this.pagedSize(db) : (this.dbs[db]?.count ?? 0);
   }
 
-  /** The key's entry, as stored: never modify it (its encoding is cached); put() a new one. */
+  /** The key's entry, as stored: never modify it (its encoding is cached); put() a new one. In a paged database, NotResolvedError unless resolved. */
   entry(key: Buffer, db = 0): Readonly<Entry> | undefined {
-    return this.dbs[checkDb(db)]?.slot(keyOf(key))?.e;
+    const k = keyOf(key);
+    this.needResolved(checkDb(db), k);
+    return this.dbs[db]?.slot(k)?.e;
   }
 
   /** The value of a string key (undefined for another type). Expiry is not applied here: the document has no notion of now. */
@@ -138,7 +145,9 @@ export class Document extends Journal {
    * yielded is safe while iterating; keys written meanwhile may or may not be yielded.
    */
   *keys(db = 0): IterableIterator<Buffer> {
-    const ks = this.dbs[checkDb(db)];
+    // Step 5 of layout.ts: KEYS, SCAN and RANDOMKEY walk a paged database's pages.
+    this.needResolved(checkDb(db), undefined);
+    const ks = this.dbs[db];
     if (ks) for (const p of ks.pages) for (const k of p.entries.keys()) yield Buffer.from(k, 'latin1');
   }
 
@@ -151,7 +160,7 @@ export class Document extends Journal {
   /** Sets a string value. As in Redis, a new value drops the TTL unless keepTtl. */
   set(key: Buffer, value: Buffer, opts?: { keepTtl?: boolean }, db = 0): void {
     const k = keyOf(key);
-    const expiresAt = opts?.keepTtl ? this.dbs[checkDb(db)]?.slot(k)?.e.expiresAt : undefined;
+    const expiresAt = opts?.keepTtl ? this.entry(key, db)?.expiresAt : undefined;
     // Copy: the caller's buffer may be a view into a larger request buffer.
     const e: Entry = { type: 'string', value: Buffer.from(value) };
     if (expiresAt !== undefined) e.expiresAt = expiresAt;
@@ -159,13 +168,14 @@ export class Document extends Journal {
   }
 
   private store(db: number, k: string, slot: Slot): void {
+    if (this.isPaged(db)) return this.pagedStore(db, k, slot);
     const ks = (this.dbs[db] ??= new Keyspace());
     const prev = ks.slot(k);
     // A database's first key also brings its section of `dbs`.
-    const frame = ks.count === 0 ? openBytes(this.dbs, db) : 0;
+    const frame = ks.count === 0 ? openBytes(this.inline(), db) : 0;
     const grow = slotBytes(k, slot) - (prev ? slotBytes(k, prev) : 0) + frame;
     // The commit window (ids and kept replies) is valthree's, not the user's: it does not count.
-    if (grow > 0 && this.bytes - this.window.bytes + grow > this.maxBytes) throw new OutOfMemoryError();
+    if (grow > 0 && this.approxBytes - this.window.bytes + grow > this.maxBytes) throw new OutOfMemoryError();
     this.log({ op: 'entry', ks, key: k, prev, bytes: this.bytes });
     this.bytes += grow;
     ks.place(k, slot);
@@ -173,14 +183,18 @@ export class Document extends Journal {
 
   delete(key: Buffer, db = 0): boolean {
     const k = keyOf(key);
-    const ks = this.dbs[checkDb(db)];
-    const prev = ks?.slot(k);
-    if (!ks || !prev) return false;
+    if (this.entry(key, db) === undefined) return false;
+    if (this.isPaged(db)) {
+      this.pagedStore(db, k, undefined);
+      return true;
+    }
+    const ks = this.dbs[db] as Keyspace;
+    const prev = ks.slot(k) as Slot;
     this.log({ op: 'entry', ks, key: k, prev, bytes: this.bytes });
     this.bytes -= slotBytes(k, prev);
     ks.place(k, undefined);
     // Its last key takes the database's section of `dbs` with it.
-    if (ks.count === 0) this.bytes -= openBytes(this.dbs, db);
+    if (ks.count === 0) this.bytes -= openBytes(this.inline(), db);
     return true;
   }
 
@@ -192,18 +206,21 @@ export class Document extends Journal {
     if (db !== undefined) return this.flush(checkDb(db));
     // An empty keyspace stays untouched, so FLUSHALL on it needs no commit.
     if (this.size === 0) return;
+    // Step 5 of layout.ts: a paged database is flushed by retiring its pages.
+    for (let n = 0; n < DB_COUNT; n++) this.needResolved(n, undefined);
     this.log({ op: 'dbs', prev: this.dbs, bytes: this.bytes });
     this.dbs = newKeyspaces();
     this.bytes = envelopeBytes(this.clockMs, this.seqNo) + this.window.bytes;
   }
 
   private flush(db: number): void {
+    this.needResolved(db, undefined);
     const ks = this.dbs[db];
     if (!ks || ks.count === 0) return;
     const alone = this.size === ks.count;
     // With other databases left, the size drops by this one's: right after a
     // decode, measuring it walks its entries once (FLUSHDB is O(n) in Redis too).
-    const gone = alone ? 0 : ks.measure() + openBytes(this.dbs, db);
+    const gone = alone ? 0 : ks.measure() + openBytes(this.inline(), db);
     this.changeDbs((dbs) => (dbs[db] = undefined));
     this.bytes = alone ? envelopeBytes(this.clockMs, this.seqNo) + this.window.bytes : this.bytes - gone;
   }
@@ -213,9 +230,11 @@ export class Document extends Journal {
     checkDb(a);
     checkDb(b);
     if (a === b || (!this.sizeOf(a) && !this.sizeOf(b))) return;
-    const before = frameBytes(this.dbs);
+    this.needResolved(a, undefined);
+    this.needResolved(b, undefined);
+    const before = frameBytes(this.inline());
     this.changeDbs((dbs) => ([dbs[a], dbs[b]] = [dbs[b], dbs[a]]));
-    this.bytes += frameBytes(this.dbs) - before;
+    this.bytes += frameBytes(this.inline()) - before;
   }
 
   /** Changes a copy of the keyspace array, logging the original (16 slots: cheap). */
@@ -228,14 +247,15 @@ export class Document extends Journal {
 
   /** Keys of `db` that have a TTL, expired or not. */
   expiringCount(db: number): number {
-    return this.dbs[checkDb(db)]?.ttl.size ?? 0;
+    return this.isPaged(checkDb(db)) ? this.pagedExpires(db) : (this.dbs[db]?.ttl.size ?? 0);
   }
 
   /**
    * Up to `max` keys with `expiresAt < now` (at its deadline a key is still
    * alive), earliest deadline first, from `db` or, without one, from every
    * database. The work follows what it returns (see scanExpired), never the
-   * number of keys: active expiry calls it on every commit.
+   * number of keys: active expiry calls it on every commit. Of a paged
+   * database, only its resolved keys (the others are in pages nobody read).
    */
   expiredKeys(now: number, max: number, db?: number): ExpiredKey[] {
     const indexes: { db: number; ttl: TtlIndex }[] = [];
@@ -246,26 +266,32 @@ export class Document extends Journal {
     return scanExpired(indexes, now, max).map(({ db, k }) => ({ db, key: Buffer.from(k, 'latin1') }));
   }
 
-  /** INFO keyspace: a line per database that has keys, ascending. */
+  /** INFO keyspace: a line per database that has keys, ascending. A paged one's avg_ttl is its resolved keys' (a sample). */
   keyspaceStats(now: number): KeyspaceStats[] {
     const out: KeyspaceStats[] = [];
-    this.dbs.forEach((ks, db) => {
-      if (ks && ks.count > 0) out.push({ db, keys: ks.count, expires: ks.ttl.size, avgTtl: avgTtl(ks.ttl, now) });
-    });
+    for (let db = 0; db < DB_COUNT; db++) {
+      const keys = this.sizeOf(db);
+      const ttl = this.dbs[db]?.ttl;
+      if (keys > 0) out.push({ db, keys, expires: this.expiringCount(db), avgTtl: ttl ? avgTtl(ttl, now) : 0 });
+    }
     return out;
   }
 
   /**
-   * The document's bytes, always format 3. They live in a buffer this
-   * document reuses, valid until its next encode(): callers that keep the
-   * bytes beyond that (a store that remembers them) copy them.
+   * The document's bytes: format 3 while no database is paged, else format
+   * 4 (format 3's members, then `pages` and `retired`). They live in a
+   * buffer this document reuses, valid until its next encode(): callers
+   * that keep the bytes beyond that (a store that remembers them) copy them.
    */
   encode(): Buffer {
-    const parts: Buffer[] = [Buffer.from(head(this.clockMs, this.seqNo, this.window.encode()))];
-    encodeKeyspaces(this.dbs, parts);
+    const paged = this.pagedFormat;
+    const parts: Buffer[] = [Buffer.from(head(this.clockMs, this.seqNo, this.window.encode(), paged ? PAGED_FORMAT : undefined))];
+    const section = paged ? this.section() : undefined;
+    encodeKeyspaces(this.inline(), parts, section);
     const { arena, body } = assemble(parts, this.arena);
     this.arena = arena;
-    this.bytes = body.length;
+    // `bytes` counts the inline part; the section's size is the logs' running one.
+    this.bytes = body.length - (section === undefined ? 0 : Buffer.byteLength(section));
     return body;
   }
 }

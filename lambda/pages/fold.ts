@@ -12,6 +12,7 @@ import type { Below, Page, PageRef, Rec } from './codec';
 import { buildLeaves, buildNodes, recBytes, sortByPos, type Output } from './build';
 import { FOLD_MAX_AGE_MS, keyPos, rangeOf, type PageLimits } from './layout';
 import type { PageReader } from './keyspace';
+import { Log } from './log';
 import { belowOf, retire, type PagedRoot } from './root';
 
 const END = 2 ** 52;
@@ -132,7 +133,7 @@ async function foldNode(node: Page, db: number, lo: number, hi: number, recs: [s
  * than FOLD_MAX_AGE_MS, past which the GC may take its pages for orphans.
  */
 export function applyFold(root: PagedRoot, delta: FoldDelta, seq: number, now: number): boolean {
-  const d = root.dbs[delta.db] ?? { nodes: [], log: new Map<string, Rec>() };
+  const d = root.dbs[delta.db] ?? { nodes: [], log: new Log() };
   if (now - delta.startedAt > FOLD_MAX_AGE_MS) return false;
   const current = new Set(d.nodes.map((n) => n.page));
   if (!delta.replaced.every((r) => (r.old === null ? d.nodes.length === 0 : current.has(r.old)))) return false;

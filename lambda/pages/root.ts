@@ -9,19 +9,19 @@
  * with no nodes holds everything in its log (p always 0): that is how a
  * database is before its first fold, and how the fold pages it.
  */
-import { bytesJson, decodeBytes } from '../document-json';
+import { decodeBytes } from '../document-json';
 import { decodeEntry } from '../document-decode';
-import { wholeEntryJson } from '../document-entry-json';
 import { CorruptDocumentError, DB_COUNT, type Entry } from '../document-format';
-import type { Below, PageRef, Rec } from './codec';
-import { isPageName } from './name';
+import type { Below, PageRef } from './codec';
 import { LOG_HARD_BYTES, LOG_SOFT_BYTES, RETIRED_HORIZON_MS } from './layout';
+import { Log } from './log';
+import { isPageName } from './name';
 
 export interface PagedDb {
   /** Ranges tiling the hash space in order, the first at 0; empty: not paged yet. */
   nodes: PageRef[];
   /** The newest record of each key changed since its node last took it (latin1 keys). */
-  log: Map<string, Rec>;
+  log: Log;
 }
 
 export interface PagedRoot {
@@ -42,7 +42,7 @@ export const belowOf = (e: Entry | null | undefined): Below => (e ? (e.expiresAt
  * must not fill with tombstones of keys that never reached a page.
  */
 export function writeRecord(root: PagedRoot, db: number, key: string, e: Entry | null, below: Below, seq: number): void {
-  const d = (root.dbs[db] ??= { nodes: [], log: new Map() });
+  const d = (root.dbs[db] ??= { nodes: [], log: new Log() });
   if (e === null && below === 0) d.log.delete(key);
   else d.log.set(key, { e, p: below, seq });
   if (d.nodes.length === 0 && d.log.size === 0) root.dbs[db] = undefined;
@@ -52,9 +52,8 @@ export function writeRecord(root: PagedRoot, db: number, key: string, e: Entry |
 export function dbSize(root: PagedRoot, db: number): number {
   const d = root.dbs[db];
   if (!d) return 0;
-  let n = 0;
+  let n = d.log.live;
   for (const r of d.nodes) n += r.n;
-  for (const r of d.log.values()) n += (r.e ? 1 : 0) - (r.p > 0 ? 1 : 0);
   return n;
 }
 
@@ -62,9 +61,8 @@ export function dbSize(root: PagedRoot, db: number): number {
 export function expiresCount(root: PagedRoot, db: number): number {
   const d = root.dbs[db];
   if (!d) return 0;
-  let n = 0;
+  let n = d.log.ttls;
   for (const r of d.nodes) n += r.x;
-  for (const r of d.log.values()) n += (r.e?.expiresAt !== undefined ? 1 : 0) - (r.p === 2 ? 1 : 0);
   return n;
 }
 
@@ -78,12 +76,10 @@ export function trimRetired(root: PagedRoot, now: number): void {
   root.retired = root.retired.filter(([at]) => now - at <= RETIRED_HORIZON_MS);
 }
 
-const recJson = (k: string, r: Rec): string => `[${bytesJson(Buffer.from(k, 'latin1'))},${r.e ? wholeEntryJson(r.e) : 'null'},${r.p},${r.seq}]`;
-
-/** UTF-8 bytes of the log of every database, as encodeRoot writes it: what the fold bounds compare. */
+/** UTF-8 bytes of the log of every database, as encodeRoot writes it, a separator each: what the fold bounds compare. Kept running by each Log. */
 export function logBytes(root: PagedRoot): number {
   let n = 0;
-  for (const d of root.dbs) if (d) for (const [k, r] of d.log) n += Buffer.byteLength(recJson(k, r)) + 1;
+  for (const d of root.dbs) if (d) n += d.log.bytes;
   return n;
 }
 
@@ -96,7 +92,7 @@ export function encodeRoot(root: PagedRoot): string {
   root.dbs.forEach((d, db) => {
     if (!d) return;
     const nodes = d.nodes.map((r) => `[${r.lo},${JSON.stringify(r.page)},${r.n},${r.x}]`).join(',');
-    const log = Array.from(d.log, ([k, r]) => recJson(k, r)).join(',');
+    const log = Array.from(d.log, ([k, r]) => d.log.json(k, r)).join(',');
     dbs.push(`"${db}":{"nodes":[${nodes}],"log":[${log}]}`);
   });
   return `"pages":{${dbs.join(',')}},"retired":${JSON.stringify(root.retired)}`;
@@ -131,7 +127,7 @@ function decodeDb(raw: unknown, db: number, fail: (what: string) => never): Page
   });
   if (nodes.length > 0 && nodes[0].lo !== 0) fail(`pages["${db}"]: the first node does not start at 0`);
   for (let i = 1; i < nodes.length; i++) if (nodes[i].lo <= nodes[i - 1].lo) fail(`pages["${db}"]: node ranges are not ascending`);
-  const log = new Map<string, Rec>();
+  const log = new Log();
   for (const r of o.log) {
     if (!Array.isArray(r) || r.length !== 4 || (r[2] !== 0 && r[2] !== 1 && r[2] !== 2) || !count(r[3])) return fail(`pages["${db}"] has a malformed log record`);
     const key = decodeBytes(r[0]) ?? fail(`pages["${db}"] has a log key that is not a byte string`);

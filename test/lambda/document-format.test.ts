@@ -158,7 +158,7 @@ describe('format 2', () => {
   });
 
   it('an unknown format is still refused', () => {
-    expect(() => Document.decode(b('{"format":4,"clock":0,"seq":0,"commits":[],"data":{}}'))).toThrow(UnknownFormatError);
+    expect(() => Document.decode(b('{"format":5,"clock":0,"seq":0,"commits":[],"data":{}}'))).toThrow(UnknownFormatError);
   });
 });
 

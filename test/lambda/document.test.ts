@@ -122,15 +122,15 @@ describe('readable JSON', () => {
 });
 
 describe('format guard', () => {
-  it.each([4, 0, '2', null, undefined])('format %p → UnknownFormatError naming it', (format) => {
+  it.each([5, 0, '2', null, undefined])('format %p → UnknownFormatError naming it', (format) => {
     const body = Buffer.from(JSON.stringify({ format, commits: [], data: { a: '1' }, data64: {} }));
     expect(() => Document.decode(body)).toThrow(UnknownFormatError);
     expect(() => Document.decode(body)).toThrow(/refusing to touch it/);
   });
 
   it('the message says which format it found and which it knows', () => {
-    const body = Buffer.from('{"format":4,"commits":[],"data":{},"somethingNew":{}}');
-    expect(() => Document.decode(body)).toThrow('db.json has format 4, this version understands 1, 2, 3 only');
+    const body = Buffer.from('{"format":5,"commits":[],"data":{},"somethingNew":{}}');
+    expect(() => Document.decode(body)).toThrow('db.json has format 5, this version understands 1, 2, 3, 4 only');
     expect(FORMAT_VERSION).toBe(3);
   });
 

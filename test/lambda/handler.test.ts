@@ -304,12 +304,12 @@ describe('the reply budget (Lambda’s 6 MB response)', () => {
 describe('refusals', () => {
   it('a document with an unknown format is refused with a clear message and never rewritten', async () => {
     const { store, h } = setup();
-    const future = Buffer.from('{"format":4,"commits":[],"data":{"a":"1"},"data64":{},"ttl":{}}');
+    const future = Buffer.from('{"format":5,"commits":[],"data":{"a":"1"},"data64":{},"ttl":{}}');
     store.seed(KEY, future);
     for (const req of [batch('w1', [['SET', 'a', '2']]), batch('r1', [['GET', 'a']]), batch('f1', [['FLUSHALL']])]) {
       const failure = failureOf(await h(req));
       expect(failure.kind).toBe('not-applied');
-      expect(failure.message).toMatch(/db.json has format 4, this version understands 1, 2, 3 only; refusing to touch it/);
+      expect(failure.message).toMatch(/db.json has format 5, this version understands 1, 2, 3, 4 only; refusing to touch it/);
     }
     expect(store.count('put')).toBe(0);
     expect(store.body(KEY)).toEqual(future);
@@ -318,9 +318,9 @@ describe('refusals', () => {
   it('an upgrade under a warm handler: its conditional PUT fails, the re-read refuses, the new document stays', async () => {
     const { store, h } = setup();
     await h(batch('w1', [['SET', 'a', '1']]));
-    const future = Buffer.from('{"format":4,"commits":[],"data":{}}');
+    const future = Buffer.from('{"format":5,"commits":[],"data":{}}');
     store.seed(KEY, future);
-    expect(failureOf(await h(batch('w2', [['SET', 'a', '2']]))).message).toMatch(/format 4/);
+    expect(failureOf(await h(batch('w2', [['SET', 'a', '2']]))).message).toMatch(/format 5/);
     expect(store.body(KEY)).toEqual(future);
   });
 

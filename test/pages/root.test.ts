@@ -2,6 +2,7 @@
 import { applyFold, fold } from '../../lambda/pages/fold';
 import { PageReader, resolve } from '../../lambda/pages/keyspace';
 import { DEFAULT_LIMITS, FOLD_MAX_AGE_MS, GRACE_MS, LOG_HARD_BYTES, LOG_SOFT_BYTES, RETIRED_HORIZON_MS, rangeOf, type PageLimits } from '../../lambda/pages/layout';
+import { Log } from '../../lambda/pages/log';
 import { dbSize, decodeRoot, emptyRoot, encodeRoot, foldRequired, foldWanted, logBytes, retire, trimRetired, writeRecord, type PagedRoot } from '../../lambda/pages/root';
 import { CorruptDocumentError, type Entry } from '../../lambda/document';
 import { b } from '../lambda/util';
@@ -19,7 +20,7 @@ const Q = 'bbbbbbbbbbbbbbbb-qqqqqqqq';
 describe('the root section', () => {
   it('encodes binary keys, tombstones, p and seq, node refs and retired records, and reads them back', () => {
     const root = emptyRoot();
-    root.dbs[2] = { nodes: [{ lo: 0, page: 'aaaaaaaaaaaaaaaa-tokenAAA', n: 5, x: 1 }, { lo: 99, page: 'bbbbbbbbbbbbbbbb-tokenBBB', n: 2, x: 0 }], log: new Map() };
+    root.dbs[2] = { nodes: [{ lo: 0, page: 'aaaaaaaaaaaaaaaa-tokenAAA', n: 5, x: 1 }, { lo: 99, page: 'bbbbbbbbbbbbbbbb-tokenBBB', n: 2, x: 0 }], log: new Log() };
     writeRecord(root, 2, '\xff\x00', str('v', 77), 0, 10);
     writeRecord(root, 2, 'gone', null, 2, 11);
     writeRecord(root, 2, 'never', null, 0, 12);

@@ -1,0 +1,143 @@
+/**
+ * A Document's paged databases (format 4; the design is lambda/pages/layout.ts).
+ *
+ * A paged database's entries are not in the Document: its root part (node
+ * refs and inline log, pages/root.ts) is, and its keyspace holds only the
+ * entries the handler resolved into it before the batch ran (§6), each with
+ * what the levels under the log hold for it (`below`, the p its next record
+ * gets). A write to a resolved key sets the key's log record beside the
+ * keyspace's entry, both undone together; touching a key nobody resolved is
+ * a NotResolvedError (the attempt loads what is missing and runs again),
+ * never a guess: an unresolved key is not absent, only not read.
+ *
+ * While no database is paged and no retired pages are recorded this adds
+ * nothing: encode() writes format 3 byte for byte.
+ */
+import { DB_COUNT, OutOfMemoryError } from './document-format';
+import { Journal } from './document-journal';
+import { Keyspace, type Keyspaces } from './document-keyspace';
+import { newSlot, type Slot } from './document-pages';
+import type { Below } from './pages/codec';
+import type { Found } from './pages/keyspace';
+import { Log, recordBytes } from './pages/log';
+import { dbSize, decodeRoot, emptyRoot, encodeRoot, expiresCount, type PagedRoot } from './pages/root';
+
+/** The batch touched what was not resolved into the snapshot: a key of a paged database (or, key undefined, the whole database). */
+export class NotResolvedError extends Error {
+  constructor(readonly db: number, readonly key: string | undefined) {
+    super(`db ${db}: ${key === undefined ? 'the whole database is' : `key ${JSON.stringify(key)} is`} paged and was not loaded for this batch`);
+  }
+}
+
+export abstract class PagedJournal extends Journal {
+  protected paged: PagedRoot = emptyRoot();
+  /** Per paged database: its resolved keys and what lies under the log for each. */
+  private below: (Map<string, Below> | undefined)[] = new Array<Map<string, Below> | undefined>(DB_COUNT).fill(undefined);
+  /** Bytes of the paged section with every log empty (undefined: not measured since the root's shape changed). */
+  private frame: number | undefined;
+
+  isPaged(db: number): boolean {
+    return this.paged.dbs[db] !== undefined;
+  }
+
+  /** Whether encode() writes format 4: a database is paged, or retired pages are still recorded for the GC. */
+  get pagedFormat(): boolean {
+    return this.paged.retired.length > 0 || this.paged.dbs.some((d) => d !== undefined);
+  }
+
+  /** The paged part, for the loader (resolve, ranges) and the fold: read it, never change it. */
+  get pagedRoot(): Readonly<PagedRoot> {
+    return this.paged;
+  }
+
+  /** Whether `k` (latin1) of paged `db` is resolved into this snapshot. */
+  resolvedKey(db: number, k: string): boolean {
+    return this.below[db]?.has(k) === true;
+  }
+
+  /**
+   * Resolves keys of paged `db` into the snapshot (pages/keyspace.ts's
+   * resolve() found them). Not a change: nothing is logged, and what a key
+   * resolved earlier holds (perhaps this snapshot's own write) stays.
+   */
+  resolve(db: number, found: ReadonlyMap<string, Found>): void {
+    if (!this.isPaged(db)) return;
+    const ks = (this.dbs[db] ??= new Keyspace(undefined));
+    const below = (this.below[db] ??= new Map());
+    for (const [k, f] of found) {
+      if (below.has(k)) continue;
+      below.set(k, f.below);
+      if (f.e) ks.load(k, newSlot(f.e));
+    }
+  }
+
+  /** Adopts format 4's paged part while decoding. */
+  protected loadPaged(pages: unknown, retired: unknown): void {
+    this.paged = decodeRoot(pages, retired);
+    this.below = this.paged.dbs.map((d) => (d ? new Map<string, Below>() : undefined));
+    this.frame = undefined;
+  }
+
+  /** The keyspaces encoded inline: every one but the paged databases' (whose keys are in their log and pages). */
+  protected inline(): Keyspaces {
+    return this.pagedFormat ? this.dbs.map((ks, db) => (this.isPaged(db) ? undefined : ks)) : this.dbs;
+  }
+
+  /** Throws unless `k` of paged `db` is resolved; nothing for a database that is not paged. */
+  protected needResolved(db: number, k: string | undefined): void {
+    if (this.isPaged(db) && (k === undefined || !this.resolvedKey(db, k))) throw new NotResolvedError(db, k);
+  }
+
+  /** Keys of a paged database, from the root alone (DBSIZE). */
+  protected pagedSize(db: number): number {
+    return dbSize(this.paged, db);
+  }
+
+  protected pagedExpires(db: number): number {
+    return expiresCount(this.paged, db);
+  }
+
+  /**
+   * Writes k's entry (undefined: deletes it) in paged `db`: the keyspace's
+   * slot and the log record, both undone together. A delete of a key nothing
+   * below holds leaves no record (pages/root.ts's writeRecord rule).
+   */
+  protected pagedStore(db: number, k: string, slot: Slot | undefined): void {
+    this.needResolved(db, k);
+    const log = this.paged.dbs[db]!.log;
+    const ks = this.dbs[db]!;
+    const p = this.below[db]!.get(k)!;
+    const prev = log.get(k);
+    const rec = slot ? { e: slot.e, p, seq: this.commitSeq } : p > 0 ? { e: null, p, seq: this.commitSeq } : undefined;
+    const grow = (rec ? recordBytes(k, rec) : 0) - (prev ? recordBytes(k, prev) : 0);
+    // The root is what is read and written whole: its size is what the cap bounds.
+    if (grow > 0 && this.approxBytes - this.window.bytes + grow > this.maxBytes) throw new OutOfMemoryError();
+    this.log({ op: 'entry', ks, key: k, prev: ks.slot(k), bytes: this.bytes });
+    this.log({ op: 'rec', log, key: k, prev, bytes: this.bytes });
+    log.put(k, rec);
+    ks.place(k, slot);
+  }
+
+  /** The encoded size, the paged section included. */
+  override get approxBytes(): number {
+    return this.bytes + this.sectionBytes();
+  }
+
+  /** Bytes of `,"pages":…,"retired":…` (0 in format 3), from the logs' running sizes. */
+  protected sectionBytes(): number {
+    if (!this.pagedFormat) return 0;
+    if (this.frame === undefined) {
+      const empty: PagedRoot = { dbs: this.paged.dbs.map((d) => d && { nodes: d.nodes, log: new Log() }), retired: this.paged.retired };
+      this.frame = Buffer.byteLength(this.section(empty));
+    }
+    let n = this.frame;
+    // A log's records are comma-separated: one separator fewer than records.
+    for (const d of this.paged.dbs) if (d && d.log.size > 0) n += d.log.bytes - 1;
+    return n;
+  }
+
+  /** The paged section as encode() appends it before the document's closing brace. */
+  protected section(root: PagedRoot = this.paged): string {
+    return `,${encodeRoot(root)}`;
+  }
+}
