@@ -41,6 +41,10 @@
  *   clock, seq, wrapped entries or dbs (read as clock 0, seq 0). Both are
  *   read, and the next commit writes format 3. A format this code does not
  *   know is never rewritten: UnknownFormatError.
+ * - Format 4 (a paged database, lambda/pages/layout.ts) is format 3 with
+ *   "pages" and "retired" after its last member (pages/root.ts); a paged
+ *   database's keys are there, never in `data` or `dbs`. It is written only
+ *   while a database is paged or retired pages are recorded: else format 3.
  */
 import { isUtf8 } from 'node:buffer';
 import { HashValue, ListValue, SetValue, StreamValue, ZSetValue, type AggregateValue } from './document-values';

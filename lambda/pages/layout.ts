@@ -170,6 +170,34 @@
  *    handler running a batch of 64 SETs at 1M keys (root + 64 leaves + 2
  *    nodes ≈ 50 MB decoded, plus the page cache cap) sets the memory size.
  *    The prefill writes the paged layout directly (a fold of one big log).
+ *
+ * 15. STATUS, in order (done first).
+ *    DONE 1. Format 4 in Document (document-paged.ts, pages/log.ts): decoded
+ *      and encoded; format 3 byte for byte while nothing is paged and no
+ *      retired record is left; the log keeps its bytes, key and TTL counts
+ *      and each record's JSON running. A paged database's keyspace holds
+ *      what Document.resolve() put in it; a write sets slot and log record
+ *      (seq = one past the seq its transaction began at: the commit's),
+ *      undone together. An unresolved key, or what needs the whole database
+ *      (KEYS, FLUSHDB/FLUSHALL, SWAPDB), throws NotResolvedError: the
+ *      attempt's signal for a second round, never taken for absent. Active
+ *      expiry sees a paged database's resolved keys only; INFO's avg_ttl
+ *      for it is its resolved keys' (a sample).
+ *    DONE 3. Page I/O: ObjectStore.putPage/getPage (optional; pagesOf()
+ *      refuses a store without them) in S3Store, FileStore (file-pages.ts)
+ *      and the tests' MemoryStore; metrics' wrapper passes them through.
+ *      Page names from db.json are checked before they become keys/paths.
+ *    NEXT 2. Loading in attempt.ts: collect keys (specs' key specs, EVAL's
+ *      KEYS, MULTI's queued commands), resolve() them per paged database
+ *      into the snapshot (doc.pagedRoot, doc.resolve) before apply(); on
+ *      NotResolvedError roll back, resolve its key (whole database: step 5)
+ *      and rerun; PageMissingError → re-read the root, retry if it changed,
+ *      else not-applied naming the page. The handler's PageReader over
+ *      pagesOf(store) lives beside the cached snapshot and outlives it.
+ *    Then 4. the fold end to end (also updating the below map of folded
+ *      keys in resolved snapshots), 5. commands over pages (SCAN, KEYS,
+ *      DBSIZE, RANDOMKEY, FLUSHALL, SWAPDB), 6. GC + CDK (IAM of §10),
+ *      7. faults + workload, 8. aggregates split, 9. benchmark.
  */
 import { hash52Latin1 } from '../hash52';
 
