@@ -13,7 +13,7 @@
  * While no database is paged and no retired pages are recorded this adds
  * nothing: encode() writes format 3 byte for byte.
  */
-import { DB_COUNT, OutOfMemoryError } from './document-format';
+import { DB_COUNT, OutOfMemoryError, type Entry } from './document-format';
 import { Journal } from './document-journal';
 import { Keyspace, type Keyspaces } from './document-keyspace';
 import { newSlot, type Slot } from './document-pages';
@@ -33,6 +33,8 @@ export abstract class PagedJournal extends Journal {
   protected paged: PagedRoot = emptyRoot();
   /** Per paged database: its resolved keys and what lies under the log for each. */
   private below: (Map<string, Below> | undefined)[] = new Array<Map<string, Below> | undefined>(DB_COUNT).fill(undefined);
+  /** Paged databases resolved whole (every live key and every log record): what KEYS, SCAN, FLUSHDB need until step 5 walks pages. */
+  private whole: boolean[] = new Array<boolean>(DB_COUNT).fill(false);
   /** Bytes of the paged section with every log empty (undefined: not measured since the root's shape changed). */
   private frame: number | undefined;
 
@@ -52,7 +54,19 @@ export abstract class PagedJournal extends Journal {
 
   /** Whether `k` (latin1) of paged `db` is resolved into this snapshot. */
   resolvedKey(db: number, k: string): boolean {
-    return this.below[db]?.has(k) === true;
+    return this.whole[db] || this.below[db]?.has(k) === true;
+  }
+
+  /** Whether all of paged `db` is resolved into this snapshot (resolveAll). */
+  resolvedWhole(db: number): boolean {
+    return this.whole[db];
+  }
+
+  /** Keys resolved into paged databases, all of them: what a warm snapshot holds beyond its root. */
+  get resolvedCount(): number {
+    let n = 0;
+    for (const m of this.below) n += m?.size ?? 0;
+    return n;
   }
 
   /**
@@ -71,10 +85,37 @@ export abstract class PagedJournal extends Journal {
     }
   }
 
+  /**
+   * Resolves all of paged `db`: `found` holds every live key and every key
+   * a log record names (with what lies below it). A key absent from it is
+   * absent everywhere, below included (p 0).
+   */
+  resolveAll(db: number, found: ReadonlyMap<string, Found>): void {
+    if (!this.isPaged(db)) return;
+    this.resolve(db, found);
+    this.whole[db] = true;
+  }
+
+  /**
+   * Forgets every resolved entry, between transactions: a warm snapshot must
+   * not grow into the whole database. They are still in the root's log and
+   * in pages (which the page cache likely holds); the next batch resolves
+   * what it needs again.
+   */
+  forgetResolved(): void {
+    this.paged.dbs.forEach((d, db) => {
+      if (!d) return;
+      this.dbs[db] = undefined;
+      this.below[db] = new Map();
+      this.whole[db] = false;
+    });
+  }
+
   /** Adopts format 4's paged part while decoding. */
   protected loadPaged(pages: unknown, retired: unknown): void {
     this.paged = decodeRoot(pages, retired);
     this.below = this.paged.dbs.map((d) => (d ? new Map<string, Below>() : undefined));
+    this.whole.fill(false);
     this.frame = undefined;
   }
 
@@ -85,7 +126,7 @@ export abstract class PagedJournal extends Journal {
 
   /** Throws unless `k` of paged `db` is resolved; nothing for a database that is not paged. */
   protected needResolved(db: number, k: string | undefined): void {
-    if (this.isPaged(db) && (k === undefined || !this.resolvedKey(db, k))) throw new NotResolvedError(db, k);
+    if (this.isPaged(db) && !(k === undefined ? this.whole[db] : this.resolvedKey(db, k))) throw new NotResolvedError(db, k);
   }
 
   /** Keys of a paged database, from the root alone (DBSIZE). */
@@ -106,7 +147,8 @@ export abstract class PagedJournal extends Journal {
     this.needResolved(db, k);
     const log = this.paged.dbs[db]!.log;
     const ks = this.dbs[db]!;
-    const p = this.below[db]!.get(k)!;
+    // Of a database resolved whole, a key never resolved is one nothing below holds.
+    const p = this.below[db]!.get(k) ?? 0;
     const prev = log.get(k);
     const rec = slot ? { e: slot.e, p, seq: this.commitSeq } : p > 0 ? { e: null, p, seq: this.commitSeq } : undefined;
     const grow = (rec ? recordBytes(k, rec) : 0) - (prev ? recordBytes(k, prev) : 0);
@@ -116,6 +158,39 @@ export abstract class PagedJournal extends Journal {
     this.log({ op: 'rec', log, key: k, prev, bytes: this.bytes });
     log.put(k, rec);
     ks.place(k, slot);
+  }
+
+  abstract put(key: Buffer, entry: Readonly<Entry>, db?: number): void;
+  abstract delete(key: Buffer, db?: number): boolean;
+
+  /**
+   * FLUSHDB of a paged database resolved whole: every key deleted, each a
+   * log record (a tombstone where a page holds it). O(keys), and the log
+   * takes a record per paged key: step 5 retires the refs and log instead.
+   */
+  protected pagedFlush(db: number): void {
+    for (const k of this.keysOf(db)) this.pagedStore(db, k, undefined);
+  }
+
+  /**
+   * SWAPDB with a paged side, both resolved whole: the entries trade places
+   * one by one, so each database's own storage (inline, or its log) records
+   * them. O(keys): step 5 swaps the databases' refs and logs instead.
+   */
+  protected swapEntries(a: number, b: number): void {
+    const take = (db: number): [Buffer, Entry][] => this.keysOf(db).map((k) => [Buffer.from(k, 'latin1'), this.dbs[db]!.slot(k)!.e]);
+    const [fromA, fromB] = [take(a), take(b)];
+    for (const [k] of fromA) this.delete(k, a);
+    for (const [k] of fromB) this.delete(k, b);
+    for (const [k, e] of fromA) this.put(k, e, b);
+    for (const [k, e] of fromB) this.put(k, e, a);
+  }
+
+  /** The keys `db`'s keyspace holds (all of them for an inline database or one resolved whole), copied. */
+  private keysOf(db: number): string[] {
+    const out: string[] = [];
+    for (const p of this.dbs[db]?.pages ?? []) for (const k of p.entries.keys()) out.push(k);
+    return out;
   }
 
   /** The encoded size, the paged section included. */

@@ -206,8 +206,9 @@ export class Document extends PagedJournal {
     if (db !== undefined) return this.flush(checkDb(db));
     // An empty keyspace stays untouched, so FLUSHALL on it needs no commit.
     if (this.size === 0) return;
-    // Step 5 of layout.ts: a paged database is flushed by retiring its pages.
+    // Step 5 of layout.ts: a paged database is flushed by retiring its pages; until then key by key, each database through its own storage.
     for (let n = 0; n < DB_COUNT; n++) this.needResolved(n, undefined);
+    if (this.pagedFormat) return [...Array(DB_COUNT).keys()].forEach((n) => this.flush(n));
     this.log({ op: 'dbs', prev: this.dbs, bytes: this.bytes });
     this.dbs = newKeyspaces();
     this.bytes = envelopeBytes(this.clockMs, this.seqNo) + this.window.bytes;
@@ -215,6 +216,7 @@ export class Document extends PagedJournal {
 
   private flush(db: number): void {
     this.needResolved(db, undefined);
+    if (this.isPaged(db)) return this.pagedFlush(db);
     const ks = this.dbs[db];
     if (!ks || ks.count === 0) return;
     const alone = this.size === ks.count;
@@ -232,6 +234,7 @@ export class Document extends PagedJournal {
     if (a === b || (!this.sizeOf(a) && !this.sizeOf(b))) return;
     this.needResolved(a, undefined);
     this.needResolved(b, undefined);
+    if (this.isPaged(a) || this.isPaged(b)) return this.swapEntries(a, b);
     const before = frameBytes(this.inline());
     this.changeDbs((dbs) => ([dbs[a], dbs[b]] = [dbs[b], dbs[a]]));
     this.bytes += frameBytes(this.inline()) - before;
