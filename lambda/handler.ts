@@ -1,7 +1,7 @@
 /**
  * The handler: runs one batch against db.json with optimistic concurrency.
  *
- *   snapshot (cached, or read with its ETag) → engine → one conditional PUT
+ *   snapshot (cached, or read with its ETag) → paged entries loaded (loading.ts) → engine → one conditional PUT
  *
  * Invariants this file protects:
  *  - A reply leaves only after the state it was computed on is confirmed
@@ -12,12 +12,14 @@
  *    landed. So a batch takes effect at most once, however often it is sent.
  *  - A document with an unknown format is refused, never rewritten.
  */
-import { CONTRACT_VERSION, type BatchRequest, type BatchResponse, type BatchStats, type FailureKind, type LocalBatchRequest, type LocalBatchResponse, type Reply } from './contract';
+import { BatchFailed } from './batch-failed';
+import { CONTRACT_VERSION, type BatchRequest, type BatchResponse, type BatchStats, type LocalBatchRequest, type LocalBatchResponse, type Reply } from './contract';
 import { fromWireRequest, toWireResponse } from './contract-wire';
 import { CorruptDocumentError, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_WINDOW, Document, UnknownFormatError, type WindowPolicy } from './document';
-import { apply, commit, withSkipped, type AttemptInput, type Snapshot } from './attempt';
+import { commit, withSkipped, type AttemptInput, type Snapshot } from './attempt';
 import { compactMarks, EVERYTHING } from './changes';
 import { claimLease } from './lease';
+import { PageLoader } from './loading';
 import { localWindow } from './local-windows';
 import { LOCAL_WINDOW, type CommitWindow } from './document-commits';
 import { replayLanded, skipLanded } from './origins';
@@ -45,6 +47,8 @@ export interface HandlerOptions {
   exactlyOnce?: boolean;
   /** Time the scripts of one batch attempt may run together (EVAL; default DEFAULT_SCRIPT_TIMEOUT_MS). */
   scriptTimeoutMs?: number;
+  /** Bytes of pages the page cache keeps across batches (default DEFAULT_PAGE_CACHE_BYTES). */
+  pageCacheBytes?: number;
   /** Called once before the first write (the storage safety check). */
   beforeFirstWrite?: () => Promise<void>;
   /** Milliseconds left before the caller gives up (Lambda's remaining time). */
@@ -73,13 +77,6 @@ export type BatchHandler = (req: BatchRequest) => Promise<BatchResponse>;
 export type LocalBatchHandler = (req: LocalBatchRequest) => Promise<LocalBatchResponse>;
 
 export const DEFAULT_MAX_CLOCK_SKEW_MS = 5000;
-
-/** Ends a batch with a failure the client can act on (see FailureKind). */
-class BatchFailed extends Error {
-  constructor(readonly kind: FailureKind, message: string) {
-    super(message);
-  }
-}
 
 /**
  * The wire handler: the request is checked like any input from the network
@@ -112,9 +109,12 @@ class DocumentHandler {
   private queue: Promise<unknown> = Promise.resolve();
   /** A sole-writer store's in-memory commit window (undefined: it travels in db.json). */
   private readonly window: CommitWindow | undefined;
+  /** Loads what a batch touches of paged databases; its page cache outlives every cached snapshot. */
+  private readonly pages: PageLoader;
 
   constructor(private readonly opts: HandlerOptions) {
     this.key = opts.key ?? 'db.json';
+    this.pages = new PageLoader(opts.store, this.key, opts.pageCacheBytes);
     this.window = localWindow(opts.store, this.key);
     this.useCache = opts.cache ?? true;
     this.now = opts.now ?? Date.now;
@@ -172,13 +172,8 @@ class DocumentHandler {
     // A write needs no fresh read: its If-Match confirms the cached copy. A read does.
     let snapshot = this.useCache && this.cached && input.sessions.some((cmds) => cmds.some(writes)) ? this.cached : null;
     let fresh = false;
-    const done = (replies: Reply[][], doc: Document, changed?: string[]): LocalBatchResponse => {
-      stats.keys = doc.size;
-      stats.keyspace = doc.keyspaceStats(Math.max(doc.clock, input.localNow));
-      const sessions = req.sessions.map((s, i) => ({ id: s.id, replies: replies[i] ?? [] }));
-      // What the commit changed wakes blocked clients (BLPOP …) at once rather than at their next poll.
-      return { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions, stats, ...(changed !== undefined && changed.length > 0 ? { changed } : {}) };
-    };
+    const done = (replies: Reply[][], doc: Document, changed?: string[]) => this.response(req, stats, input.localNow, replies, doc, changed);
+    const loading = this.pages.batch(stats, () => remainingMs() >= ATTEMPT_RESERVE_MS + scriptBudget);
     for (let attempt = 1; ; attempt++) {
       if (!snapshot) [snapshot, fresh] = [await this.load(stats), true];
       const landed = snapshot.doc.hasCommit(req.batchId);
@@ -191,14 +186,18 @@ class DocumentHandler {
       // Forwarded sessions whose own proxy already committed them run nothing.
       const skip = skipLanded(input, doc);
       if (skip.lost > 0) stats.repliesLost = skip.lost;
-      const applied = apply(snapshot, skip.input);
-      const { changed } = applied;
+      const applied = await loading.apply(snapshot, skip.input);
+      if (!applied) {
+        // A page failed: read the root again (a 304 keeps it), and try once more on it.
+        snapshot = null;
+        continue;
+      }
       const replies = withSkipped(applied.replies, skip.input.skipped);
-      if (changed && req.write === false) {
+      if (applied.changed && req.write === false) {
         doc.rollback();
         throw new BatchFailed('write-required', 'the batch must commit the clock it ran at');
       }
-      if (!changed) {
+      if (!applied.changed) {
         // Read-only: the replies stand once the snapshot is known current.
         if (fresh) return done(replies, doc);
         [snapshot, fresh] = [await this.load(stats), true];
@@ -220,6 +219,15 @@ class DocumentHandler {
       snapshot = this.cached = null;
       if (outcome.kind === 'conflict') await (opts.sleep ?? delay)(backoff(attempt));
     }
+  }
+
+  /** The batch's answer: its replies, and the keyspace's counts for INFO. */
+  private response(req: LocalBatchRequest, stats: BatchStats, localNow: number, replies: Reply[][], doc: Document, changed?: string[]): LocalBatchResponse {
+    stats.keys = doc.size;
+    stats.keyspace = doc.keyspaceStats(Math.max(doc.clock, localNow));
+    const sessions = req.sessions.map((s, i) => ({ id: s.id, replies: replies[i] ?? [] }));
+    // What the commit changed wakes blocked clients (BLPOP …) at once rather than at their next poll.
+    return { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions, stats, ...(changed !== undefined && changed.length > 0 ? { changed } : {}) };
   }
 
   private inputOf(req: LocalBatchRequest): AttemptInput {
