@@ -9,11 +9,17 @@
  * answers TRYAGAIN naming it, and nothing is written.
  */
 import fc from 'fast-check';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { CONTRACT_VERSION, encodeTransaction, failureReply, type BatchRequest, type BatchResponse, type WireReply } from '../../lambda/contract';
 import { encodeArg } from '../../lambda/contract-wire';
-import { Document } from '../../lambda/document';
+import { Document, NotResolvedError } from '../../lambda/document';
+import { PageLoader } from '../../lambda/loading';
 import { createHandler, type BatchHandler } from '../../lambda/handler';
 import { pageKey } from '../../lambda/pages/name';
+import { FileStore } from '../../lambda/store/file';
+import type { ObjectStore } from '../../lambda/store/types';
 import { MemoryStore } from '../support/memory-store';
 import { keyPos, rangeOf } from '../../lambda/pages/layout';
 import { argv, bulk, int, OK } from '../lambda/util';
@@ -33,7 +39,7 @@ const request = (id: string, sessions: Session[]): BatchRequest => ({
 /** EXEC as the proxy sends it: the queued commands, each in its database. */
 const exec = (...commands: [number, string[]][]): Buffer[] => encodeTransaction({ watch: [], commands: commands.map(([db, c]) => ({ db, argv: c.map((w) => encodeArg(Buffer.from(w, 'latin1'))) })) });
 
-const handlerOn = (store: MemoryStore, pageCacheBytes?: number): BatchHandler => createHandler({ store, now: () => NOW, sleep: async () => undefined, pageCacheBytes });
+const handlerOn = (store: ObjectStore, pageCacheBytes?: number): BatchHandler => createHandler({ store, now: () => NOW, sleep: async () => undefined, pageCacheBytes });
 
 function stores(f: Fixture): { flat: MemoryStore; paged: MemoryStore } {
   const flat = new MemoryStore();
@@ -114,6 +120,53 @@ async function both(f: Fixture, sessions: Session[]): Promise<{ replies: unknown
   expect(await contents(s.paged.body(DOC)!, s.paged)).toEqual(await contents(s.flat.body(DOC)!, s.flat));
   return { replies: want, s, res };
 }
+
+describe('the file store', () => {
+  it('holds the pages in its data directory; its own handler (sole writer) answers as the flat twin', async () => {
+    const f = await fixture();
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'valthree-loading-'));
+    const store = new FileStore(dir);
+    try {
+      await store.put(DOC, f.paged, { ifNoneMatch: '*' });
+      for (const [name, bytes] of f.pages) expect((await store.putPage(DOC, name, bytes)).status).toBe('ok');
+      const flat = stores(f).flat;
+      const batches: Session[][] = [
+        [{ db: 3, commands: [argv('GET', 'k1'), argv('SET', 'k13', 'x'), argv('HSET', 'h0', 'f3', 'c'), argv('EVAL', GET_UNDECLARED, '0', 'k13')] }, { db: 5, commands: [argv('MOVE', 'k0', '3'), argv('KEYS', 'k1*')] }],
+        [{ db: 3, commands: [argv('GET', 'k0'), argv('DEL', 'k1', 'k2'), argv('DBSIZE'), argv('SCAN', '0', 'COUNT', '3')] }],
+      ];
+      const [onFlat, onFile] = [handlerOn(flat), handlerOn(store)];
+      for (const [i, sessions] of batches.entries()) expect(comparable(await onFile(request(`f${i}`, sessions)), sessions)).toEqual(comparable(await onFlat(request(`f${i}`, sessions)), sessions));
+      const got = await store.get(DOC);
+      expect(got.status).toBe('found');
+      if (got.status === 'found') expect(await contents(got.body, store)).toEqual(await contents(flat.body(DOC)!, flat));
+    } finally {
+      store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a warm snapshot', () => {
+  it('forgets what it resolved (past MAX_RESOLVED_KEYS) without changing a byte, and resolves it again from the page cache', async () => {
+    const f = await fixture();
+    const s = stores(f);
+    const doc = Document.decode(f.paged);
+    const loader = new PageLoader(s.paged, DOC);
+    await loader.resolveKeys(doc, new Map([[3, new Set(['k1', 'k13'])]]));
+    await loader.resolveWhole(doc, 5);
+    const fetched = loader.fetched;
+    // Two keys of db 3; db 5's 30 live keys and the tombstone of k6 (deleted over a page).
+    expect([doc.resolvedCount, doc.entry(Buffer.from('k13'), 3)?.type, [...doc.keys(5)].length]).toEqual([33, 'string', 30]);
+    doc.forgetResolved();
+    expect(doc.resolvedCount).toBe(0);
+    expect(() => doc.entry(Buffer.from('k13'), 3)).toThrow(NotResolvedError);
+    expect(() => [...doc.keys(5)]).toThrow(NotResolvedError);
+    expect(doc.encode().equals(f.paged)).toBe(true);
+    await loader.resolveKeys(doc, new Map([[3, new Set(['k13'])]]));
+    expect(doc.get(Buffer.from('k13'), 3)?.toString()).toBe('v13');
+    expect(loader.fetched).toBe(fetched);
+  });
+});
 
 describe('what the commands do not name', () => {
   it('a script reading and writing keys it does not declare: a second round loads them', async () => {
