@@ -187,17 +187,45 @@
  *      refuses a store without them) in S3Store, FileStore (file-pages.ts)
  *      and the tests' MemoryStore; metrics' wrapper passes them through.
  *      Page names from db.json are checked before they become keys/paths.
- *    NEXT 2. Loading in attempt.ts: collect keys (specs' key specs, EVAL's
- *      KEYS, MULTI's queued commands), resolve() them per paged database
- *      into the snapshot (doc.pagedRoot, doc.resolve) before apply(); on
- *      NotResolvedError roll back, resolve its key (whole database: step 5)
- *      and rerun; PageMissingError → re-read the root, retry if it changed,
- *      else not-applied naming the page. The handler's PageReader over
- *      pagesOf(store) lives beside the cached snapshot and outlives it.
- *    Then 4. the fold end to end (also updating the below map of folded
- *      keys in resolved snapshots), 5. commands over pages (SCAN, KEYS,
- *      DBSIZE, RANDOMKEY, FLUSHALL, SWAPDB), 6. GC + CDK (IAM of §10),
- *      7. faults + workload, 8. aggregates split, 9. benchmark.
+ *    DONE 2. Loading (loading.ts, batch-keys.ts; wired in handler.ts): before
+ *      apply() the handler resolves the keys a batch names (key specs as
+ *      COMMAND GETKEYS reads them, subcommands', EVAL's KEYS, EXEC's queued
+ *      commands and watched keys in their databases, MOVE's and COPY … DB's
+ *      other database) per paged database, through a PageReader (LRU by
+ *      page name, pageCacheBytes, 256 MiB) owned by the handler. A
+ *      NotResolvedError rolls the attempt back, loads what it names and
+ *      reruns on the same root: a key at a time for four rounds, then (and
+ *      for KEYS/SCAN/RANDOMKEY/FLUSHDB/FLUSHALL/SWAPDB at once) the whole
+ *      database, read page by page (resolveAll); at most 21 rounds, and
+ *      only while the Lambda has time for one more, else not-applied. A
+ *      database resolved whole serves KEYS/SCAN/RANDOMKEY from its
+ *      keyspace, FLUSHDB deletes key by key (a tombstone per paged key) and
+ *      SWAPDB trades entries through each side's storage: correct, O(keys),
+ *      replaced by step 5. A page failing (missing or corrupt) re-reads the
+ *      root once (a 304 keeps it) and retries; failing again answers the
+ *      batch TRYAGAIN not-applied naming the page, nothing written. Page
+ *      GETs count in stats.s3Gets. A warm snapshot past 100k resolved keys
+ *      forgets them before its next batch (forgetResolved). Tests:
+ *      test/pages/loading.test.ts (fold-built paged db.json vs its flat
+ *      twin through the handler, memory and file stores), batch-keys.test.ts.
+ *    NEXT, in order:
+ *    4. The fold end to end: the writer's `fold` invocation, the delta on
+ *      its next write batch (applyFold in commit()), the file store folding
+ *      between batches; a resolved snapshot's below map updated for folded
+ *      keys (or the snapshot's resolved keys forgotten, forgetResolved);
+ *      the hard bound's inline fold; paging a database past PAGE_THRESHOLD.
+ *    5. Commands over pages instead of whole loads: SCAN from its cursor
+ *      until COUNT (a round per page run), KEYS a node at a time, RANDOMKEY
+ *      weighted by n, FLUSHDB/FLUSHALL retiring refs and log, SWAPDB of
+ *      refs and logs; then KEYS-like rounds no longer load a database whole.
+ *    6. GC + CDK (IAM of §10). 7. Faults + workload (§13). 8. Aggregates
+ *      split (§3). 9. Benchmark (§14).
+ *    Open from step 2: the page cache and a warm snapshot are bounded
+ *      separately (bytes of pages, count of resolved keys), not together;
+ *      a whole-database load holds that database in memory (step 5); page
+ *      GETs of a batch's leaves are parallel per level but the whole load
+ *      reads pages one at a time; rounds rerun scripts (each under its own
+ *      script time limit, checked against the Lambda's remaining time).
  */
 import { hash52Latin1 } from '../hash52';
 
