@@ -12,6 +12,7 @@ import { LAMBDA_PAYLOAD_LIMIT, PAYLOAD_ENVELOPE_RESERVE, type Reply } from './co
 import type { Document, WindowPolicy } from './document';
 import { compactMarks, keyMark } from './changes';
 import { execute } from './engine';
+import type { AppliedDelta } from './pages/fold';
 import { storedReplies } from './replay';
 import type { ObjectStore } from './store/types';
 
@@ -22,8 +23,8 @@ export interface Snapshot {
 }
 
 export type AttemptOutcome =
-  /** The write landed: `etag` is the new document's. */
-  | { kind: 'committed'; replies: Reply[][]; etag: string }
+  /** The write landed: `etag` is the new document's; `folds` what became of the request's fold deltas. */
+  | { kind: 'committed'; replies: Reply[][]; etag: string; folds: { applied: number; dropped: number } }
   /** Nothing changed: the replies stand once the snapshot is known to be current. */
   | { kind: 'unchanged'; replies: Reply[][] }
   /** Another writer got there first. */
@@ -59,6 +60,10 @@ export interface AttemptInput {
    * in `sessions`) and records no origin for them.
    */
   skipped?: Map<number, Reply[]>;
+  /** Fold deltas the commit applies (or drops when stale): a batch carrying any commits, so they are never left pending. */
+  deltas?: AppliedDelta[];
+  /** Runs just before the PUT, after every write of the commit (the inline fold, handler.ts); throws StoreError or PageError to refuse it. */
+  beforePut?: (doc: Document) => Promise<void>;
 }
 
 /** The attempt's replies with the skipped sessions' stored ones in their places. */
@@ -108,7 +113,7 @@ export function apply(snap: Snapshot, input: AttemptInput): Applied {
   doc.begin();
   const result = execute(doc, input.sessions, { now, dbs: input.dbs, replyBudget: REPLY_BUDGET, unsafeIgnoreWatch: input.unsafeIgnoreWatch, scriptTimeoutMs: input.scriptTimeoutMs });
   if (result.touched.clockAdvanced && !input.unsafeLocalExpiry) doc.clock = now;
-  const changed = doc.mark() > 0;
+  const changed = doc.mark() > 0 || (input.deltas !== undefined && input.deltas.length > 0);
   if (!changed) doc.rollback();
   return { replies: result.replies, changed, now, changes: result.touched.changes, expired: result.touched.expired };
 }
@@ -138,8 +143,13 @@ export async function commit(snap: Snapshot, { replies, now, changes, expired }:
   const o = originsOf(input);
   doc.recordCommit({ id: input.batchId, at: now, a: token, r: storedReplies(input.sessions, replies), c: compactMarks(changes), ...(x.length > 0 ? { x } : {}), ...(o ? { o } : {}) });
   input.sent.set(token, withSkipped(replies, input.skipped));
+  // Last, after every write of this commit: a delta applied before a write
+  // would leave that write's record with what was below before the fold.
+  const folds = { applied: 0, dropped: 0 };
+  for (const d of input.deltas ?? []) folds[doc.applyDelta(d, doc.clock) ? 'applied' : 'dropped']++;
   let put;
   try {
+    await input.beforePut?.(doc);
     put = await input.store.put(input.key, doc.encode(), etag === null ? { ifNoneMatch: '*' } : { ifMatch: etag });
   } catch (e) {
     doc.rollback();
@@ -147,7 +157,7 @@ export async function commit(snap: Snapshot, { replies, now, changes, expired }:
   }
   if (put.status === 'ok') {
     doc.release();
-    return { kind: 'committed', replies: withSkipped(replies, input.skipped), etag: put.etag };
+    return { kind: 'committed', replies: withSkipped(replies, input.skipped), etag: put.etag, folds };
   }
   doc.rollback();
   return put.status === 'unknown' ? { kind: 'unknown', detail: put.detail } : { kind: 'conflict' };

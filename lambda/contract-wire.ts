@@ -3,6 +3,7 @@
  * the cluster's internal link), and the conversions to and from the typed
  * form a proxy with the handler in its own process passes as it is.
  */
+import { fromWireDeltas, toWireDeltas } from './contract-fold';
 import type { BatchRequest, BatchResponse, LocalBatchRequest, LocalBatchResponse, Reply, WireReply } from './contract';
 
 export function encodeArg(b: Buffer): string {
@@ -59,20 +60,26 @@ export function fromWire(w: WireReply): Reply {
 
 /** A wire request's arguments decoded: the batch as the handler runs it. */
 export function fromWireRequest(req: BatchRequest): LocalBatchRequest {
-  return { ...req, sessions: req.sessions.map((s) => ({ ...s, commands: s.commands.map((argv) => argv.map(decodeArg)) })) };
+  const { deltas, ...rest } = req;
+  return { ...rest, sessions: req.sessions.map((s) => ({ ...s, commands: s.commands.map((argv) => argv.map(decodeArg)) })), ...(deltas ? { deltas: fromWireDeltas(deltas) } : {}) };
 }
 
 /** A local request for the wire (the Lambda, the internal link). */
 export function toWireRequest(req: LocalBatchRequest): BatchRequest {
-  return { ...req, sessions: req.sessions.map((s) => ({ ...s, commands: s.commands.map((argv) => argv.map(encodeArg)) })) };
+  const { deltas, ...rest } = req;
+  return { ...rest, sessions: req.sessions.map((s) => ({ ...s, commands: s.commands.map((argv) => argv.map(encodeArg)) })), ...(deltas ? { deltas: toWireDeltas(deltas) } : {}) };
 }
 
 /** A local response for the wire (its other fields, `changed` and `lease` among them, travel as they are). */
 export function toWireResponse(res: LocalBatchResponse): BatchResponse {
-  return res.ok ? { ...res, sessions: res.sessions.map((s) => ({ id: s.id, replies: s.replies.map(toWire) })) } : res;
+  if (!res.ok) return res;
+  const { folds, ...rest } = res;
+  return { ...rest, sessions: res.sessions.map((s) => ({ id: s.id, replies: s.replies.map(toWire) })), ...(folds ? { folds: toWireDeltas(folds) } : {}) };
 }
 
 /** A wire response decoded. */
 export function fromWireResponse(res: BatchResponse): LocalBatchResponse {
-  return res.ok ? { ...res, sessions: res.sessions.map((s) => ({ id: s.id, replies: s.replies.map(fromWire) })) } : res;
+  if (!res.ok) return res;
+  const { folds, ...rest } = res;
+  return { ...rest, sessions: res.sessions.map((s) => ({ id: s.id, replies: s.replies.map(fromWire) })), ...(folds ? { folds: fromWireDeltas(folds) } : {}) };
 }

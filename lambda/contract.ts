@@ -12,6 +12,12 @@
  * types), and serializes nothing (the wire form and back: contract-wire.ts).
  */
 
+import type { FoldAsk, FoldDeltaOf } from './contract-fold';
+import type { LeaseClaim, LeaseState } from './contract-lease';
+
+export type { LeaseClaim, LeaseState };
+export type { FoldAsk, FoldDeltaOf, LocalFoldDelta, NodeRef, WireFoldDelta } from './contract-fold';
+
 export const CONTRACT_VERSION = 1;
 
 /** Redis's numbered databases (SELECT 0–15), namespaces inside the one document. */
@@ -109,29 +115,6 @@ export interface SessionCommandsOf<A> {
   origin?: string;
 }
 
-/**
- * The writer lease (`<key>.writer`, beside the document): which proxy folds
- * every proxy's writes into its group commit. Taken and renewed with
- * conditional writes by the handler, so the proxies need no S3 access. Only
- * a hint: correctness never depends on it (every commit is conditional).
- */
-export interface LeaseClaim {
-  /** The proxy asking: it takes or renews the lease unless another holds it unexpired. */
-  holder: string;
-  /** Where the holder accepts forwarded writes (host:port on the internal network). */
-  address: string;
-  /** How long the lease runs from now (the handler's clock); 0 releases a lease this holder has. */
-  ttlMs: number;
-}
-
-export interface LeaseState {
-  /** The holder now (null: nobody, or unknown after an ambiguous write). */
-  holder: string | null;
-  address: string | null;
-  /** Milliseconds the lease has left, by the handler's clock when it answered. */
-  remainingMs: number;
-}
-
 export type SessionCommands = SessionCommandsOf<string>;
 export type LocalSessionCommands = SessionCommandsOf<Buffer>;
 
@@ -155,6 +138,10 @@ export interface BatchRequestOf<A> {
   sessions: SessionCommandsOf<A>[];
   /** A lease operation instead of commands (sessions empty): answered with `lease`, never a commit of db.json. */
   lease?: LeaseClaim;
+  /** A fold instead of commands (sessions empty): answered with `folds`, never a write of db.json (contract-fold.ts). */
+  fold?: FoldAsk;
+  /** On a write batch: fold deltas its commit applies, or drops when stale (stats.foldsApplied/foldsDropped). */
+  deltas?: FoldDeltaOf<A>[];
 }
 
 export type BatchRequest = BatchRequestOf<string>;
@@ -200,6 +187,11 @@ export interface BatchStats {
   replayed: boolean;
   /** Of a replayed batch: replies the commit did not keep, answered "outcome unknown". */
   repliesLost?: number;
+  /** The root's log is past its soft bound: the writer should send a fold. */
+  foldWanted?: boolean;
+  /** Deltas the request carried that its commit applied, or dropped as stale. */
+  foldsApplied?: number;
+  foldsDropped?: number;
 }
 
 /**
@@ -210,13 +202,13 @@ export interface BatchStats {
  */
 export type ChangeMarks = string[];
 
-/** A batch's answer, generic over replies: BatchResponse crosses the wire, LocalBatchResponse stays in this process. */
-export type BatchResponseOf<R> =
-  | { v: typeof CONTRACT_VERSION; batchId: string; ok: true; sessions: SessionRepliesOf<R>[]; stats: BatchStats; lease?: LeaseState; changed?: ChangeMarks }
+/** A batch's answer, generic over replies and bytes: BatchResponse crosses the wire, LocalBatchResponse stays in this process. */
+export type BatchResponseOf<R, B = string> =
+  | { v: typeof CONTRACT_VERSION; batchId: string; ok: true; sessions: SessionRepliesOf<R>[]; stats: BatchStats; lease?: LeaseState; changed?: ChangeMarks; folds?: FoldDeltaOf<B>[] }
   | { v: typeof CONTRACT_VERSION; batchId: string; ok: false; failure: BatchFailure; stats?: BatchStats };
 
 export type BatchResponse = BatchResponseOf<WireReply>;
-export type LocalBatchResponse = BatchResponseOf<Reply>;
+export type LocalBatchResponse = BatchResponseOf<Reply, Buffer>;
 
 /** Error texts for the two failure kinds, as clients see them. */
 export function failureReply(failure: BatchFailure): ReplyOf<never> {

@@ -20,6 +20,8 @@ export type Undo =
   /** A paged database's log record of `key` before a write (a log keeps its own size). */
   | { op: 'rec'; log: Log; key: string; prev: Rec | undefined; bytes: number }
   | { op: 'dbs'; prev: Keyspaces; bytes: number }
+  /** The paged part replaced whole (a fold's delta, a database paged): `undo` puts the previous one back. */
+  | { op: 'paged'; undo: () => void; bytes: number }
   | { op: 'commit'; bytes: number }
   | { op: 'meta'; clock: number; seq: number; bytes: number };
 
@@ -77,6 +79,7 @@ export abstract class Journal {
     else if (u.op === 'rec') u.log.put(u.key, u.prev);
     // The keyspaces before a clear or swap were never touched since: their caches still hold.
     else if (u.op === 'dbs') this.dbs = u.prev;
+    else if (u.op === 'paged') u.undo();
     else if (u.op === 'commit') {
       if (this.window.persisted) this.window.pop();
       else this.pending = null;

@@ -15,10 +15,11 @@
  */
 import { DB_COUNT, OutOfMemoryError, type Entry } from './document-format';
 import { Journal } from './document-journal';
-import { Keyspace, type Keyspaces } from './document-keyspace';
+import { Keyspace, openBytes, type Keyspaces } from './document-keyspace';
 import { newSlot, type Slot } from './document-pages';
 import type { Below } from './pages/codec';
 import type { Found } from './pages/keyspace';
+import { applyFold, type AppliedDelta } from './pages/fold';
 import { Log, recordBytes } from './pages/log';
 import { dbSize, decodeRoot, emptyRoot, encodeRoot, expiresCount, type PagedRoot } from './pages/root';
 
@@ -37,6 +38,8 @@ export abstract class PagedJournal extends Journal {
   private whole: boolean[] = new Array<boolean>(DB_COUNT).fill(false);
   /** Bytes of the paged section with every log empty (undefined: not measured since the root's shape changed). */
   private frame: number | undefined;
+  /** The open transaction replaced the paged part (a fold): what keys resolved hold below them changed. */
+  private refolded = false;
 
   isPaged(db: number): boolean {
     return this.paged.dbs[db] !== undefined;
@@ -109,6 +112,75 @@ export abstract class PagedJournal extends Journal {
       this.below[db] = new Map();
       this.whole[db] = false;
     });
+  }
+
+  /** Bytes of inline database `db`'s entries (0 once paged): what PAGE_THRESHOLD is compared with. O(1) but once after a decode. */
+  inlineBytes(db: number): number {
+    return this.isPaged(db) ? 0 : (this.dbs[db]?.measure() ?? 0);
+  }
+
+  /**
+   * Applies a fold's delta in the open transaction (the commit's seq), on a
+   * copy of the database's part: undoing it puts the original back, into
+   * which the batch's own log records are then undone, newest first. False
+   * (nothing changed) when it is stale, or not for a paged database, or
+   * would leave node ranges that do not tile (a malformed delta).
+   */
+  applyDelta(delta: AppliedDelta, now: number): boolean {
+    const d = this.paged.dbs[delta.db];
+    if (!d) return false;
+    const log = new Log();
+    for (const [k, r] of d.log) log.set(k, r);
+    const next: PagedRoot = { dbs: this.paged.dbs.slice(), retired: this.paged.retired.slice() };
+    next.dbs[delta.db] = { nodes: d.nodes, log };
+    if (!applyFold(next, delta, this.commitSeq, now)) return false;
+    const nodes = next.dbs[delta.db]?.nodes ?? [];
+    if (!nodes.every((n, i) => (i === 0 ? n.lo === 0 : n.lo > nodes[i - 1].lo))) return false;
+    this.swapRoot(next, () => undefined);
+    return true;
+  }
+
+  /**
+   * Pages inline database `db` (layout.ts §1: past PAGE_THRESHOLD): its
+   * entries become log records with nothing below them, and its keyspace
+   * stays, as the database resolved whole. The caller folds the log into
+   * pages before the commit's PUT.
+   */
+  pageInline(db: number): void {
+    const ks = this.dbs[db];
+    if (this.isPaged(db) || !ks || ks.count === 0) return;
+    const log = new Log();
+    for (const p of ks.pages) for (const [k, s] of p.entries) log.set(k, { e: s.e, p: 0, seq: this.commitSeq });
+    // Its entries leave the inline part (what `bytes` counts) for the log.
+    const gone = ks.measure() + openBytes(this.inline(), db);
+    const next: PagedRoot = { dbs: this.paged.dbs.slice(), retired: this.paged.retired };
+    next.dbs[db] = { nodes: [], log };
+    const [below, whole] = [this.below[db], this.whole[db]];
+    this.swapRoot(next, () => ((this.below[db] = below), (this.whole[db] = whole)));
+    this.below[db] = new Map();
+    this.whole[db] = true;
+    this.bytes -= gone;
+  }
+
+  /** Replaces the paged part, journaled (`also` undoes the caller's own changes). */
+  private swapRoot(next: PagedRoot, also: () => void): void {
+    const [prev, frame, refolded] = [this.paged, this.frame, this.refolded];
+    this.log({ op: 'paged', bytes: this.bytes, undo: () => ((this.paged = prev), (this.frame = frame), (this.refolded = refolded), also()) });
+    this.paged = next;
+    this.frame = undefined;
+    this.refolded = true;
+  }
+
+  /**
+   * Keeps the transaction's changes. After a fold landed, the resolved keys'
+   * `below` (what their next record says is under the log) may be wrong:
+   * a folded key's entry is below now. They are forgotten; the next batch
+   * resolves what it needs again (the page cache keeps the pages).
+   */
+  override release(): void {
+    super.release();
+    if (this.refolded) this.forgetResolved();
+    this.refolded = false;
   }
 
   /** Adopts format 4's paged part while decoding. */

@@ -18,7 +18,9 @@ import { fromWireRequest, toWireResponse } from './contract-wire';
 import { CorruptDocumentError, DEFAULT_MAX_DOCUMENT_BYTES, DEFAULT_WINDOW, Document, UnknownFormatError, type WindowPolicy } from './document';
 import { commit, withSkipped, type AttemptInput, type Snapshot } from './attempt';
 import { compactMarks, EVERYTHING } from './changes';
-import { claimLease } from './lease';
+import { checkClock } from './clock-skew';
+import { answerFold, Folder, fromLocalDelta, type PagingOptions } from './folding';
+import { answerLease } from './lease';
 import { PageLoader } from './loading';
 import { localWindow } from './local-windows';
 import { LOCAL_WINDOW, type CommitWindow } from './document-commits';
@@ -49,6 +51,8 @@ export interface HandlerOptions {
   scriptTimeoutMs?: number;
   /** Bytes of pages the page cache keeps across batches (default DEFAULT_PAGE_CACHE_BYTES). */
   pageCacheBytes?: number;
+  /** When databases are paged and folded (defaults: layout.ts's); tests force tiny ones. */
+  paging?: PagingOptions;
   /** Called once before the first write (the storage safety check). */
   beforeFirstWrite?: () => Promise<void>;
   /** Milliseconds left before the caller gives up (Lambda's remaining time). */
@@ -111,10 +115,12 @@ class DocumentHandler {
   private readonly window: CommitWindow | undefined;
   /** Loads what a batch touches of paged databases; its page cache outlives every cached snapshot. */
   private readonly pages: PageLoader;
+  private readonly folder: Folder;
 
   constructor(private readonly opts: HandlerOptions) {
     this.key = opts.key ?? 'db.json';
     this.pages = new PageLoader(opts.store, this.key, opts.pageCacheBytes);
+    this.folder = new Folder(opts.store, this.key, this.pages, opts.paging);
     this.window = localWindow(opts.store, this.key);
     this.useCache = opts.cache ?? true;
     this.now = opts.now ?? Date.now;
@@ -122,23 +128,12 @@ class DocumentHandler {
   }
 
   handle(req: LocalBatchRequest): Promise<LocalBatchResponse> {
-    if (req.lease && req.sessions.length === 0) return this.lease(req);
-    const next = this.queue.then(() => this.guarded(req));
+    if (req.lease && req.sessions.length === 0) return answerLease(this.opts.store, this.key, req, this.now());
+    const next = this.queue.then(() => (req.fold ? answerFold(this.folder, req, (stats) => this.load(stats), this.now()) : this.guarded(req)));
     this.queue = next.catch(() => undefined);
     // The writer renews its lease riding on a write batch, so the renewal costs
     // no invocation of its own (which could land on the environment with the warm cache).
-    return req.lease ? Promise.all([next, this.lease(req)]).then(([res, l]) => (res.ok && l.ok ? { ...res, lease: l.lease } : res)) : next;
-  }
-
-  /** A lease operation: beside the document, never through its cache or queue (so it runs beside a batch). */
-  private async lease(req: LocalBatchRequest): Promise<LocalBatchResponse> {
-    const stats: BatchStats = { s3Gets: 1, s3Puts: 0, conflicts: 0, keys: 0, replayed: false };
-    try {
-      const lease = await claimLease(this.opts.store, this.key, req.lease as NonNullable<LocalBatchRequest['lease']>, this.now());
-      return { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions: [], stats, lease };
-    } catch (e) {
-      return { v: CONTRACT_VERSION, batchId: req.batchId, ok: false, failure: { kind: 'not-applied', message: `lease: ${(e as Error).message}` } };
-    }
+    return req.lease ? Promise.all([next, answerLease(this.opts.store, this.key, req, this.now())]).then(([res, l]) => (res.ok && l.ok ? { ...res, lease: l.lease } : res)) : next;
   }
 
   /** Turns a BatchFailed into its failure response; a bug (any other error) drops the cache and propagates. */
@@ -164,7 +159,7 @@ class DocumentHandler {
   /** The loop: attempt, and after a conflict or an unknown outcome read again and let the commit window decide. */
   private async run(req: LocalBatchRequest, stats: BatchStats, progress: { ambiguous: boolean }): Promise<LocalBatchResponse> {
     const opts = this.opts;
-    const input = this.inputOf(req);
+    const input = { ...this.inputOf(req), beforePut: (doc: Document) => this.folder.beforePut(doc, stats) };
     const maxAttempts = opts.maxAttempts ?? 10;
     const remainingMs = opts.remainingMs ?? (() => Infinity);
     // A batch with scripts starts an attempt only if its scripts can run to their limit and still commit.
@@ -180,7 +175,7 @@ class DocumentHandler {
       if (landed) return done(replayLanded(landed, input, stats), snapshot.doc, landed.c ?? [EVERYTHING]);
       if (attempt > maxAttempts) throw new BatchFailed('not-applied', `db.json is contended; gave up after ${attempt - 1} attempts`);
       if (remainingMs() < ATTEMPT_RESERVE_MS + scriptBudget) throw new BatchFailed('not-applied', `the function is about to time out after ${attempt - 1} attempts`);
-      this.checkClock(input.localNow);
+      checkClock(this.opts.store, input.localNow, this.opts.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS);
 
       const { doc } = snapshot;
       // Forwarded sessions whose own proxy already committed them run nothing.
@@ -209,6 +204,7 @@ class DocumentHandler {
       const outcome = await commit(snapshot, applied, skip.input);
       if (outcome.kind === 'committed') {
         this.cached = { doc, etag: outcome.etag };
+        if (input.deltas) [stats.foldsApplied, stats.foldsDropped] = [outcome.folds.applied, outcome.folds.dropped];
         return done(replies, doc, compactMarks(applied.changes));
       }
       if (outcome.kind === 'refused') throw new BatchFailed('not-applied', outcome.detail);
@@ -225,6 +221,7 @@ class DocumentHandler {
   private response(req: LocalBatchRequest, stats: BatchStats, localNow: number, replies: Reply[][], doc: Document, changed?: string[]): LocalBatchResponse {
     stats.keys = doc.size;
     stats.keyspace = doc.keyspaceStats(Math.max(doc.clock, localNow));
+    if (this.folder.wanted(doc)) stats.foldWanted = true;
     const sessions = req.sessions.map((s, i) => ({ id: s.id, replies: replies[i] ?? [] }));
     // What the commit changed wakes blocked clients (BLPOP …) at once rather than at their next poll.
     return { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions, stats, ...(changed !== undefined && changed.length > 0 ? { changed } : {}) };
@@ -244,6 +241,7 @@ class DocumentHandler {
       sent: new Map(),
       origins: req.sessions.some((s) => s.origin !== undefined) ? req.sessions.map((s) => s.origin) : undefined,
       scriptTimeoutMs: this.opts.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS,
+      deltas: req.deltas?.map(fromLocalDelta),
     };
   }
 
@@ -265,19 +263,6 @@ class DocumentHandler {
     doc.maxBytes = this.opts.maxDocumentBytes ?? DEFAULT_MAX_DOCUMENT_BYTES;
     this.cached = { doc, etag: got.status === 'found' ? got.etag : null };
     return this.cached;
-  }
-
-  /**
-   * Refuses to run on a clock that leads the store's by more than the bound.
-   * `Date` has whole seconds, so the store's time now is below date + 1 s +
-   * the time since that response; only a lead beyond that counts.
-   */
-  private checkClock(localNow: number): void {
-    const clock = this.opts.store.serverClock?.();
-    if (!clock) return;
-    const lead = localNow - (clock.date + 1000 + (performance.now() - clock.receivedAt));
-    const bound = this.opts.maxClockSkewMs ?? DEFAULT_MAX_CLOCK_SKEW_MS;
-    if (lead > bound) throw new BatchFailed('not-applied', `this environment's clock leads the store's by ${Math.round(lead)} ms, more than the ${bound} ms allowed`);
   }
 
   /** The storage safety check, once, before the first write this instance makes. */

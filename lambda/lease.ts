@@ -8,7 +8,7 @@
  * against S3's. Nothing depends on the lease for correctness: two proxies
  * that both believe they lead only cost conflicts on db.json.
  */
-import type { LeaseClaim, LeaseState } from './contract';
+import { CONTRACT_VERSION, type BatchStats, type LeaseClaim, type LeaseState, type LocalBatchRequest, type LocalBatchResponse } from './contract';
 import type { ObjectStore } from './store/types';
 
 interface LeaseBody {
@@ -63,4 +63,15 @@ export function validateClaim(c: unknown): string | null {
   if (typeof l.address !== 'string' || l.address.length > 256) return 'lease.address must be a string';
   if (!Number.isSafeInteger(l.ttlMs) || (l.ttlMs as number) < 0 || (l.ttlMs as number) > 600_000) return 'lease.ttlMs must be an integer from 0 to 600000';
   return null;
+}
+
+/** A lease operation's answer: beside the document, never through the handler's cache or queue (so it runs beside a batch). */
+export async function answerLease(store: ObjectStore, key: string, req: LocalBatchRequest, now: number): Promise<LocalBatchResponse> {
+  const stats: BatchStats = { s3Gets: 1, s3Puts: 0, conflicts: 0, keys: 0, replayed: false };
+  try {
+    const lease = await claimLease(store, key, req.lease as LeaseClaim, now);
+    return { v: CONTRACT_VERSION, batchId: req.batchId, ok: true, sessions: [], stats, lease };
+  } catch (e) {
+    return { v: CONTRACT_VERSION, batchId: req.batchId, ok: false, failure: { kind: 'not-applied', message: `lease: ${(e as Error).message}` } };
+  }
 }

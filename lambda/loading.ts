@@ -46,7 +46,7 @@ export class PageLoader {
   }
 
   /** The page cache, made at the first paged root: a store that keeps no pages is refused then, not before. */
-  private pages(): PageReader {
+  pageReader(): PageReader {
     if (!this.reader) {
       const { getPage } = pagesOf(this.store);
       this.reader = new PageReader((name) => getPage(this.key, name), this.cacheBytes);
@@ -60,7 +60,7 @@ export class PageLoader {
       Array.from(want, async ([db, keys]) => {
         if (!doc.isPaged(db) || doc.resolvedWhole(db)) return;
         const missing = [...keys].filter((k) => !doc.resolvedKey(db, k));
-        if (missing.length > 0) doc.resolve(db, await resolve(doc.pagedRoot, db, missing, this.pages()));
+        if (missing.length > 0) doc.resolve(db, await resolve(doc.pagedRoot, db, missing, this.pageReader()));
       }),
     );
   }
@@ -74,7 +74,7 @@ export class PageLoader {
     const d = doc.pagedRoot.dbs[db];
     if (!d || doc.resolvedWhole(db)) return;
     const found = new Map<string, Found>();
-    for await (const run of ranges(doc.pagedRoot, db, this.pages())) {
+    for await (const run of ranges(doc.pagedRoot, db, this.pageReader())) {
       // What lies under the root log: its record's p, or else the merged entry below it.
       for (const { k, e } of run) found.set(k, { e, below: d.log.get(k)?.p ?? belowOf(e) });
     }

@@ -4,6 +4,8 @@
  */
 import { CONTRACT_VERSION, DATABASES, decodeTransaction, isTransaction, type BatchRequest } from './contract';
 import { decodeArg } from './contract-wire';
+import { deltasProblem } from './contract-fold';
+import { isPageName } from './pages/name';
 import { validateClaim } from './lease';
 import { isWrite, lookupSpec } from './specs';
 
@@ -16,6 +18,13 @@ export function validateRequest(req: unknown): string | null {
   if (r.write !== undefined && typeof r.write !== 'boolean') return 'write must be a boolean';
   if (r.lease !== undefined) {
     const bad = validateClaim(r.lease);
+    if (bad) return bad;
+  }
+  if (r.fold !== undefined && (typeof r.fold !== 'object' || r.fold === null || r.sessions.length > 0 || r.lease !== undefined)) return 'a fold request is an object, without sessions or a lease';
+  if (r.deltas !== undefined) {
+    // A read-path batch never commits: a delta on it could never be applied.
+    if (r.write === false) return 'fold deltas ride on write batches only';
+    const bad = deltasProblem(r.deltas, isPageName, DATABASES);
     if (bad) return bad;
   }
   for (const s of r.sessions) {

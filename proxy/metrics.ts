@@ -36,6 +36,9 @@ export class Metrics {
   s3Gets = 0;
   s3Puts = 0;
   conflicts = 0;
+  /** Fold deltas this proxy's commits applied, and dropped as stale (lambda/pages/layout.ts §5). */
+  foldsApplied = 0;
+  foldsDropped = 0;
   /** Errors that escaped every handler (proxy/process-errors.ts); not reset by CONFIG RESETSTAT. */
   uncaughtErrors = 0;
   /** Connections waiting in a blocking command (BLPOP …) now; their retries sent, poll rounds, wake-ups by a commit. */
@@ -64,7 +67,7 @@ export class Metrics {
     }
   }
 
-  recordBatch(req: BatchRequestOf<unknown>, res: BatchResponseOf<unknown>, ms: number): void {
+  recordBatch(req: BatchRequestOf<unknown>, res: BatchResponseOf<unknown, unknown>, ms: number): void {
     this.batches++;
     this.batchCommands += req.sessions.reduce((n, s) => n + s.commands.length, 0);
     this.invokeMsTotal += ms;
@@ -75,6 +78,8 @@ export class Metrics {
       this.conflicts += res.stats.conflicts;
       if (res.stats.replayed) this.batchesReplayed++;
       this.replayRepliesLost += res.stats.repliesLost ?? 0;
+      this.foldsApplied += res.stats.foldsApplied ?? 0;
+      this.foldsDropped += res.stats.foldsDropped ?? 0;
       if (res.ok) {
         this.keys = res.stats.keys;
         if (res.stats.keyspace) this.keyspace = res.stats.keyspace;
@@ -90,7 +95,7 @@ export class Metrics {
     this.commands.clear();
     this.errors.clear();
     this.batches = this.batchCommands = this.invokeMsTotal = this.invokeMsMax = 0;
-    this.s3Gets = this.s3Puts = this.conflicts = this.batchesReplayed = this.replayRepliesLost = 0;
+    this.s3Gets = this.s3Puts = this.conflicts = this.batchesReplayed = this.replayRepliesLost = this.foldsApplied = this.foldsDropped = 0;
     this.batchFailuresNotApplied = this.batchFailuresUnknown = this.protocolErrors = this.internalErrors = this.readPauses = 0;
     this.blockRetries = this.blockPolls = this.blockWakeups = 0;
   }

@@ -36,6 +36,9 @@ export interface FoldDelta {
   startedAt: number;
 }
 
+/** A delta as a commit applies it: its pages were uploaded by the fold (they are not carried back). */
+export type AppliedDelta = Omit<FoldDelta, 'pages'>;
+
 export interface FoldOptions {
   limits: PageLimits;
   now: number;
@@ -132,7 +135,7 @@ async function foldNode(node: Page, db: number, lo: number, hi: number, recs: [s
  * replaces is no longer current (another fold, a FLUSHDB) or it is older
  * than FOLD_MAX_AGE_MS, past which the GC may take its pages for orphans.
  */
-export function applyFold(root: PagedRoot, delta: FoldDelta, seq: number, now: number): boolean {
+export function applyFold(root: PagedRoot, delta: AppliedDelta, seq: number, now: number): boolean {
   const d = root.dbs[delta.db] ?? { nodes: [], log: new Log() };
   if (now - delta.startedAt > FOLD_MAX_AGE_MS) return false;
   const current = new Set(d.nodes.map((n) => n.page));

@@ -9,7 +9,8 @@
  * stray character could not crash anything (Buffer.from skips it).
  */
 import { MAX_MARKS_PER_COMMIT } from '../../lambda/changes';
-import { CONTRACT_VERSION, type BatchRequest, type BatchResponse, type WireReply } from '../../lambda/contract';
+import { deltasProblem } from '../../lambda/contract-fold';
+import { CONTRACT_VERSION, DATABASES, type BatchRequest, type BatchResponse, type WireReply } from '../../lambda/contract';
 
 type Obj = Record<string, unknown>;
 /** What is wrong with a value, or null. */
@@ -94,7 +95,8 @@ export function checkReply(x: unknown, at = 'reply', depth = 0): Problem {
 function checkStats(x: unknown): Problem {
   if (!isObj(x)) return 'stats is not an object';
   for (const k of ['s3Gets', 's3Puts', 'conflicts', 'keys'] as const) if (!isCount(x[k])) return `stats.${k} is not a count`;
-  if (x.repliesLost !== undefined && !isCount(x.repliesLost)) return 'stats.repliesLost is not a count';
+  for (const k of ['repliesLost', 'foldsApplied', 'foldsDropped'] as const) if (x[k] !== undefined && !isCount(x[k])) return `stats.${k} is not a count`;
+  if (x.foldWanted !== undefined && typeof x.foldWanted !== 'boolean') return 'stats.foldWanted is not a boolean';
   if (x.keyspace !== undefined) {
     if (!Array.isArray(x.keyspace)) return 'stats.keyspace is not an array';
     for (const k of x.keyspace as unknown[]) {
@@ -151,7 +153,7 @@ export function validateResponse(req: BatchRequest, raw: unknown): BatchResponse
   if (raw.v !== CONTRACT_VERSION) return `contract version ${JSON.stringify(raw.v)?.slice(0, 40)} is not ${CONTRACT_VERSION}`;
   if (raw.batchId !== req.batchId) return `batchId ${JSON.stringify(raw.batchId)?.slice(0, 80)} is not this batch's`;
   let problem: Problem;
-  if (raw.ok === true) problem = checkSessions(req, raw.sessions) ?? checkStats(raw.stats) ?? checkLease(raw.lease) ?? checkChanged(raw.changed);
+  if (raw.ok === true) problem = checkSessions(req, raw.sessions) ?? checkStats(raw.stats) ?? checkLease(raw.lease) ?? checkChanged(raw.changed) ?? (raw.folds === undefined ? null : deltasProblem(raw.folds, (s) => s.length > 0, DATABASES));
   else if (raw.ok === false) problem = checkFailure(raw.failure) ?? (raw.stats === undefined ? null : checkStats(raw.stats));
   else problem = 'ok is not a boolean';
   return problem ?? (raw as unknown as BatchResponse);

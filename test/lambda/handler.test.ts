@@ -290,7 +290,8 @@ describe('ambiguous writes and the commit window', () => {
 
 describe('the reply budget (Lambda’s 6 MB response)', () => {
   it('stops at the reply that does not fit: the prefix commits, the command that did not fit is not applied', async () => {
-    const { store, h } = setup();
+    // Kept inline (past PAGE_THRESHOLD the database would be paged): this reads the stored document's entries.
+    const { store, h } = setup({ paging: { threshold: Infinity } });
     const big = Buffer.alloc(3 * 1024 * 1024, 0x61); // 4 MiB as base64: two do not fit in one response
     await h(batch('w0', [['SET', 'big', big]]));
     const res = await h(batch('w1', [['SET', 'x', '1'], ['GET', 'big']], [['GET', 'big'], ['SET', 'y', '1']]));

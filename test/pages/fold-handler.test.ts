@@ -1,0 +1,115 @@
+/**
+ * The fold end to end through the handler (layout.ts §5): a database passing
+ * the page threshold is paged by its commit; a log past the soft bound makes
+ * responses ask for a fold; a fold request uploads pages and answers deltas
+ * without writing db.json; the next write batch applies them, or drops a
+ * stale one with nothing lost; past the hard bound a commit folds itself.
+ */
+import { CONTRACT_VERSION, type BatchRequest, type BatchResponse, type WireFoldDelta } from '../../lambda/contract';
+import { encodeArg } from '../../lambda/contract-wire';
+import { Document } from '../../lambda/document';
+import { createHandler, type BatchHandler } from '../../lambda/handler';
+import { pagePrefix } from '../../lambda/pages/name';
+import { logBytes } from '../../lambda/pages/root';
+import { MemoryStore } from '../support/memory-store';
+import { TINY } from './paged-store';
+
+const DOC = 'db.json';
+const NOW = 1_700_000_000_000;
+const PAGING = { threshold: 400, softBytes: 200, hardBytes: 1500, limits: TINY };
+
+let n = 0;
+const batch = (cmds: string[][], extra: Partial<BatchRequest> = {}): BatchRequest => ({
+  v: CONTRACT_VERSION,
+  batchId: `b${++n}`,
+  sessions: [{ id: 's', commands: cmds.map((c) => c.map((a) => encodeArg(Buffer.from(a)))) }],
+  ...extra,
+});
+const foldRequest = (): BatchRequest => ({ v: CONTRACT_VERSION, batchId: `f${++n}`, sessions: [], fold: {} });
+const sets = (from: number, to: number, tag = 'v'): string[][] => Array.from({ length: to - from }, (_, i) => ['SET', `key:${from + i}`, `${tag}${from + i}`]);
+
+function ok(res: BatchResponse): Extract<BatchResponse, { ok: true }> {
+  if (!res.ok) throw new Error(`batch failed: ${res.failure.message}`);
+  return res;
+}
+
+const pages = (store: MemoryStore): number => [...store.objects.keys()].filter((k) => k.startsWith(pagePrefix(DOC))).length;
+const root = (store: MemoryStore): Document => Document.decode(store.body(DOC) as Buffer);
+
+/** Every key reads back as last written, and DBSIZE is right. */
+async function expectAll(h: BatchHandler, count: number, tag = (i: number) => `v${i}`): Promise<void> {
+  const gets = Array.from({ length: count }, (_, i) => ['GET', `key:${i}`]);
+  const res = ok(await h(batch([...gets, ['DBSIZE']])));
+  const replies = res.sessions[0].replies;
+  expect(replies.slice(0, count)).toEqual(Array.from({ length: count }, (_, i) => ({ t: 'bulk', v: encodeArg(Buffer.from(tag(i))) })));
+  expect(replies[count]).toEqual({ t: 'int', v: count });
+}
+
+function setup(): { store: MemoryStore; h: BatchHandler } {
+  const store = new MemoryStore();
+  return { store, h: createHandler({ store, now: () => NOW, sleep: async () => undefined, paging: PAGING }) };
+}
+
+describe('the fold through the handler', () => {
+  it('pages a database past the threshold in its commit, then asks for a fold past the soft bound', async () => {
+    const { store, h } = setup();
+    ok(await h(batch(sets(0, 10))));
+    expect(root(store).pagedFormat).toBe(false);
+    const paged = ok(await h(batch(sets(10, 30))));
+    // The commit that crossed the threshold paged db 0 and folded it itself: nothing is left in the log.
+    expect(root(store).pagedFormat).toBe(true);
+    expect(logBytes(root(store).pagedRoot)).toBe(0);
+    expect(pages(store)).toBeGreaterThan(0);
+    expect(paged.stats.foldWanted).toBeUndefined();
+    const more = ok(await h(batch(sets(30, 50))));
+    expect(more.stats.foldWanted).toBe(true);
+    await expectAll(h, 50);
+  });
+
+  it('a fold request uploads pages and answers deltas without writing db.json; the next commit applies them', async () => {
+    const { store, h } = setup();
+    ok(await h(batch(sets(0, 30))));
+    ok(await h(batch(sets(30, 45))));
+    const [body, before] = [store.body(DOC), pages(store)];
+    const folded = ok(await h(foldRequest()));
+    expect(folded.folds?.length).toBe(1);
+    expect(store.body(DOC)).toEqual(body);
+    expect(pages(store)).toBeGreaterThan(before);
+    expect(folded.stats.s3Puts).toBe(pages(store) - before);
+    const applied = ok(await h(batch([['SET', 'key:0', 'again']], { deltas: folded.folds })));
+    expect([applied.stats.foldsApplied, applied.stats.foldsDropped]).toEqual([1, 0]);
+    // Only the batch's own write is left in the log.
+    expect(root(store).pagedRoot.dbs[0]?.log.size).toBe(1);
+    await expectAll(h, 45, (i) => (i === 0 ? 'again' : `v${i}`));
+  });
+
+  it('drops a stale delta (another fold landed first), and nothing is lost', async () => {
+    const { store, h } = setup();
+    ok(await h(batch(sets(0, 30))));
+    ok(await h(batch(sets(30, 45))));
+    const first = ok(await h(foldRequest())).folds as WireFoldDelta[];
+    const second = ok(await h(foldRequest())).folds as WireFoldDelta[];
+    ok(await h(batch(sets(45, 50), { deltas: second })));
+    const late = ok(await h(batch([['SET', 'key:1', 'late']], { deltas: first })));
+    expect([late.stats.foldsApplied, late.stats.foldsDropped]).toEqual([0, 1]);
+    expect(root(store).pagedRoot.dbs[0]?.log.has('key:1')).toBe(true);
+    await expectAll(h, 50, (i) => (i === 1 ? 'late' : `v${i}`));
+  });
+
+  it('past the hard bound a commit folds itself, in its one root PUT', async () => {
+    const { store, h } = setup();
+    ok(await h(batch(sets(0, 30))));
+    const res = ok(await h(batch(sets(30, 130, 'w'))));
+    expect(res.stats.s3Puts).toBeGreaterThan(1);
+    expect(logBytes(root(store).pagedRoot)).toBeLessThanOrEqual(PAGING.hardBytes);
+    await expectAll(h, 130, (i) => (i < 30 ? `v${i}` : `w${i}`));
+  });
+
+  it('refuses malformed deltas like any malformed request', async () => {
+    const { h } = setup();
+    const res = await h(batch([['SET', 'a', '1']], { deltas: [{ db: 0, replaced: [{ old: '../x', refs: [] }], folded: [], retired: [], startedAt: NOW }] }));
+    expect(res.ok).toBe(false);
+    const read = await h(batch([['GET', 'a']], { write: false, deltas: [] }));
+    expect(!read.ok && read.failure.message).toBe('fold deltas ride on write batches only');
+  });
+});
