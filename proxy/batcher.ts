@@ -18,6 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { CONTRACT_VERSION, LAMBDA_PAYLOAD_LIMIT, PAYLOAD_ENVELOPE_RESERVE, failureReply, type BatchFailure, type BatchRequest, type ChangeMarks, type LeaseClaim, type LeaseState, type LocalBatchRequest, type LocalBatchResponse, type LocalSessionCommands, type Reply } from '../lambda/contract';
 import { decodeArg, fromWireResponse, toWireRequest } from '../lambda/contract-wire';
 import type { Executor } from './executors/types';
+import { FoldKeeper } from './fold-keeper';
 import type { Metrics } from './metrics';
 import { encodedSize } from './batch-size';
 import { forwardResult, type ForwardResult, type Outcome } from './batch-outcome';
@@ -79,6 +80,8 @@ export class Batcher {
   private writeInFlight = false;
   private writeScheduled = false;
   private readScheduled = false;
+  /** Fold requests this proxy sends as the writer; their deltas ride on its next write batch. */
+  readonly folds = new FoldKeeper((req) => this.run(req), () => `${this.proxyId}-${++this.seq}`);
 
   constructor(
     private readonly executor: Executor,
@@ -111,9 +114,8 @@ export class Batcher {
   }
 
   /**
-   * Folds a batch another proxy forwarded into this proxy's group commit,
-   * whole, its sessions keeping the follower's batch id as their origin.
-   * Dropped unsent once `deadline` (Unix ms) has passed.
+   * Folds a batch another proxy forwarded into this proxy's group commit, whole, its
+   * sessions keeping the follower's batch id as their origin; dropped unsent past `deadline` (Unix ms).
    */
   submitForwarded(req: BatchRequest, deadline: number): Promise<ForwardResult> {
     return new Promise((resolve) => {
@@ -216,6 +218,7 @@ export class Batcher {
     const req: LocalBatchRequest = { v: CONTRACT_VERSION, batchId: `${this.proxyId}-${++this.seq}`, write: batch.some((p) => p.write), sessions };
     const claim = req.write ? this.leaseRider?.take() : undefined;
     if (claim) req.lease = claim;
+    if (req.write) req.deltas = this.folds.take();
     const started = process.hrtime.bigint();
     let res: LocalBatchResponse;
     try {
@@ -224,6 +227,7 @@ export class Batcher {
       res = { v: CONTRACT_VERSION, batchId: req.batchId, ok: false, failure: { kind: 'unknown', message: (e as Error).message } };
     }
     if (claim) this.leaseRider?.answer(res.ok ? (res.lease ?? null) : null);
+    this.folds.observe(res, !this.executor.forwardsWrites?.());
     try {
       this.metrics.recordBatch(req, res, Number(process.hrtime.bigint() - started) / 1e6);
       this.deliver(batch, res);

@@ -55,6 +55,8 @@ function statsSection({ metrics: m }: ServerInfo): string[] {
     `valthree_s3_conflicts:${m.conflicts}`,
     `valthree_batches_replayed:${m.batchesReplayed}`,
     `valthree_replay_replies_lost:${m.replayRepliesLost}`,
+    `valthree_folds_applied:${m.foldsApplied}`,
+    `valthree_folds_dropped:${m.foldsDropped}`,
     `valthree_failed_not_applied:${m.batchFailuresNotApplied}`,
     `valthree_failed_outcome_unknown:${m.batchFailuresUnknown}`,
     `valthree_uncaught_errors:${m.uncaughtErrors}`,
