@@ -208,12 +208,31 @@
  *      forgets them before its next batch (forgetResolved). Tests:
  *      test/pages/loading.test.ts (fold-built paged db.json vs its flat
  *      twin through the handler, memory and file stores), batch-keys.test.ts.
+ *    DONE 4. The fold end to end (lambda/folding.ts, contract-fold.ts,
+ *      proxy/fold-keeper.ts): responses say stats.foldWanted past the soft
+ *      bound; the committing proxy (not a forwarding follower) sends one
+ *      `fold` request at a time (sessions empty), which the handler answers
+ *      in its queue by folding the root's logs, uploading pages (putPage,
+ *      parallel) and returning deltas, no root write; the deltas ride on the
+ *      next write batch (`deltas`, validated), whose commit applies them
+ *      last, after all its writes (Document.applyDelta, journaled; a batch
+ *      carrying deltas always commits) or drops them as stale: stats and
+ *      INFO valthree_folds_applied/dropped. Just before the PUT a commit
+ *      pages an inline database past the threshold and folds it, and folds
+ *      every log past the hard bound, itself. After a fold lands the
+ *      snapshot forgets its resolved keys. HandlerOptions.paging (threshold,
+ *      soft/hard bounds, limits) for tests; a `--page-threshold` flag later.
+ *      The in-process executor (file store) goes the same way: its single
+ *      environment runs the fold between batches. Tests: test/pages/
+ *      fold-handler.test.ts, fold-proxy.test.ts (a real proxy, file store).
+ *    Open from step 4: a paged database is never inlined again (below a
+ *      quarter of the threshold); the hard-bound fold is not counted in
+ *      stats; fold requests' page PUTs are not in INFO's s3_puts (the fold
+ *      is not a batch there); a fold request on a Lambda lands on any
+ *      environment (its cache may be cold: it reads the root); a dropped or
+ *      lost delta leaves orphans for the GC (step 6); FOLD_MAX_AGE is checked
+ *      against the batch clock, not the store's.
  *    NEXT, in order:
- *    4. The fold end to end: the writer's `fold` invocation, the delta on
- *      its next write batch (applyFold in commit()), the file store folding
- *      between batches; a resolved snapshot's below map updated for folded
- *      keys (or the snapshot's resolved keys forgotten, forgetResolved);
- *      the hard bound's inline fold; paging a database past PAGE_THRESHOLD.
  *    5. Commands over pages instead of whole loads: SCAN from its cursor
  *      until COUNT (a round per page run), KEYS a node at a time, RANDOMKEY
  *      weighted by n, FLUSHDB/FLUSHALL retiring refs and log, SWAPDB of
