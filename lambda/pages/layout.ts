@@ -137,7 +137,7 @@
  *    pages to `retired`, so readers of the replaced root keep their grace.
  *
  * 10. IAM. The handler role: GetObject, PutObject on `<key>.pages/*` (no
- *    Delete, no List). The GC role: ListBucket with s3:prefix `<key>.pages/`
+ *    Delete; ListBucket only so that a missing page answers 404). The GC role: ListBucket with s3:prefix `<key>.pages/`
  *    and `snapshots/`, GetObject on the root and snapshots, DeleteObject on
  *    `<key>.pages/*`. The bucket policy denies PutObject on `<key>.pages/*`
  *    without `s3:if-none-match` (pages are only ever created) and
@@ -194,10 +194,26 @@
  *      and rerun; PageMissingError → re-read the root, retry if it changed,
  *      else not-applied naming the page. The handler's PageReader over
  *      pagesOf(store) lives beside the cached snapshot and outlives it.
+ *    DONE 6. GC + CDK. pages/gc.ts plans (no I/O; the derivation of GRACE
+ *      and the horizon from the timeouts, with a longer grace for a longer
+ *      Lambda timeout); lambda/gc.ts runs it: `now`, LIST pages, snapshot
+ *      roots (those older than every page skipped), db.json, then the node
+ *      pages the roots name (a root names nodes, a node its leaves); stops
+ *      without deleting on anything unreadable. Its own function every 15
+ *      min (lib/page-gc.ts), not the snapshot's: separate roles, a schedule
+ *      of minutes. §10's IAM and bucket policy, with two additions: the
+ *      handler may ListBucket s3:prefix `<key>.pages/*` (a missing page must
+ *      read 404, not 403: §7), and the delete deny is left out in dev, whose
+ *      bucket the auto-delete empties. Still to come with their steps: the
+ *      commit's check that a delta's pages are < FOLD_MAX_AGE old, and a read
+ *      window for the in-process runtime (no Lambda timeout bounds its runs,
+ *      which gc.ts's derivation assumes); member pages (step 8) make leaves
+ *      name pages too: the runner must then read leaves as well; the file
+ *      store's own collection (§11); restore (§9).
  *    Then 4. the fold end to end (also updating the below map of folded
  *      keys in resolved snapshots), 5. commands over pages (SCAN, KEYS,
- *      DBSIZE, RANDOMKEY, FLUSHALL, SWAPDB), 6. GC + CDK (IAM of §10),
- *      7. faults + workload, 8. aggregates split, 9. benchmark.
+ *      DBSIZE, RANDOMKEY, FLUSHALL, SWAPDB), 7. faults + workload,
+ *      8. aggregates split, 9. benchmark.
  */
 import { hash52Latin1 } from '../hash52';
 
