@@ -3,13 +3,14 @@
  * batches against it, and the scheduled snapshots. Deployable on its own
  * (LocalStack's free edition has S3 and Lambda but no ECS or NLB).
  */
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, Validations, type CfnResource, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import type { ValthreeConfig } from './config';
 import { DocumentBucket } from './document-bucket';
 import { ValthreeFunction } from './functions';
+import { PageGc } from './page-gc';
 import { Snapshots } from './snapshots';
 
 /** Namespace and service dimension of the handler's EMF metrics (lambda/handler.ts). */
@@ -41,6 +42,7 @@ export class DataPlaneStack extends Stack {
   readonly document: DocumentBucket;
   readonly handler: NodejsFunction;
   readonly snapshots: Snapshots;
+  readonly pageGc: PageGc;
   readonly config: DataPlaneConfig;
 
   constructor(scope: Construct, id: string, props: DataPlaneStackProps) {
@@ -55,7 +57,7 @@ export class DataPlaneStack extends Stack {
       requestMetrics: c.s3RequestMetrics,
       destroyOnDelete: c.dev,
     });
-    const { bucket, documentKey, documentArn, probeArn } = this.document;
+    const { bucket, documentKey, documentArn, probeArn, pagesPrefix, pagesArn } = this.document;
 
     const store = new ValthreeFunction(this, 'Handler', {
       entry: 'lambda/main.ts',
@@ -85,6 +87,9 @@ export class DataPlaneStack extends Stack {
     // takes and renews it for the proxies, which keep needing no S3 access.
     const leaseArn = bucket.arnForObjects(`${documentKey}.writer`);
     store.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriterLease', actions: ['s3:GetObject', 's3:PutObject'], resources: [leaseArn] }));
+    // Pages (lambda/pages/layout.ts §10): read, and created (the bucket policy
+    // refuses a PUT without If-None-Match). Never deleted: that is the GC's.
+    store.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'Pages', actions: ['s3:GetObject', 's3:PutObject'], resources: [pagesArn] }));
     // Without ListBucket, S3 answers GET on a missing key with 403 instead of
     // 404, and the first command on a fresh bucket would fail. s3:prefix keeps
     // it to the three keys above.
@@ -96,11 +101,28 @@ export class DataPlaneStack extends Stack {
         conditions: { StringEquals: { 's3:prefix': [documentKey, `${documentKey}.probe`, `${documentKey}.writer`] } },
       }),
     );
+    // The same for pages: a missing page must read as missing (layout.ts §7:
+    // re-read the root, restart or PageMissingError), never as AccessDenied.
+    store.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'ListPages', actions: ['s3:ListBucket'], resources: [bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [`${pagesPrefix}*`] } } }),
+    );
+    Validations.of(store.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).resolve((bucket.node.defaultChild as CfnResource).logicalId) as string}.Arn>/${pagesPrefix}*]`,
+      reason: 'Pages are immutable objects named per upload under the document\'s page prefix: the handler reads them and creates new ones (the bucket policy refuses overwrites); it cannot delete them.',
+    });
 
     this.snapshots = new Snapshots(this, 'Snapshots', {
       document: this.document,
       prefix: SNAPSHOT_PREFIX,
       intervalMinutes: c.snapshotIntervalMinutes,
+      logRetentionDays: c.logRetentionDays,
+      destroyOnDelete: c.dev,
+    });
+
+    this.pageGc = new PageGc(this, 'PageGc', {
+      document: this.document,
+      snapshotPrefix: SNAPSHOT_PREFIX,
+      handlerTimeout: Duration.seconds(c.lambdaTimeoutSeconds),
       logRetentionDays: c.logRetentionDays,
       destroyOnDelete: c.dev,
     });

@@ -6,6 +6,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { pagePrefix } from '../lambda/pages/name';
 
 export interface DocumentBucketProps {
   /** Object key of the document. */
@@ -30,10 +31,15 @@ export class DocumentBucket extends Construct {
   readonly documentArn: string;
   /** ARN of the storage safety check's probe object, beside the document. */
   readonly probeArn: string;
+  /** Where the document's pages live (`<key>.pages/`, lambda/pages/name.ts), and the ARN of every page. */
+  readonly pagesPrefix: string;
+  readonly pagesArn: string;
+  private readonly destroyOnDelete: boolean;
 
   constructor(scope: Construct, id: string, props: DocumentBucketProps) {
     super(scope, id);
     this.documentKey = props.documentKey;
+    this.destroyOnDelete = props.destroyOnDelete;
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -55,6 +61,8 @@ export class DocumentBucket extends Construct {
 
     this.documentArn = this.bucket.arnForObjects(props.documentKey);
     this.probeArn = this.bucket.arnForObjects(`${props.documentKey}.probe`);
+    this.pagesPrefix = pagePrefix(props.documentKey);
+    this.pagesArn = this.bucket.arnForObjects(`${this.pagesPrefix}*`);
 
     // The one guarantee valthree rests on is compare-and-swap on db.json. A
     // PutObject without If-Match / If-None-Match (a bug, an old client, an
@@ -73,11 +81,46 @@ export class DocumentBucket extends Construct {
       }),
     );
 
+    // Pages are immutable (layout.ts §4): created with If-None-Match: *, never
+    // overwritten, since a reader holding an older root trusts a page's name
+    // to mean its bytes. A PutObject there without that header is refused.
+    // (s3:if-none-match is a documented S3 condition key for PutObject; this
+    // also refuses CopyObject and multipart uploads there, which pages never use.)
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyPageOverwrites',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.pagesArn],
+        conditions: { Null: { 's3:if-none-match': 'true' } },
+      }),
+    );
+
     Validations.of(this.bucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason:
         'Server access logs would record every commit (many per second) into a second bucket, costing more than the data. ' +
         'Per-request visibility comes from the S3 request metrics on the document and the Lambda logs; enable CloudTrail data events when an audit trail is needed.',
     });
+  }
+
+  /**
+   * Only `role` (the page GC) may delete pages: a page a root still names,
+   * deleted by anyone else (an operator's cleanup, a bug), loses data. Left
+   * out when the stack destroys its bucket, whose auto-delete must empty it.
+   */
+  restrictPageDeletes(role: iam.IRole): void {
+    if (this.destroyOnDelete) return;
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyPageDeletesButByTheGc',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:DeleteObject'],
+        resources: [this.pagesArn],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': role.roleArn } },
+      }),
+    );
   }
 }

@@ -137,7 +137,7 @@
  *    pages to `retired`, so readers of the replaced root keep their grace.
  *
  * 10. IAM. The handler role: GetObject, PutObject on `<key>.pages/*` (no
- *    Delete, no List). The GC role: ListBucket with s3:prefix `<key>.pages/`
+ *    Delete; ListBucket only so that a missing page answers 404). The GC role: ListBucket with s3:prefix `<key>.pages/`
  *    and `snapshots/`, GetObject on the root and snapshots, DeleteObject on
  *    `<key>.pages/*`. The bucket policy denies PutObject on `<key>.pages/*`
  *    without `s3:if-none-match` (pages are only ever created) and
@@ -230,15 +230,32 @@
  *      stats; fold requests' page PUTs are not in INFO's s3_puts (the fold
  *      is not a batch there); a fold request on a Lambda lands on any
  *      environment (its cache may be cold: it reads the root); a dropped or
- *      lost delta leaves orphans for the GC (step 6); FOLD_MAX_AGE is checked
+ *      lost delta leaves orphans for the GC; FOLD_MAX_AGE is checked
  *      against the batch clock, not the store's.
+ *    DONE 6. GC + CDK. pages/gc.ts plans (no I/O; the derivation of GRACE
+ *      and the horizon from the timeouts, with a longer grace for a longer
+ *      Lambda timeout); lambda/gc.ts runs it: `now`, LIST pages, snapshot
+ *      roots (those older than every page skipped), db.json, then the node
+ *      pages the roots name (a root names nodes, a node its leaves); stops
+ *      without deleting on anything unreadable. Its own function every 15
+ *      min (lib/page-gc.ts), not the snapshot's: separate roles, a schedule
+ *      of minutes. §10's IAM and bucket policy, with two additions: the
+ *      handler may ListBucket s3:prefix `<key>.pages/*` (a missing page must
+ *      read 404, not 403: §7), and the delete deny is left out in dev, whose
+ *      bucket the auto-delete empties. Still to come: the commit's check
+ *      that a delta's pages are < FOLD_MAX_AGE old (step 4 checks the
+ *      delta's age on the batch clock), and a read
+ *      window for the in-process runtime (no Lambda timeout bounds its runs,
+ *      which gc.ts's derivation assumes); member pages (step 8) make leaves
+ *      name pages too: the runner must then read leaves as well; the file
+ *      store's own collection (§11); restore (§9).
  *    NEXT, in order:
  *    5. Commands over pages instead of whole loads: SCAN from its cursor
  *      until COUNT (a round per page run), KEYS a node at a time, RANDOMKEY
  *      weighted by n, FLUSHDB/FLUSHALL retiring refs and log, SWAPDB of
  *      refs and logs; then KEYS-like rounds no longer load a database whole.
- *    6. GC + CDK (IAM of §10). 7. Faults + workload (§13). 8. Aggregates
- *      split (§3). 9. Benchmark (§14).
+ *    7. Faults + workload (§13). 8. Aggregates split (§3). 9. Benchmark
+ *      (§14).
  *    Open from step 2: the page cache and a warm snapshot are bounded
  *      separately (bytes of pages, count of resolved keys), not together;
  *      a whole-database load holds that database in memory (step 5); page

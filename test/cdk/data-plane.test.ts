@@ -95,7 +95,7 @@ describe('handler Lambda', () => {
     expect(t.toJSON().Resources[logId]).toMatchObject({ Type: 'AWS::Logs::LogGroup', Properties: { RetentionInDays: 30 }, DeletionPolicy: 'Retain' });
   });
 
-  test('role: Get/Put on the document, its probe and its writer lease, ListBucket limited by s3:prefix, its own logs — nothing else, no wildcards', () => {
+  test('role: Get/Put on the document, its probe, its writer lease and its pages, ListBucket limited by s3:prefix, its own logs — nothing else, no other wildcard', () => {
     const fn = only(t, 'AWS::Lambda::Function', fnProps);
     const roleId = (fn.Properties.Role as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0];
     const statements = statementsOfRole(t, roleId);
@@ -105,14 +105,18 @@ describe('handler Lambda', () => {
       { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: [objectArn(bucketId, 'db.json'), objectArn(bucketId, 'db.json.probe')] },
       // The writer lease (lambda/lease.ts): exactly that one object, taken and renewed for the proxies.
       { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: objectArn(bucketId, 'db.json.writer') },
+      // Pages (layout.ts §10): read and created, never deleted.
+      { Effect: 'Allow', Action: ['s3:GetObject', 's3:PutObject'], Resource: objectArn(bucketId, 'db.json.pages/*') },
       {
         Effect: 'Allow',
         Action: 's3:ListBucket',
         Resource: { 'Fn::GetAtt': [bucketId, 'Arn'] },
         Condition: { StringEquals: { 's3:prefix': ['db.json', 'db.json.probe', 'db.json.writer'] } },
       },
+      // Listable so that a missing page reads as 404, not 403.
+      { Effect: 'Allow', Action: 's3:ListBucket', Resource: { 'Fn::GetAtt': [bucketId, 'Arn'] }, Condition: { StringLike: { 's3:prefix': ['db.json.pages/*'] } } },
     ]);
-    expect(strings(statements.flatMap(resources)).filter((s) => s.includes('*'))).toEqual([]);
+    expect(strings(statements.flatMap(resources)).filter((s) => s.includes('*'))).toEqual(['/db.json.pages/*']);
     // No managed policies either (AWSLambdaBasicExecutionRole may write to any log group).
     expect(t.toJSON().Resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
   });
@@ -136,11 +140,12 @@ describe('handler Lambda', () => {
 describe('snapshots', () => {
   const { dataTemplate: t } = built();
   const bucketId = logicalIdOf(t, 'AWS::S3::Bucket');
-  const fnProps = { Environment: { Variables: Match.objectLike({ VALTHREE_SNAPSHOT_PREFIX: 'snapshots/' }) } };
+  // The page GC reads the snapshot prefix too; it alone has a grace.
+  const fnProps = { Environment: { Variables: Match.objectLike({ VALTHREE_SNAPSHOT_PREFIX: 'snapshots/', VALTHREE_GC_GRACE_MS: Match.absent() }) } };
 
   test('an EventBridge rule runs the snapshot function on a schedule, with retries', () => {
     const fnId = logicalIdOf(t, 'AWS::Lambda::Function', fnProps);
-    const rule = only(t, 'AWS::Events::Rule');
+    const rule = only(t, 'AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
     expect(rule.Properties).toMatchObject({
       ScheduleExpression: 'rate(1 hour)',
       State: 'ENABLED',
