@@ -232,23 +232,14 @@
  *      environment (its cache may be cold: it reads the root); a dropped or
  *      lost delta leaves orphans for the GC; FOLD_MAX_AGE is checked
  *      against the batch clock, not the store's.
- *    DONE 6. GC + CDK. pages/gc.ts plans (no I/O; the derivation of GRACE
- *      and the horizon from the timeouts, with a longer grace for a longer
- *      Lambda timeout); lambda/gc.ts runs it: `now`, LIST pages, snapshot
- *      roots (those older than every page skipped), db.json, then the node
- *      pages the roots name (a root names nodes, a node its leaves); stops
- *      without deleting on anything unreadable. Its own function every 15
- *      min (lib/page-gc.ts), not the snapshot's: separate roles, a schedule
- *      of minutes. §10's IAM and bucket policy, with two additions: the
- *      handler may ListBucket s3:prefix `<key>.pages/*` (a missing page must
- *      read 404, not 403: §7), and the delete deny is left out in dev, whose
- *      bucket the auto-delete empties. Still to come: the commit's check
- *      that a delta's pages are < FOLD_MAX_AGE old (step 4 checks the
- *      delta's age on the batch clock), and a read
- *      window for the in-process runtime (no Lambda timeout bounds its runs,
- *      which gc.ts's derivation assumes); member pages (step 8) make leaves
- *      name pages too: the runner must then read leaves as well; the file
- *      store's own collection (§11); restore (§9).
+ *    DONE 6. GC + CDK: pages/gc.ts plans (no I/O; GRACE and the horizon
+ *      derived from the timeouts), lambda/gc.ts runs it (now, LIST, snapshot
+ *      roots, db.json, their node pages; deletes nothing on anything
+ *      unreadable), its own function every 15 min (lib/page-gc.ts); §10's IAM
+ *      plus the handler's ListBucket on the page prefix (a missing page must
+ *      read 404: §7). Open: the commit's check of a delta's page ages on the
+ *      store's clock; a read window for the in-process runtime; leaves naming
+ *      member pages (step 8); the file store's collection (§11); restore (§9).
  *    NEXT, in order:
  *    5. Commands over pages instead of whole loads: SCAN from its cursor
  *      until COUNT (a round per page run), KEYS a node at a time, RANDOMKEY
