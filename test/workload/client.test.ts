@@ -128,7 +128,19 @@ describe('commands and replies', () => {
     expect(outputOf(familyReply({ op: 'get', key: member }, { t: 'null' }))).toEqual({ kind: 'value', value: null });
     // A plain key's SET answered with an integer stays wrong, for the checker to find.
     expect(outputOf(familyReply({ op: 'set', key: 'k', value: 'v' }, { t: 'int', v: 1n }))).toEqual({ kind: 'int', n: 1 });
-    expect(familyKeys('run', 2)).toEqual(['hash:wlh:run:2|f0', 'hash:wlh:run:2|f1', 'zset:wlz:run:2|m0', 'zset:wlz:run:2|m1']);
+    // A set member: "1" while in the set.
+    const inSet = 'set:s|s0';
+    expect([commandOf({ op: 'get', key: inSet }), commandOf({ op: 'set', key: inSet, value: '1' }), commandOf({ op: 'del', key: inSet })]).toEqual([
+      ['SISMEMBER', 's', 's0'],
+      ['SADD', 's', 's0'],
+      ['SREM', 's', 's0'],
+    ]);
+    expect(() => commandOf({ op: 'set', key: inSet, value: 'other' })).toThrow(/set member register/);
+    expect(outputOf(familyReply({ op: 'get', key: inSet }, { t: 'int', v: 1n }))).toEqual({ kind: 'value', value: '1' });
+    expect(outputOf(familyReply({ op: 'get', key: inSet }, { t: 'int', v: 0n }))).toEqual({ kind: 'value', value: null });
+    expect(outputOf(familyReply({ op: 'get', key: inSet }, { t: 'int', v: 2n }))).toEqual({ kind: 'int', n: 2 });
+    expect(outputOf(familyReply({ op: 'set', key: inSet, value: '1' }, { t: 'int', v: 0n }))).toEqual({ kind: 'ok' });
+    expect(familyKeys('run', 2)).toEqual(['hash:wlh:run:2|f0', 'hash:wlh:run:2|f1', 'zset:wlz:run:2|m0', 'zset:wlz:run:2|m1', 'set:wls:run:2|s0', 'set:wls:run:2|s1']);
   });
 
   test('an integer reply is a number, or past 2^53 its decimal string', () => {

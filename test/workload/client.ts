@@ -16,7 +16,7 @@ import type { ConnectionOptions } from 'node:tls';
 import type { HistoryRecorder, OpInput, OpOutput } from '../checker/history';
 import { RawClient, encodeCommand, type Resp } from '../support/resp-client';
 import type { Address } from './cluster';
-import { familyCommand, familyReply, isCounter, placeOf, type Place } from './families';
+import { IN_SET, familyCommand, familyReply, isCounter, placeOf, type Place } from './families';
 
 export interface ClientContext {
   recorder: HistoryRecorder;
@@ -241,6 +241,7 @@ export class WorkloadClient {
 
   /** A field or member of an aggregate (families.ts): as a plain register or counter, never a TTL. */
   private aggregateInput(key: string, place: Place, x: number): OpInput {
+    if (place.family === 'set') return x < 0.5 ? { op: 'get', key } : x < 0.8 ? { op: 'set', key, value: IN_SET } : { op: 'del', key };
     if (isCounter(place)) {
       if (x < 0.4) return { op: 'get', key };
       if (x < 0.6) return { op: 'incr', key };

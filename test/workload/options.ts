@@ -55,7 +55,7 @@ export interface WorkloadOptions {
   writerLease?: boolean;
   /** Every other hot key is a counter that also sees INCR and INCRBY (--no-incr: plain registers only). */
   incr: boolean;
-  /** Each rotation adds a hash with two fields and a sorted set with two members, each a register (families.ts; --no-types: none). */
+  /** Each rotation adds a hash with two fields, a sorted set and a set with two members each, each a register (families.ts; --no-types: none). */
   types: boolean;
   /** Hot keys 2 and 3 of every 4 get TTLs (SET … PX, PEXPIRE, PTTL; --no-ttl: none). */
   ttl: boolean;
@@ -200,8 +200,9 @@ Options:
                        INCR, INCRBY, SET of an integer, DEL); a server without INCR answers
                        "unknown command", which counts as failed, not applied
   --no-types           no registers inside aggregates (by default each rotation adds a hash with two
-                       fields and a sorted set with two members, each field or member a register of
-                       its own: HGET/HSET/HDEL/HINCRBY and ZSCORE/ZADD/ZREM/ZINCRBY)
+                       fields, a sorted set and a set with two members each, each field or member a
+                       register of its own: HGET/HSET/HDEL/HINCRBY, ZSCORE/ZADD/ZREM/ZINCRBY,
+                       SISMEMBER/SADD/SREM)
   --no-ttl             no TTLs (by default hot keys 2 and 3 of every 4 get short ones: SET … PX,
                        PEXPIRE, PTTL besides GET/SET/DEL/INCR)
   --ttl-ms MIN-MAX     the TTLs' range (default ${DEFAULTS.ttlMs[0]}-${DEFAULTS.ttlMs[1]})

@@ -89,8 +89,8 @@ describe('on the emulator', () => {
       for (const f of ['writer_kill', 'lease_steal', 'forward_drop'] as const) expect(r.s.faults[f]?.injected).toBeGreaterThan(0);
       // TTLs and counters ran, on handler clocks up to 3 s apart either way.
       for (const k of ['SET PX', 'PEXPIRE', 'PTTL', 'INCR', 'INCRBY']) expect(r.s.kinds?.[k]).toBeGreaterThan(0);
-      // Registers inside a hash and a sorted set, as fields and members (families.ts).
-      for (const k of ['HGET', 'HSET', 'HDEL', 'HINCRBY', 'ZSCORE', 'ZADD', 'ZREM', 'ZINCRBY']) expect(r.s.kinds?.[k]).toBeGreaterThan(0);
+      // Registers inside a hash, a sorted set and a set, as fields and members (families.ts).
+      for (const k of ['HGET', 'HSET', 'HDEL', 'HINCRBY', 'ZSCORE', 'ZADD', 'ZREM', 'ZINCRBY', 'SISMEMBER', 'SADD', 'SREM']) expect(r.s.kinds?.[k]).toBeGreaterThan(0);
       expect(r.s.faults.clock_skew?.injected).toBeGreaterThan(0);
       expect(r.s.clocks).toMatchObject({ minMs: -3000, maxMs: 3000 });
       expect(r.s.clockSkewMs).toBe(6000 + CLOCK_MARGIN_MS);
