@@ -202,7 +202,8 @@ Options:
   --no-types           no registers inside aggregates (by default each rotation adds a hash with two
                        fields, a sorted set and a set with two members each, each field or member a
                        register of its own: HGET/HSET/HDEL/HINCRBY, ZSCORE/ZADD/ZREM/ZINCRBY,
-                       SISMEMBER/SADD/SREM)
+                       SISMEMBER/SADD/SREM); list-append: no stream keys (by default every other
+                       key is a stream: XADD appends, XRANGE reads)
   --no-ttl             no TTLs (by default hot keys 2 and 3 of every 4 get short ones: SET … PX,
                        PEXPIRE, PTTL besides GET/SET/DEL/INCR)
   --ttl-ms MIN-MAX     the TTLs' range (default ${DEFAULTS.ttlMs[0]}-${DEFAULTS.ttlMs[1]})
