@@ -7,8 +7,7 @@ import { checkListAppend } from '../checker/list-append';
 import type { AppendTxn } from '../checker/txn';
 import { prng } from '../support/faults';
 import { AppendClient, isStreamKey, type AppendContext } from './append-client';
-import { clientSeed } from './run-support';
-import { countBy, perProxy, type Interval, type RunEnv, type TxnRun, type TxnVerdict } from './txn-run';
+import { connContext, countBy, perProxy, spreadClients, type Interval, type RunEnv, type TxnRun, type TxnVerdict } from './txn-run';
 
 export function appendRun(env: RunEnv): TxnRun {
   const { opts } = env;
@@ -20,14 +19,9 @@ export function appendRun(env: RunEnv): TxnRun {
     now: () => performance.now(),
     hotKeys: () => keysOf(env.rotation()),
     maxOps: opts.txnOps,
-    stopped,
-    opTimeoutMs: opts.opTimeoutMs,
-    thinkMs: opts.thinkMs,
-    password: opts.password,
-    tls: env.tls,
+    ...connContext(env, stopped),
   });
-  const n = env.addresses.length;
-  const clients = Array.from({ length: opts.clients }, (_, i) => new AppendClient(i, i % n, env.addresses[i % n], prng(clientSeed(opts.seed, i)), ctx(env.stopped)));
+  const clients = spreadClients(env, (id, proxy, addr, rand) => new AppendClient(id, proxy, addr, rand, ctx(env.stopped)));
   let workload = 0;
   return {
     clients,
