@@ -6,27 +6,22 @@
 import { checkListAppend } from '../checker/list-append';
 import type { AppendTxn } from '../checker/txn';
 import { prng } from '../support/faults';
-import { AppendClient, type AppendContext } from './append-client';
-import { clientSeed } from './run-support';
-import { countBy, perProxy, type Interval, type RunEnv, type TxnRun, type TxnVerdict } from './txn-run';
+import { AppendClient, isStreamKey, type AppendContext } from './append-client';
+import { connContext, countBy, perProxy, spreadClients, type Interval, type RunEnv, type TxnRun, type TxnVerdict } from './txn-run';
 
 export function appendRun(env: RunEnv): TxnRun {
   const { opts } = env;
   const txns: AppendTxn[] = [];
-  const keysOf = (r: number): string[] => Array.from({ length: opts.keys }, (_, k) => `la:${env.runId}:${r}:${k}`);
+  // With the types on, every other key is a stream (append-client.ts).
+  const keysOf = (r: number): string[] => Array.from({ length: opts.keys }, (_, k) => `${opts.types && k % 2 === 1 ? 'lx' : 'la'}:${env.runId}:${r}:${k}`);
   const ctx = (stopped: () => boolean): AppendContext => ({
     txns,
     now: () => performance.now(),
     hotKeys: () => keysOf(env.rotation()),
     maxOps: opts.txnOps,
-    stopped,
-    opTimeoutMs: opts.opTimeoutMs,
-    thinkMs: opts.thinkMs,
-    password: opts.password,
-    tls: env.tls,
+    ...connContext(env, stopped),
   });
-  const n = env.addresses.length;
-  const clients = Array.from({ length: opts.clients }, (_, i) => new AppendClient(i, i % n, env.addresses[i % n], prng(clientSeed(opts.seed, i)), ctx(env.stopped)));
+  const clients = spreadClients(env, (id, proxy, addr, rand) => new AppendClient(id, proxy, addr, rand, ctx(env.stopped)));
   let workload = 0;
   return {
     clients,
@@ -68,7 +63,7 @@ function verdict(txns: AppendTxn[], workload: number): TxnVerdict {
       checked: r.txnsChecked,
       anomalies,
       examples: r.anomalies.slice(0, 5).map((a) => a.message),
-      detail: `${r.opsChecked} reads and appends over ${r.keys} keys; ${r.edges} dependency edges (ww, wr, rw, real time), acyclic: ${!r.anomalies.some((a) => a.kind === 'cycle')}`,
+      detail: `${r.opsChecked} reads and appends over ${r.keys} keys (${run.flatMap((t) => t.ops).filter((o) => isStreamKey(o.key)).length} on streams); ${r.edges} dependency edges (ww, wr, rw, real time), acyclic: ${!r.anomalies.some((a) => a.kind === 'cycle')}`,
     },
     counts: {
       ops: run.length,

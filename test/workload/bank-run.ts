@@ -10,9 +10,8 @@ import { HistoryRecorder } from '../checker/history';
 import { formatReport } from '../checker/report';
 import { prng } from '../support/faults';
 import { BankClient, type BankContext } from './bank-client';
-import { clientSeed } from './run-support';
 import { distinctKeys, kindsOf, tally } from './summary';
-import { countBy, perProxy, type RunEnv, type TxnRun, type TxnVerdict } from './txn-run';
+import { connContext, countBy, perProxy, spreadClients, type RunEnv, type TxnRun, type TxnVerdict } from './txn-run';
 
 /** Every account's balance at the start. */
 export const INITIAL = 100;
@@ -42,14 +41,9 @@ export function bankRun(env: RunEnv): TxnRun {
     initial: INITIAL,
     maxAmount: MAX_AMOUNT,
     casRetries: CAS_RETRIES,
-    stopped,
-    opTimeoutMs: opts.opTimeoutMs,
-    thinkMs: opts.thinkMs,
-    password: opts.password,
-    tls: env.tls,
+    ...connContext(env, stopped),
   });
-  const n = env.addresses.length;
-  const clients = Array.from({ length: opts.clients }, (_, i) => new BankClient(i, i % n, env.addresses[i % n], prng(clientSeed(opts.seed, i)), ctx(env.stopped)));
+  const clients = spreadClients(env, (id, proxy, addr, rand) => new BankClient(id, proxy, addr, rand, ctx(env.stopped)));
   let workload = { ops: 0, transfers: 0, audits: 0 };
   return {
     clients,

@@ -6,6 +6,7 @@ import { isDropped } from '../checker/check';
 import { HistoryRecorder, integerValue, type OpInput } from '../checker/history';
 import { prng } from '../support/faults';
 import { WorkloadClient, commandOf, outputOf, type ClientContext } from './client';
+import { familyKeys, familyReply } from './families';
 import { DEFAULTS, parseCli } from './options';
 
 const KEYS = ['wl:r:0:0', 'wl:r:0:1', 'wl:r:0:2', 'wl:r:0:3'];
@@ -107,6 +108,39 @@ describe('commands and replies', () => {
     expect(commandOf({ op: 'set', key: 'k', value: 'v', px: 250 })).toEqual(['SET', 'k', 'v', 'PX', '250']);
     expect(commandOf({ op: 'pexpire', key: 'k', ms: 300 })).toEqual(['PEXPIRE', 'k', '300']);
     expect(commandOf({ op: 'pttl', key: 'k' })).toEqual(['PTTL', 'k']);
+  });
+
+  test('registers inside aggregates: a hash field and a sorted-set member stand for a key, their replies read as the register model reads a key\'s', () => {
+    const [field, member] = ['hash:h|f1', 'zset:z|m0'];
+    expect(commandOf({ op: 'get', key: field })).toEqual(['HGET', 'h', 'f1']);
+    expect(commandOf({ op: 'set', key: field, value: 'v' })).toEqual(['HSET', 'h', 'f1', 'v']);
+    expect(commandOf({ op: 'del', key: field })).toEqual(['HDEL', 'h', 'f1']);
+    expect(commandOf({ op: 'incr', key: field, by: 3 })).toEqual(['HINCRBY', 'h', 'f1', '3']);
+    expect(commandOf({ op: 'get', key: member })).toEqual(['ZSCORE', 'z', 'm0']);
+    expect(commandOf({ op: 'set', key: member, value: '5000' })).toEqual(['ZADD', 'z', '5000', 'm0']);
+    expect(commandOf({ op: 'del', key: member })).toEqual(['ZREM', 'z', 'm0']);
+    expect(commandOf({ op: 'incr', key: member })).toEqual(['ZINCRBY', 'z', '1', 'm0']);
+    expect(() => commandOf({ op: 'pttl', key: member })).toThrow(/aggregate register/);
+    // HSET's and ZADD's counts are their OK; ZINCRBY's score text its integer; anything else stays as it came.
+    expect(outputOf(familyReply({ op: 'set', key: field, value: 'v' }, { t: 'int', v: 1n }))).toEqual({ kind: 'ok' });
+    expect(outputOf(familyReply({ op: 'incr', key: member }, { t: 'bulk', v: Buffer.from('5001') }))).toEqual({ kind: 'int', n: 5001 });
+    expect(outputOf(familyReply({ op: 'incr', key: member }, { t: 'bulk', v: Buffer.from('1.5') }))).toEqual({ kind: 'value', value: '1.5' });
+    expect(outputOf(familyReply({ op: 'get', key: member }, { t: 'null' }))).toEqual({ kind: 'value', value: null });
+    // A plain key's SET answered with an integer stays wrong, for the checker to find.
+    expect(outputOf(familyReply({ op: 'set', key: 'k', value: 'v' }, { t: 'int', v: 1n }))).toEqual({ kind: 'int', n: 1 });
+    // A set member: "1" while in the set.
+    const inSet = 'set:s|s0';
+    expect([commandOf({ op: 'get', key: inSet }), commandOf({ op: 'set', key: inSet, value: '1' }), commandOf({ op: 'del', key: inSet })]).toEqual([
+      ['SISMEMBER', 's', 's0'],
+      ['SADD', 's', 's0'],
+      ['SREM', 's', 's0'],
+    ]);
+    expect(() => commandOf({ op: 'set', key: inSet, value: 'other' })).toThrow(/set member register/);
+    expect(outputOf(familyReply({ op: 'get', key: inSet }, { t: 'int', v: 1n }))).toEqual({ kind: 'value', value: '1' });
+    expect(outputOf(familyReply({ op: 'get', key: inSet }, { t: 'int', v: 0n }))).toEqual({ kind: 'value', value: null });
+    expect(outputOf(familyReply({ op: 'get', key: inSet }, { t: 'int', v: 2n }))).toEqual({ kind: 'int', n: 2 });
+    expect(outputOf(familyReply({ op: 'set', key: inSet, value: '1' }, { t: 'int', v: 0n }))).toEqual({ kind: 'ok' });
+    expect(familyKeys('run', 2)).toEqual(['hash:wlh:run:2|f0', 'hash:wlh:run:2|f1', 'zset:wlz:run:2|m0', 'zset:wlz:run:2|m1', 'set:wls:run:2|s0', 'set:wls:run:2|s1']);
   });
 
   test('an integer reply is a number, or past 2^53 its decimal string', () => {

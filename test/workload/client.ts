@@ -16,6 +16,7 @@ import type { ConnectionOptions } from 'node:tls';
 import type { HistoryRecorder, OpInput, OpOutput } from '../checker/history';
 import { RawClient, encodeCommand, type Resp } from '../support/resp-client';
 import type { Address } from './cluster';
+import { IN_SET, familyCommand, familyReply, isCounter, placeOf, type Place } from './families';
 
 export interface ClientContext {
   recorder: HistoryRecorder;
@@ -51,6 +52,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 /** The command for an input, as the client sends it. */
 export function commandOf(input: OpInput): string[] {
+  const inAggregate = familyCommand(input);
+  if (inAggregate) return inAggregate;
   switch (input.op) {
     case 'get':
       return ['GET', input.key];
@@ -187,12 +190,10 @@ export class WorkloadClient {
     const i = Math.floor(this.rand() * keys.length);
     const key = keys[i];
     if (x < this.ctx.flushallRate) return { op: 'flushall' };
+    const place = placeOf(key);
+    if (place) return this.aggregateInput(key, place, x);
     const counter = this.ctx.incr && (i % 2 === 1 || keys.length === 1);
-    // Each counter SET writes an integer no other SET writes (a multiple of
-    // 1000 per client and sequence number), so a read still names the write
-    // it counts from; INCRs count up from there, or from 1 after a DEL (or an
-    // expiry).
-    const integer = (): string => String((this.seq++ * 1000 + this.id) * 1000);
+    const integer = (): string => this.integer();
     if (this.ctx.ttl && i % 4 >= 2) {
       // Few writes, so that TTLs of a few hundred ms run out between them,
       // and many reads, which see them run out (and must not see a value
@@ -228,6 +229,31 @@ export class WorkloadClient {
     return { op: 'del', key };
   }
 
+  /**
+   * Each counter SET writes an integer no other SET writes (a multiple of
+   * 1000 per client and sequence number), so a read still names the write it
+   * counts from; INCRs count up from there, or from 1 after a DEL (or an
+   * expiry).
+   */
+  private integer(): string {
+    return String((this.seq++ * 1000 + this.id) * 1000);
+  }
+
+  /** A field or member of an aggregate (families.ts): as a plain register or counter, never a TTL. */
+  private aggregateInput(key: string, place: Place, x: number): OpInput {
+    if (place.family === 'set') return x < 0.5 ? { op: 'get', key } : x < 0.8 ? { op: 'set', key, value: IN_SET } : { op: 'del', key };
+    if (isCounter(place)) {
+      if (x < 0.4) return { op: 'get', key };
+      if (x < 0.6) return { op: 'incr', key };
+      if (x < 0.75) return { op: 'incr', key, by: 2 + Math.floor(this.rand() * 8) };
+      if (x < 0.9) return { op: 'set', key, value: this.integer() };
+      return { op: 'del', key };
+    }
+    if (x < 0.5) return { op: 'get', key };
+    if (x < 0.85) return { op: 'set', key, value: `c${this.id}-${this.seq++}` };
+    return { op: 'del', key };
+  }
+
   private async one(conn: RawClient): Promise<void> {
     const input = this.nextInput();
     const n = conn.replies.length;
@@ -248,7 +274,7 @@ export class WorkloadClient {
       this.conn = null;
       return;
     }
-    const out = outputOf(conn.replies[n]);
+    const out = outputOf(familyReply(input, conn.replies[n]));
     if ('error' in out) this.ctx.recorder.fail(h, out.error);
     else this.ctx.recorder.end(h, out);
   }

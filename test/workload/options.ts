@@ -55,6 +55,8 @@ export interface WorkloadOptions {
   writerLease?: boolean;
   /** Every other hot key is a counter that also sees INCR and INCRBY (--no-incr: plain registers only). */
   incr: boolean;
+  /** Each rotation adds a hash with two fields, a sorted set and a set with two members each, each a register (families.ts; --no-types: none). */
+  types: boolean;
   /** Hot keys 2 and 3 of every 4 get TTLs (SET … PX, PEXPIRE, PTTL; --no-ttl: none). */
   ttl: boolean;
   /** The TTLs' range, in ms. */
@@ -101,6 +103,7 @@ export const DEFAULTS: Omit<WorkloadOptions, 'seed'> = {
   opTimeoutMs: 15_000,
   flushallRate: 0.002,
   incr: true,
+  types: true,
   ttl: true,
   ttlMs: [100, 400],
   exactlyOnce: true,
@@ -196,6 +199,11 @@ Options:
   --no-incr            never send INCR/INCRBY (by default every other hot key is a counter: GET,
                        INCR, INCRBY, SET of an integer, DEL); a server without INCR answers
                        "unknown command", which counts as failed, not applied
+  --no-types           no registers inside aggregates (by default each rotation adds a hash with two
+                       fields, a sorted set and a set with two members each, each field or member a
+                       register of its own: HGET/HSET/HDEL/HINCRBY, ZSCORE/ZADD/ZREM/ZINCRBY,
+                       SISMEMBER/SADD/SREM); list-append: no stream keys (by default every other
+                       key is a stream: XADD appends, XRANGE reads)
   --no-ttl             no TTLs (by default hot keys 2 and 3 of every 4 get short ones: SET … PX,
                        PEXPIRE, PTTL besides GET/SET/DEL/INCR)
   --ttl-ms MIN-MAX     the TTLs' range (default ${DEFAULTS.ttlMs[0]}-${DEFAULTS.ttlMs[1]})
@@ -295,6 +303,7 @@ export function parseCli(argv: string[]): WorkloadOptions | 'help' | { recheck: 
       case '--writer-lease': o.writerLease = true; break;
       case '--no-incr': o.incr = false; break;
       case '--no-ttl': o.ttl = false; break;
+      case '--no-types': o.types = false; break;
       case '--ttl-ms': {
         const m = /^(\d+)-(\d+)$/.exec(value() ?? '');
         if (!m || Number(m[1]) < 1 || Number(m[2]) < Number(m[1])) throw new UsageError('--ttl-ms takes MIN-MAX in ms, e.g. 100-400');

@@ -50,21 +50,28 @@ export class QueueClient extends PipelineClient {
   }
 
   /** RPOP answers the element or null; BRPOP [key, element] or the null array at its timeout. */
-  private async pop(queue: string, via: 'rpop' | 'brpop' | 'drain', cmd: string[]): Promise<boolean> {
+  private async pop(queue: string, via: 'rpop' | 'brpop' | 'drain', cmd: string[]): Promise<'element' | 'empty' | 'not-ok'> {
     const op = await this.record({ kind: 'pop', queue, value: null, via }, cmd);
-    if (!op?.reply || op.o.outcome !== 'ok') return false;
+    if (!op?.reply || op.o.outcome !== 'ok') return 'not-ok';
     const { o, reply } = op;
-    if (reply.t === 'null') return false;
+    if (reply.t === 'null') return 'empty';
     const element = via === 'brpop' ? (reply.t === 'array' ? reply.v[1] : undefined) : reply;
-    if (element?.t === 'bulk') o.value = element.v.toString('utf8');
+    if (element?.t === 'bulk') {
+      o.value = element.v.toString('utf8');
+      return 'element';
+    }
     // A reply the model cannot read: the pop may have taken something.
-    else mark(o, 'unknown', `unexpected ${cmd[0]} reply ${reply.t}`);
-    return o.value !== null;
+    mark(o, 'unknown', `unexpected ${cmd[0]} reply ${reply.t}`);
+    return 'not-ok';
   }
 
-  /** After the run (faults off): pops a list until it answers empty, or until `until`. */
+  /**
+   * After the run (faults off): pops a list until it answers empty, or until
+   * `until`. A pop that failed is tried again (one without a reply counts as
+   * possibly consumed in the check, so trying again is sound).
+   */
   async drain(queue: string, until: number): Promise<void> {
-    while (this.ctx.now() < until && (await this.pop(queue, 'drain', ['RPOP', queue]))) {
+    while (this.ctx.now() < until && (await this.pop(queue, 'drain', ['RPOP', queue])) !== 'empty') {
       /* one element per RPOP: each is its own operation */
     }
   }

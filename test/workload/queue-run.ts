@@ -8,8 +8,7 @@
 import { checkQueues, type QueueOp } from '../checker/queue';
 import { prng } from '../support/faults';
 import { QueueClient, type QueueContext } from './queue-client';
-import { clientSeed } from './run-support';
-import { countBy, perProxy, type Interval, type RunEnv, type TxnRun, type TxnVerdict } from './txn-run';
+import { connContext, countBy, perProxy, spreadClients, type Interval, type RunEnv, type TxnRun, type TxnVerdict } from './txn-run';
 
 /** BRPOP's timeouts: below, at and above the default block poll (1 s), fractional as clients send them. */
 export const BLOCK_SECONDS = [0.05, 0.3, 1.5] as const;
@@ -26,14 +25,9 @@ export function queueRun(env: RunEnv): TxnRun {
     now: () => performance.now(),
     queues,
     blockSeconds: BLOCK_SECONDS,
-    stopped,
-    opTimeoutMs: opts.opTimeoutMs,
-    thinkMs: opts.thinkMs,
-    password: opts.password,
-    tls: env.tls,
+    ...connContext(env, stopped),
   });
-  const n = env.addresses.length;
-  const clients = Array.from({ length: opts.clients }, (_, i) => new QueueClient(i, i % n, env.addresses[i % n], prng(clientSeed(opts.seed, i)), ctx(env.stopped)));
+  const clients = spreadClients(env, (id, proxy, addr, rand) => new QueueClient(id, proxy, addr, rand, ctx(env.stopped)));
   let workload = 0;
   return {
     clients,

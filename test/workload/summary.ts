@@ -1,6 +1,8 @@
 /** What a run found, and the lines that print it (the last line is fixed by issue 3). */
 import type { History, Operation } from '../checker/history';
 import type { StatsSnapshot } from '../support/emulator-stats';
+import { commandOf } from './client';
+import { placeOf } from './families';
 import { FAULT_CLASSES, type FaultClass, type WorkloadKind } from './options';
 
 export type Linearizable = 'true' | 'false' | 'unknown';
@@ -85,11 +87,12 @@ export function tally(ops: Operation[]): { ok: number; failed: number; pending: 
   return { ok, failed, pending, errors };
 }
 
-/** Operations by command as sent: GET, SET, SET PX, INCR, INCRBY, PEXPIRE, PTTL, DEL, FLUSHALL. */
+/** Operations by command as sent: GET, SET, SET PX, INCR, INCRBY, PEXPIRE, PTTL, DEL, FLUSHALL; HSET, ZINCRBY … on aggregate registers. */
 export function kindsOf(ops: Operation[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const { input: i } of ops) {
-    const k = i.op === 'set' && i.px !== undefined ? 'SET PX' : i.op === 'incr' && i.by !== undefined ? 'INCRBY' : i.op.toUpperCase();
+    const inAggregate = i.op !== 'flushall' && placeOf(i.key) ? commandOf(i)[0] : undefined;
+    const k = inAggregate ?? (i.op === 'set' && i.px !== undefined ? 'SET PX' : i.op === 'incr' && i.by !== undefined ? 'INCRBY' : i.op.toUpperCase());
     out[k] = (out[k] ?? 0) + 1;
   }
   return out;

@@ -6,7 +6,9 @@ import type { ConnectionOptions } from 'node:tls';
 import type { Address } from './cluster';
 import type { WorkloadOptions } from './options';
 import type { Linearizable, TxnSummary, WorkloadSummary } from './summary';
-import type { PipelineClient } from './txn-conn';
+import { prng } from '../support/faults';
+import { clientSeed } from './run-support';
+import type { ConnContext, PipelineClient } from './txn-conn';
 
 export interface RunEnv {
   opts: WorkloadOptions;
@@ -54,6 +56,17 @@ export interface TxnRun {
   /** After the run, faults off: every key (every bank) read once more. */
   finalReads(): Promise<WorkloadSummary['finalReads']>;
   check(): TxnVerdict;
+}
+
+/** What every client's connection takes from the run: when to stop, the timeout, AUTH, TLS. */
+export function connContext(env: RunEnv, stopped: () => boolean): ConnContext {
+  return { stopped, opTimeoutMs: env.opts.opTimeoutMs, thinkMs: env.opts.thinkMs, password: env.opts.password, tls: env.tls };
+}
+
+/** --clients clients, spread over the proxies in turn, each with its own stream of the seed. */
+export function spreadClients<C>(env: RunEnv, make: (id: number, proxy: number, addr: Address, rand: () => number) => C): C[] {
+  const n = env.addresses.length;
+  return Array.from({ length: env.opts.clients }, (_, i) => make(i, i % n, env.addresses[i % n], prng(clientSeed(env.opts.seed, i))));
 }
 
 /** Spreads items over the proxies, one connection each, run in parallel. */

@@ -90,6 +90,8 @@ describe('on the emulator, 3 proxies', () => {
       expect(verdict(r)).toBe(`true\n${r.lines.join('\n')}`);
       for (const via of ['multi', 'eval']) expect(r.s.txns?.byVia[via]).toBeGreaterThan(0);
       expect(r.s.txns?.checked).toBeGreaterThan(100);
+      // Every other key is a stream (XADD / XRANGE), checked as the strings are.
+      expect(r.s.txns?.detail).toMatch(/ \([1-9]\d* on streams\)/);
       expect(r.s.faults.s3_ambiguous_put?.txnsInFlight).toBeGreaterThan(0);
       expect(r.s.finalReads.withValue).toBeGreaterThan(0);
     },

@@ -24,11 +24,12 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { check } from '../checker/check';
-import { HistoryRecorder, type History, type Operation } from '../checker/history';
+import { HistoryRecorder, type History, type OpInput, type Operation } from '../checker/history';
 import { formatReport, writeReport } from '../checker/report';
 import { prng } from '../support/faults';
 import { remoteCluster, startCluster, type Address, type Cluster } from './cluster';
-import { WorkloadClient, connectOnce, outputOf, type ClientContext } from './client';
+import { WorkloadClient, commandOf, connectOnce, outputOf, type ClientContext } from './client';
+import { familyKeys, familyReply } from './families';
 import { FaultTrace } from './fault-trace';
 import { clientSeed, processFaults, runAllClients } from './run-support';
 import { driveTxn } from './txn-drive';
@@ -108,7 +109,7 @@ async function drive(opts: WorkloadOptions, cluster: Cluster, runId: string, log
   let aborted = false;
   const stopped = (): boolean => aborted || performance.now() >= deadline;
   let maxRotation = 0;
-  const keysOf = (r: number): string[] => Array.from({ length: opts.keys }, (_, k) => `wl:${runId}:${r}:${k}`);
+  const keysOf = (r: number): string[] => [...Array.from({ length: opts.keys }, (_, k) => `wl:${runId}:${r}:${k}`), ...(opts.types ? familyKeys(runId, r) : [])];
   const hotKeys = (): string[] => {
     const r = Math.floor((performance.now() - t0) / opts.rotateMs);
     maxRotation = Math.max(maxRotation, r);
@@ -237,9 +238,10 @@ async function readFinal(
       for (const key of mine) {
         conn ??= await connectOnce(addr, { tls, password: opts.password, opTimeoutMs: opts.opTimeoutMs }, 5000).catch(() => null);
         if (!conn) continue;
-        const h = recorder.begin(firstClientId + p, { op: 'get', key });
+        const read: OpInput = { op: 'get', key };
+        const h = recorder.begin(firstClientId + p, read);
         const n = conn.replies.length;
-        conn.write(encodeCommand(['GET', key]));
+        conn.write(encodeCommand(commandOf(read)));
         try {
           await conn.waitForReplies(n + 1, opts.opTimeoutMs);
         } catch {
@@ -247,7 +249,7 @@ async function readFinal(
           conn = null;
           continue;
         }
-        const o = outputOf(conn.replies[n]);
+        const o = outputOf(familyReply(read, conn.replies[n]));
         if ('error' in o) {
           recorder.fail(h, o.error);
           continue;
