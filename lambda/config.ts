@@ -7,6 +7,7 @@
 import { DEFAULT_MAX_CLOCK_SKEW_MS, type HandlerOptions } from './handler';
 import { DEFAULT_MAX_DOCUMENT_BYTES } from './document';
 import { DEFAULT_SCRIPT_TIMEOUT_MS } from './scripting';
+import { DEFAULT_PAGE_BYTES, DEFAULT_PAGE_THRESHOLD, pagingFor } from './pages/settings';
 import { boolean, oneOf, positive } from './setting-values';
 import { FileStore } from './store/file';
 import type { S3Store } from './store/s3';
@@ -32,6 +33,10 @@ export interface StorageSettings {
   maxClockSkewMs: number;
   /** Time the scripts of one batch attempt may run together (HandlerOptions.scriptTimeoutMs). */
   scriptTimeoutMs: number;
+  /** Inline bytes of a database past which it is paged (layout.ts §1). */
+  pageThreshold: number;
+  /** The size a page is split at. */
+  pageBytes: number;
   /** Keys from this environment; otherwise the SDK's default chain (task or function role). */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 }
@@ -49,6 +54,8 @@ export const STORAGE_DEFAULTS = {
   exactlyOnce: true,
   maxClockSkewMs: DEFAULT_MAX_CLOCK_SKEW_MS,
   scriptTimeoutMs: DEFAULT_SCRIPT_TIMEOUT_MS,
+  pageThreshold: DEFAULT_PAGE_THRESHOLD,
+  pageBytes: DEFAULT_PAGE_BYTES,
 } as const satisfies Partial<StorageSettings>;
 
 /**
@@ -95,6 +102,8 @@ export function storageSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): St
     exactlyOnce: boolean(env.VALTHREE_EXACTLY_ONCE, d.exactlyOnce, 'VALTHREE_EXACTLY_ONCE'),
     maxClockSkewMs: positive(env.VALTHREE_MAX_CLOCK_SKEW_MS, d.maxClockSkewMs, 'VALTHREE_MAX_CLOCK_SKEW_MS'),
     scriptTimeoutMs: positive(env.VALTHREE_SCRIPT_TIMEOUT_MS, d.scriptTimeoutMs, 'VALTHREE_SCRIPT_TIMEOUT_MS'),
+    pageThreshold: positive(env.VALTHREE_PAGE_THRESHOLD, d.pageThreshold, 'VALTHREE_PAGE_THRESHOLD'),
+    pageBytes: positive(env.VALTHREE_PAGE_BYTES, d.pageBytes, 'VALTHREE_PAGE_BYTES'),
   };
 }
 
@@ -134,7 +143,7 @@ export function openStorage(s: StorageSettings): { store: ObjectStore; options: 
     }));
   return {
     store,
-    options: { store, key: s.key, maxDocumentBytes: s.maxDocumentBytes, cache: s.cache, exactlyOnce: s.exactlyOnce, maxClockSkewMs: s.maxClockSkewMs, scriptTimeoutMs: s.scriptTimeoutMs, beforeFirstWrite: s.unsafeStorage ? undefined : checkStorage },
+    options: { store, key: s.key, maxDocumentBytes: s.maxDocumentBytes, cache: s.cache, exactlyOnce: s.exactlyOnce, maxClockSkewMs: s.maxClockSkewMs, scriptTimeoutMs: s.scriptTimeoutMs, paging: pagingFor(s.pageThreshold, s.pageBytes), beforeFirstWrite: s.unsafeStorage ? undefined : checkStorage },
     checkStorage: s.unsafeStorage ? async () => undefined : checkStorage,
   };
 }

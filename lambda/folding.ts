@@ -21,20 +21,12 @@ import type { PageLoader } from './loading';
 import { PageError } from './pages/codec';
 import { fold, type AppliedDelta, type FoldDelta } from './pages/fold';
 import { DEFAULT_LIMITS, LOG_HARD_BYTES, LOG_SOFT_BYTES, PAGE_THRESHOLD, type PageLimits } from './pages/layout';
+import type { PagingOptions } from './pages/settings';
+
+export type { PagingOptions };
 import { logBytes, type PagedRoot } from './pages/root';
 import { DB_COUNT } from './document-format';
 import { pagesOf, StoreError, type ObjectStore } from './store/types';
-
-/** When databases are paged and folded; tests shrink them so that a few keys make pages. */
-export interface PagingOptions {
-  /** Inline entries (bytes) of one database past which a commit pages it (default PAGE_THRESHOLD; to become `--page-threshold`). */
-  threshold?: number;
-  /** Root log bytes past which responses ask for a fold (default LOG_SOFT_BYTES). */
-  softBytes?: number;
-  /** Root log bytes past which a commit folds itself (default LOG_HARD_BYTES). */
-  hardBytes?: number;
-  limits?: PageLimits;
-}
 
 /** Counts of page requests, added to the batch's stats. */
 interface IoStats {
@@ -53,6 +45,7 @@ export class Folder {
     private readonly key: string,
     private readonly loader: PageLoader,
     o: PagingOptions = {},
+    private readonly afterUploads?: () => void,
   ) {
     this.threshold = o.threshold ?? PAGE_THRESHOLD;
     this.soft = o.softBytes ?? LOG_SOFT_BYTES;
@@ -91,6 +84,8 @@ export class Folder {
         if (r.status !== 'ok') throw new StoreError(`page ${name} was not created (${r.detail}); nothing was committed`);
       }),
     );
+    // The fault tests' crash point: pages uploaded, nothing yet refers to them.
+    this.afterUploads?.();
     return deltas;
   }
 

@@ -53,6 +53,12 @@ export interface HandlerOptions {
   pageCacheBytes?: number;
   /** When databases are paged and folded (defaults: layout.ts's); tests force tiny ones. */
   paging?: PagingOptions;
+  /**
+   * Tests only: runs after a fold's pages are uploaded, before anything
+   * refers to them (its deltas answered, or the commit's root PUT). The
+   * workload's crash fault throws here: the environment dies with orphans.
+   */
+  afterPageUploads?: () => void;
   /** Called once before the first write (the storage safety check). */
   beforeFirstWrite?: () => Promise<void>;
   /** Milliseconds left before the caller gives up (Lambda's remaining time). */
@@ -120,7 +126,7 @@ class DocumentHandler {
   constructor(private readonly opts: HandlerOptions) {
     this.key = opts.key ?? 'db.json';
     this.pages = new PageLoader(opts.store, this.key, opts.pageCacheBytes);
-    this.folder = new Folder(opts.store, this.key, this.pages, opts.paging);
+    this.folder = new Folder(opts.store, this.key, this.pages, opts.paging, opts.afterPageUploads);
     this.window = localWindow(opts.store, this.key);
     this.useCache = opts.cache ?? true;
     this.now = opts.now ?? Date.now;

@@ -53,6 +53,8 @@ export function storageSettings(s: ProxySettings, env: NodeJS.ProcessEnv = proce
     exactlyOnce: s.exactlyOnce,
     maxClockSkewMs: s.maxClockSkewMs,
     scriptTimeoutMs: s.scriptTimeoutMs,
+    pageThreshold: s.pageThreshold,
+    pageBytes: s.pageBytes,
   };
 }
 

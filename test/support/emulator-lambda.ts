@@ -16,12 +16,13 @@ import type { BatchRequest, BatchResponse } from '../../lambda/contract';
 import { LAMBDA_PAYLOAD_LIMIT } from '../../lambda/contract';
 import { storageSettingsFromEnv } from '../../lambda/config';
 import { createHandler, type BatchHandler } from '../../lambda/handler';
+import { pagingFor } from '../../lambda/pages/settings';
 import { LocalLambda } from '../../lambda/local-runtime';
 import { S3Store } from '../../lambda/store/s3';
 import { checkStorageSafety } from '../../lambda/store/safety';
 import { HttpError, readRaw, requestId, type Timers } from './emulator-http';
 import type { EmulatorStats, LatencyModel } from './emulator-stats';
-import type { FaultInjector, Loss } from './faults';
+import { crashPoint, type FaultInjector, type Loss } from './faults';
 
 export interface FunctionOptions {
   /**
@@ -135,6 +136,8 @@ export class LambdaBackend {
       maxDocumentBytes: o.maxDocumentBytes ?? s.maxDocumentBytes,
       cache: o.cache ?? s.cache,
       exactlyOnce: s.exactlyOnce,
+      paging: pagingFor(s.pageThreshold, s.pageBytes),
+      afterPageUploads: () => crashPoint(this.d.faults),
       remainingMs: () => deadline - Date.now(),
       beforeFirstWrite: safety
         ? async () => {

@@ -22,6 +22,11 @@
  * `broken-watch` is another: the handlers ignore WATCH
  * (HandlerOptions.unsafeIgnoreWatch), so a compare-and-set transaction
  * commits over a write it should have been aborted by.
+ *
+ * Paged databases (issue 15) add `page_put_fail` (a PUT of a page object
+ * fails or loses its answer) and `crash_after_pages` (a handler dies after a
+ * fold uploaded its pages, before anything names them: decided at the
+ * handler's afterPageUploads point rather than at a request).
  */
 import { prng } from './prng';
 
@@ -38,6 +43,8 @@ export const FAULT_NAMES = [
   'lambda_error',
   'lambda_ambiguous',
   'clock_skew',
+  'page_put_fail',
+  'crash_after_pages',
 ] as const;
 export type FaultName = (typeof FAULT_NAMES)[number];
 
@@ -54,6 +61,9 @@ export const DEFAULT_RATES: Record<FaultName, number> = {
   lambda_ambiguous: 0.01,
   // Not a rate: the most a handler's clock is off, in ms.
   clock_skew: 3000,
+  // Page uploads are a fold's, a few per fold: high enough to fail some folds every run.
+  page_put_fail: 0.05,
+  crash_after_pages: 0.05,
 };
 
 /** The clock_skew bound, in ms, that "all" and a bare `clock_skew` use. */
@@ -63,7 +73,9 @@ export type S3Op = 'get' | 'head' | 'put' | 'delete' | 'list' | 'bucket';
 
 export type FaultPoint =
   | { service: 's3'; op: S3Op; bucket: string; key: string; conditional: boolean }
-  | { service: 'lambda'; op: 'invoke'; functionName: string };
+  | { service: 'lambda'; op: 'invoke'; functionName: string }
+  /** A handler has uploaded a fold's pages; nothing refers to them yet (HandlerOptions.afterPageUploads). */
+  | { service: 'handler'; op: 'pages-uploaded' };
 
 /** How a response that was computed gets lost. */
 export type Loss = 'reset' | 'hang' | 'error500';
@@ -81,7 +93,9 @@ export type FaultAction =
   /** Lambda only: 429 TooManyRequestsException, the function does not run. */
   | { type: 'throttle' }
   /** Lambda only: FunctionError Unhandled, before the handler ran or after it (it may have committed). */
-  | { type: 'function-error'; when: 'before' | 'after' };
+  | { type: 'function-error'; when: 'before' | 'after' }
+  /** Handler only: the process dies here (crashPoint throws InjectedCrash). */
+  | { type: 'crash' };
 
 export interface FaultInjector {
   decide(point: FaultPoint): FaultAction;
@@ -163,6 +177,8 @@ export function parseFaultSpec(spec: string): Pick<FaultConfig, 'rates' | 'ignor
 
 /** Which faults can hit which request. */
 function eligible(f: FaultName, p: FaultPoint): boolean {
+  if (p.service === 'handler') return f === 'crash_after_pages';
+  if (f === 'page_put_fail') return p.service === 's3' && p.op === 'put' && p.key.includes('.pages/');
   if (p.service === 'lambda') return f.startsWith('lambda_');
   if (!f.startsWith('s3_') || p.op === 'bucket') return false;
   if (f === 's3_409') return p.op === 'put' && p.conditional;
@@ -322,6 +338,29 @@ export class Faults implements FaultInjector {
       case 'clock_skew':
         // Never drawn per request (see clock()).
         return { type: 'none' };
+      case 'page_put_fail':
+        // Half are refused (the page is not created), half are created and
+        // the answer is lost: either way the fold gives up and leaves orphans.
+        return this.rand() < 0.5 ? { type: 'error', status: 500, code: 'InternalError', message: 'We encountered an internal error. Please try again. (fault page_put_fail)' } : { type: 'lose-response', how: loss() };
+      case 'crash_after_pages':
+        return { type: 'crash' };
     }
+  }
+}
+
+/** What a crashed handler throws: not a BatchFailed, so the handler drops its state and the invocation fails as a dead runtime would. */
+export class InjectedCrash extends Error {
+  override name = 'Runtime.ExitError';
+}
+
+/**
+ * The crash fault's point (HandlerOptions.afterPageUploads): a handler that
+ * has just uploaded a fold's pages dies before the deltas are answered or the
+ * root that would name them is written. The pages become orphans; nothing
+ * that was acknowledged may be lost, nothing unacknowledged may half-land.
+ */
+export function crashPoint(f: FaultInjector): void {
+  if (f.decide({ service: 'handler', op: 'pages-uploaded' }).type === 'crash') {
+    throw new InjectedCrash('Runtime exited with error: signal: killed (fault crash_after_pages: after the page uploads, before the root PUT)');
   }
 }

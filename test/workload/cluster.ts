@@ -15,7 +15,7 @@ import { parseArgs } from '../../proxy/config';
 import { InProcessExecutor } from '../../proxy/executors/in-process';
 import { lambdaEnv } from '../e2e/backends';
 import { startEmulator, type Emulator, type FunctionS3 } from '../support/emulator';
-import type { FaultConfig } from '../support/faults';
+import { crashPoint, type FaultConfig } from '../support/faults';
 import { startProxy, type RunningProxy } from '../support/proxy-harness';
 import { startRgw } from '../support/rgw';
 import { spawnKillableProxy, stablePort, type KillableProxy } from './child-proxy';
@@ -58,7 +58,15 @@ export interface ClusterOptions {
   writerLease?: boolean;
   /** With s3 'rgw': use this RGW instead of finding or booting one. */
   rgwTarget?: FunctionS3;
+  /** Every handler's paging knobs (VALTHREE_PAGE_THRESHOLD / _BYTES); absent: the product's defaults. */
+  paging?: { threshold: number; bytes: number };
   log: (line: string) => void;
+}
+
+/** What the run left in storage: db.json's format and how many page objects it has. */
+export interface StoredLayout {
+  format: number | 'none';
+  pages: number;
 }
 
 export interface Cluster {
@@ -70,6 +78,8 @@ export interface Cluster {
   killAndRestart(): Promise<void>;
   /** With the writer lease: the proxies as children, for writer_kill, lease_steal and forward_drop. */
   lease?: LeaseCluster;
+  /** db.json's format and page count now (the emulator's S3 only). */
+  layout?(): StoredLayout;
   close(): Promise<void>;
 }
 
@@ -103,6 +113,15 @@ async function openRgw(log: (l: string) => void): Promise<{ s3: FunctionS3; stop
   };
 }
 
+/** db.json's format (its `format` field; 1 before it had one) and its page objects, read in the emulator's memory. */
+function storedLayout(emu: Emulator, key: string): StoredLayout {
+  const objects = emu.s3.buckets.get(emu.bucket) ?? new Map();
+  const root = objects.get(key);
+  const format = root ? ((JSON.parse(root.body.toString('utf8')) as { format?: number }).format ?? 1) : 'none';
+  const prefix = `${key}.pages/`;
+  return { format, pages: [...objects.keys()].filter((k) => k.startsWith(prefix)).length };
+}
+
 export function remoteCluster(addrs: string[]): Cluster {
   return {
     addresses: addrs.map((a) => {
@@ -121,6 +140,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     for (const c of closers.splice(0).reverse()) await c().catch(() => undefined);
   };
   try {
+    const pagingEnv = o.paging ? { VALTHREE_PAGE_THRESHOLD: String(o.paging.threshold), VALTHREE_PAGE_BYTES: String(o.paging.bytes) } : {};
     let functionS3: FunctionS3 | undefined;
     if (o.s3 === 'rgw') {
       const rgw = o.rgwTarget ? { s3: o.rgwTarget, stop: async () => undefined } : await openRgw(o.log);
@@ -139,11 +159,12 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
         // The broken mode exists to show the checker catches lost updates;
         // the safety check would (rightly) refuse to write at all.
         safetyCheck: !o.emulatorFaults.ignorePreconditions,
-        env: o.exactlyOnce === false ? { VALTHREE_EXACTLY_ONCE: '0' } : {},
+        env: { ...(o.exactlyOnce === false ? { VALTHREE_EXACTLY_ONCE: '0' } : {}), ...pagingEnv },
         ...(o.handlerClock ? { clock: o.handlerClock } : {}),
       },
     });
     closers.push(() => emu.close());
+    const layout = functionS3 ? undefined : () => storedLayout(emu, o.documentKey);
     const s3 = functionS3 ?? { endpoint: emu.endpoint, bucket: emu.bucket, region: emu.region, credentials: emu.credentials };
     const inProcess = o.executor === 'in-process';
     const env = inProcess
@@ -154,6 +175,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
           AWS_SECRET_ACCESS_KEY: s3.credentials.secretAccessKey,
           ...(o.exactlyOnce === false ? { VALTHREE_EXACTLY_ONCE: '0' } : {}),
           ...(o.emulatorFaults.ignorePreconditions ? { VALTHREE_UNSAFE_STORAGE: '1' } : {}),
+          ...pagingEnv,
         }
       : lambdaEnv(emu);
     const args = (): string[] => [
@@ -190,7 +212,11 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     // process running the bundle, which has no such hook: its clock is real.
     const executorFor = (i: number): InProcessExecutor => {
       const { store, options, checkStorage } = openStorage(storageSettings(parseArgs(['--port', '0', ...args()], env), env));
-      return new InProcessExecutor(store, { ...options, now: (o.handlerClock ?? ((n: number) => emu.faults.clock(n)))(i), unsafeLocalExpiry: emu.faults.unsafeLocalExpiry, unsafeIgnoreWatch: emu.faults.unsafeIgnoreWatch }, checkStorage);
+      return new InProcessExecutor(
+        store,
+        { ...options, now: (o.handlerClock ?? ((n: number) => emu.faults.clock(n)))(i), unsafeLocalExpiry: emu.faults.unsafeLocalExpiry, unsafeIgnoreWatch: emu.faults.unsafeIgnoreWatch, afterPageUploads: () => crashPoint(emu.faults) },
+        checkStorage,
+      );
     };
     if (o.writerLease === true && o.proxies > 1) {
       const lc = new LeaseCluster(args, env, s3, o.documentKey, o.seed);
@@ -200,6 +226,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
         addresses: lc.ports.map((port) => ({ host: '127.0.0.1', port })),
         emulator: emu,
         storage: functionS3 ? `Ceph RGW at ${functionS3.endpoint}` : `emulator S3 at ${emu.endpoint}`,
+        layout,
         killAndRestart: () => lc.killAndRestart(0),
         lease: lc,
         close,
@@ -219,6 +246,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       addresses,
       emulator: emu,
       storage: functionS3 ? `Ceph RGW at ${functionS3.endpoint}` : `emulator S3 at ${emu.endpoint}`,
+      layout,
       async killAndRestart() {
         if (!child) throw new Error('no killable proxy (proxy_kill is off)');
         const port = child.port;

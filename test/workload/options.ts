@@ -80,6 +80,13 @@ export interface WorkloadOptions {
   /** With s3 'rgw': an RGW already running (else VALTHREE_TEST_RGW_* from the environment, else a new one). */
   rgwTarget?: FunctionS3;
   /**
+   * Every handler's paging knobs (--page-threshold, --page-bytes): tiny by
+   * default, so that every run moves its keys into pages within seconds and
+   * exercises the fold, node and leaf splits and page loads under the faults.
+   */
+  pageThreshold: number;
+  pageBytes: number;
+  /**
    * Test hook: every handler's clock (HandlerOptions.now) by instance, in
    * place of the fault injector's; e.g. a stopped clock, on which no key
    * ever expires.
@@ -110,6 +117,8 @@ export const DEFAULTS: Omit<WorkloadOptions, 'seed'> = {
   executor: 'lambda',
   thinkMs: 4,
   checkTimeoutMs: 300_000,
+  pageThreshold: 1024,
+  pageBytes: 512,
 };
 
 /** Slack in the checker's skew bound for the recorder's clock (performance.now) against the handlers' Date.now. */
@@ -213,6 +222,10 @@ Options:
   --executor lambda|in-process
                        proxies invoke the handler through the emulated Lambda API (default), or run it
                        in-process against S3 directly, as \`npm start\` with --bucket does
+  --page-threshold B   every handler pages a database once its entries pass B bytes (default
+                       ${DEFAULTS.pageThreshold}: tiny, so that every run is paged within seconds and the folds,
+                       splits and page loads run under the faults; 1048576 is the product's default)
+  --page-bytes B       every handler splits pages at B bytes (default ${DEFAULTS.pageBytes}; product: 1048576)
   --no-exactly-once    measure the design without exactly-once commits: ambiguous S3 writes and invokes
                        are answered "outcome unknown" instead of resolved through the commit window
   --report-dir DIR     where the report and history go (default: a new dir under the temp dir)
@@ -312,6 +325,8 @@ export function parseCli(argv: string[]): WorkloadOptions | 'help' | { recheck: 
       }
       case '--clock-skew-ms': o.clockSkewMs = int(flag, value(), 0); break;
       case '--no-exactly-once': o.exactlyOnce = false; break;
+      case '--page-threshold': o.pageThreshold = int(flag, value(), 1); break;
+      case '--page-bytes': o.pageBytes = int(flag, value(), 1); break;
       case '--executor': {
         const v = value();
         if (v !== 'lambda' && v !== 'in-process') throw new UsageError('--executor must be lambda or in-process');

@@ -1,6 +1,7 @@
 /** What a run found, and the lines that print it (the last line is fixed by issue 3). */
 import type { History, Operation } from '../checker/history';
 import type { StatsSnapshot } from '../support/emulator-stats';
+import type { StoredLayout } from './cluster';
 import { commandOf } from './client';
 import { placeOf } from './families';
 import { FAULT_CLASSES, type FaultClass, type WorkloadKind } from './options';
@@ -34,6 +35,8 @@ export interface TxnSummary {
 
 export interface WorkloadSummary {
   workload?: WorkloadKind;
+  /** db.json's format and page objects after the run (emulator S3 only): format 4 means the run was paged. */
+  layout?: StoredLayout;
   seed: number;
   /** Workload operations (the final reads are counted apart). */
   ops: number;
@@ -142,6 +145,7 @@ export function summaryLines(s: WorkloadSummary): string[] {
     const ms = (n: number): string => `${n > 0 ? '+' : ''}${n}`;
     lines.push(`clocks: ${s.clocks.instances} handler clocks, offsets ${ms(s.clocks.minMs)}..${ms(s.clocks.maxMs)} ms; the checker's skew bound ${s.clockSkewMs} ms`);
   }
+  if (s.layout) lines.push(`layout: db.json format ${s.layout.format}, ${s.layout.pages} page objects${s.layout.format === 4 ? ' (paged)' : ''}`);
   if (s.emulator) {
     const e = s.emulator;
     // With RGW underneath, the emulator sees the invokes but none of the S3 requests.

@@ -115,6 +115,7 @@ export async function driveTxn(opts: WorkloadOptions, cluster: Cluster, runId: s
     runMs,
     drainMs,
     emulator: emu?.stats.snapshot(),
+    layout: cluster.layout?.(),
     clockSkewMs,
     txns: v.txns,
     lastLine: '',

@@ -63,6 +63,7 @@ export async function runWorkload(opts: WorkloadOptions): Promise<WorkloadSummar
         executor: opts.executor,
         rgwTarget: opts.rgwTarget,
         handlerClock: opts.handlerClock,
+        paging: { threshold: opts.pageThreshold, bytes: opts.pageBytes },
         // The writer-lease faults need the lease (and two proxies); the
         // transaction workloads run them not (yet), only --writer-lease.
         writerLease: opts.writerLease === true || ((opts.workload === 'register' || opts.workload === 'queue') && (faults.cluster?.length ?? 0) > 0),
@@ -197,6 +198,7 @@ async function drive(opts: WorkloadOptions, cluster: Cluster, runId: string, log
     runMs: runEnd - t0,
     drainMs: drained - runEnd,
     emulator: emu?.stats.snapshot(),
+    layout: cluster.layout?.(),
     clockSkewMs,
     lastLine: '',
   };
