@@ -12,9 +12,10 @@ import { LAMBDA_PAYLOAD_LIMIT, PAYLOAD_ENVELOPE_RESERVE, type Reply } from './co
 import type { Document, WindowPolicy } from './document';
 import { compactMarks, keyMark } from './changes';
 import { execute } from './engine';
+import { PageError } from './pages/codec';
 import type { AppliedDelta } from './pages/fold';
 import { storedReplies } from './replay';
-import type { ObjectStore } from './store/types';
+import { StoreError, type ObjectStore } from './store/types';
 
 /** A document as read, with the ETag S3 gave it (null: the object does not exist). */
 export interface Snapshot {
@@ -147,9 +148,17 @@ export async function commit(snap: Snapshot, { replies, now, changes, expired }:
   // would leave that write's record with what was below before the fold.
   const folds = { applied: 0, dropped: 0 };
   for (const d of input.deltas ?? []) folds[doc.applyDelta(d, doc.clock) ? 'applied' : 'dropped']++;
-  let put;
   try {
     await input.beforePut?.(doc);
+  } catch (e) {
+    doc.rollback();
+    // A page that could not be made or read refuses the commit; anything else
+    // (a bug, a crash) must not pass for an answer: the handler drops its state.
+    if (e instanceof StoreError || e instanceof PageError) return { kind: 'refused', detail: e.message };
+    throw e;
+  }
+  let put;
+  try {
     put = await input.store.put(input.key, doc.encode(), etag === null ? { ifNoneMatch: '*' } : { ifMatch: etag });
   } catch (e) {
     doc.rollback();

@@ -117,8 +117,8 @@ export const DEFAULTS: Omit<WorkloadOptions, 'seed'> = {
   executor: 'lambda',
   thinkMs: 4,
   checkTimeoutMs: 300_000,
-  pageThreshold: 1024,
-  pageBytes: 512,
+  pageThreshold: 256,
+  pageBytes: 256,
 };
 
 /** Slack in the checker's skew bound for the recorder's clock (performance.now) against the handlers' Date.now. */
