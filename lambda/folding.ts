@@ -75,15 +75,8 @@ export class Folder {
     } finally {
       stats.s3Gets += this.loader.fetched - before;
     }
-    const { putPage } = pagesOf(this.store);
     const pages = deltas.flatMap((d) => [...d.pages]);
-    stats.s3Puts += pages.length;
-    await Promise.all(
-      pages.map(async ([name, bytes]) => {
-        const r = await putPage(this.key, name, bytes);
-        if (r.status !== 'ok') throw new StoreError(`page ${name} was not created (${r.detail}); nothing was committed`);
-      }),
-    );
+    await Promise.all(pages.map(([name, bytes]) => createPage(this.store, this.key, name, bytes, stats)));
     // The fault tests' crash point: pages uploaded, nothing yet refers to them.
     this.afterUploads?.();
     return deltas;
@@ -101,10 +94,52 @@ export class Folder {
     const hard = logBytes(root) > this.hard;
     const dbs = [...Array(DB_COUNT).keys()].filter((db) => (root.dbs[db]?.log.size ?? 0) > 0 && (hard || root.dbs[db]?.nodes.length === 0));
     if (dbs.length === 0) return;
-    for (const d of await this.foldRoot(root, doc.clock, stats, dbs)) {
+    let deltas: FoldDelta[];
+    try {
+      deltas = await this.foldRoot(root, doc.clock, stats, dbs);
+    } catch (e) {
+      // The fold only keeps the root small; without it the root is still
+      // whole and correct (every record in the log). So a page that could not
+      // be made fails the commit only once the log is past twice the hard
+      // bound and the threshold: a passing S3 fault must not fail writes.
+      if ((e instanceof StoreError || e instanceof PageError) && logBytes(root) <= this.refuseBytes) return;
+      throw e;
+    }
+    for (const d of deltas) {
       if (!doc.applyDelta(d, doc.clock)) throw new Error(`db ${d.db}: a fold of this commit's own root did not apply`);
     }
   }
+
+  /** Log bytes past which a commit whose own fold failed is refused. */
+  private get refuseBytes(): number {
+    return 2 * Math.max(this.hard, this.threshold);
+  }
+}
+
+/** Attempts at creating one page before the fold gives up. */
+const PAGE_PUT_ATTEMPTS = 3;
+
+/**
+ * Creates one page (If-None-Match: *), trying again what may not have
+ * landed. The name is this upload's alone (its random token), so after an
+ * attempt whose outcome was unknown, "exists" is that attempt's own object.
+ * Throws StoreError when it gives up: nothing refers to the page, the GC
+ * removes it if it exists.
+ */
+async function createPage(store: ObjectStore, key: string, name: string, bytes: Buffer, stats: IoStats): Promise<void> {
+  const { putPage } = pagesOf(store);
+  let detail = '';
+  for (let attempt = 1, uncertain = false; attempt <= PAGE_PUT_ATTEMPTS; attempt++) {
+    stats.s3Puts++;
+    const r = await putPage(key, name, bytes);
+    if (r.status === 'ok' || (r.status === 'exists' && uncertain)) return;
+    detail = r.detail;
+    // On a first attempt "exists" is a name collision: trying again cannot help.
+    if (r.status === 'exists') break;
+    uncertain = true;
+    await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+  }
+  throw new StoreError(`page ${name} was not created (${detail}); nothing was committed`);
 }
 
 /** A delta as it travels (keys as bytes, pages left behind: they are uploaded). */

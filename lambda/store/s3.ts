@@ -130,7 +130,10 @@ export class S3Store implements ObjectStore {
       // A refusal (403 …) throws StoreError, as for the document; never 'ok' from an error.
       const r = classifyPutError(e as SdkError);
       const detail = `${key}: ${r.status === 'ok' ? 'no error' : r.detail}`;
-      return r.status === 'conflict' ? { status: 'exists', detail } : { status: 'unknown', detail };
+      // 409 is S3's "a conflicting conditional operation is in progress": not
+      // an existing object, and worth trying again (the caller does).
+      const busy = (e as SdkError).$metadata?.httpStatusCode === 409 || (e as SdkError).name === 'ConditionalRequestConflict';
+      return r.status === 'conflict' && !busy ? { status: 'exists', detail } : { status: 'unknown', detail };
     }
   }
 

@@ -113,3 +113,46 @@ describe('the fold through the handler', () => {
     expect(!read.ok && read.failure.message).toBe('fold deltas ride on write batches only');
   });
 });
+
+describe('page PUTs that fail', () => {
+  /** A memory store whose page PUTs go through `put` (which may call the real one). */
+  function failing(put: (real: MemoryStore['putPage'], key: string, name: string, bytes: Buffer) => ReturnType<MemoryStore['putPage']>): { store: MemoryStore; h: BatchHandler; calls: () => number } {
+    const store = new MemoryStore();
+    const real = store.putPage.bind(store);
+    let calls = 0;
+    store.putPage = (key, name, bytes) => {
+      calls++;
+      return put(real, key, name, bytes);
+    };
+    return { store, h: createHandler({ store, now: () => NOW, sleep: async () => undefined, paging: PAGING }), calls: () => calls };
+  }
+
+  it('a page whose answer was lost is tried again, and "exists" then is its own upload', async () => {
+    const lost = new Set<string>();
+    const { store, h, calls } = failing(async (real, key, name, bytes) => {
+      const r = await real(key, name, bytes);
+      if (lost.has(name)) return r;
+      lost.add(name);
+      return { status: 'unknown', detail: 'connection reset (test)' };
+    });
+    ok(await h(batch(sets(0, 30))));
+    expect(root(store).pagedFormat).toBe(true);
+    expect(logBytes(root(store).pagedRoot)).toBe(0);
+    expect(calls()).toBe(2 * pages(store));
+    await expectAll(h, 30);
+  });
+
+  it("a commit whose own fold cannot make pages still lands with its log whole, until the log passes twice the hard bound", async () => {
+    const { store, h } = failing(async () => ({ status: 'unknown', detail: 'S3 is down for pages (test)' }));
+    ok(await h(batch(sets(0, 30))));
+    // Paged, every record still in the root's log: correct, only bigger.
+    expect(root(store).pagedFormat).toBe(true);
+    expect(pages(store)).toBe(0);
+    await expectAll(h, 30);
+    const before = store.body(DOC);
+    const refused = await h(batch(sets(30, 200, 'w')));
+    expect(!refused.ok && refused.failure).toMatchObject({ kind: 'not-applied', message: expect.stringMatching(/page .* was not created/) });
+    expect(store.body(DOC)).toEqual(before);
+    await expectAll(h, 30);
+  });
+});
