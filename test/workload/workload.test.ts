@@ -40,7 +40,7 @@ describe('options', () => {
     expect(() => parseFaults('lease_steal=0.5')).toThrow(/no rate/);
     expect(all.emulator.ignorePreconditions).toBe(false);
     expect(all.emulator.unsafeLocalExpiry).toBeUndefined();
-    expect(Object.keys(all.emulator.rates ?? {}).sort()).toEqual(['clock_skew', 'lambda_429', 'lambda_ambiguous', 'lambda_error', 's3_409', 's3_500', 's3_503', 's3_ambiguous_put', 's3_hang', 's3_latency']);
+    expect(Object.keys(all.emulator.rates ?? {}).sort()).toEqual(['clock_skew', 'crash_after_pages', 'lambda_429', 'lambda_ambiguous', 'lambda_error', 'page_put_fail', 's3_409', 's3_500', 's3_503', 's3_ambiguous_put', 's3_hang', 's3_latency']);
     // clock_skew's "rate" is its bound in ms.
     expect(all.emulator.rates?.clock_skew).toBe(3000);
     expect(parseFaults('clock_skew=1500').emulator.rates).toEqual({ clock_skew: 1500 });
@@ -56,6 +56,10 @@ describe('options', () => {
     expect(o).toMatchObject({ seconds: 60, proxies: 3, clients: 12, keys: 5, seed: 9, faults: 'all', s3: 'emulator' });
     expect(parseCli(['--addrs', 'db.example.com:6379,10.0.0.1:6380', '--password', 'pw', '--tls'])).toMatchObject({ addrs: ['db.example.com:6379', '10.0.0.1:6380'], password: 'pw', tls: true });
     expect(parseCli(['--help'])).toBe('help');
+    // Tiny pages by default (every run paged); the product's sizes on request.
+    expect(parseCli(['--seed', '1'])).toMatchObject({ pageThreshold: 256, pageBytes: 256 });
+    expect(parseCli(['--page-threshold', '1048576', '--page-bytes', '65536'])).toMatchObject({ pageThreshold: 1048576, pageBytes: 65536 });
+    expect(() => parseCli(['--page-bytes', '0'])).toThrow(UsageError);
     expect(() => parseCli(['--addrs', 'h:1', '--faults', 'all'])).toThrow(UsageError);
     expect(() => parseCli(['--faults', 'nope'])).toThrow(/unknown fault/);
     expect(() => parseCli(['--tls'])).toThrow(/--addrs/);
@@ -95,6 +99,34 @@ describe('on the emulator', () => {
       expect(r.s.clocks).toMatchObject({ minMs: -3000, maxMs: 3000 });
       expect(r.s.clockSkewMs).toBe(6000 + CLOCK_MARGIN_MS);
       expect(r.s.lastLine).toMatch(/^ops=\d+ ok=\d+ failed=\d+ pending=\d+ keys=\d+ linearizable=true seed=101$/);
+      // Every run is paged (the workload's tiny page threshold): db.json is a root over page objects.
+      expect(r.s.layout?.format).toBe(4);
+      expect(r.s.layout?.pages).toBeGreaterThan(0);
+    },
+    RUN_MS,
+  );
+
+  test(
+    'paged: page PUTs failing and handlers crashing between their page uploads and the root PUT lose nothing',
+    async () => {
+      const r = await run({ seed: 102, faults: 'page_put_fail=0.2,crash_after_pages=0.2,s3_ambiguous_put,lambda_ambiguous', proxies: 2, clients: 8 });
+      expect(verdict(r)).toBe(`true\n${r.lines.join('\n')}`);
+      expect(r.s.faults.page_put_fail?.injected).toBeGreaterThan(0);
+      expect(r.s.faults.crash_after_pages?.injected).toBeGreaterThan(0);
+      expect(r.s.layout?.format).toBe(4);
+      // A crash reaches the proxy as a function error (an unknown outcome), never as an answer.
+      expect(r.s.emulator?.functionErrors).toBeGreaterThanOrEqual(r.s.faults.crash_after_pages?.injected ?? 0);
+      expect(r.s.finalReads.answered).toBe(r.s.finalReads.keys);
+    },
+    RUN_MS,
+  );
+
+  test(
+    'unpaged (the product page threshold): db.json stays format 3 under every fault',
+    async () => {
+      const r = await run({ seed: 103, faults: 'all', proxies: 2, clients: 8, seconds: 8, pageThreshold: 1 << 20, pageBytes: 1 << 20 });
+      expect(verdict(r)).toBe(`true\n${r.lines.join('\n')}`);
+      expect(r.s.layout).toEqual({ format: 3, pages: 0 });
     },
     RUN_MS,
   );
