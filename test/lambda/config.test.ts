@@ -25,6 +25,8 @@ describe('storageSettingsFromEnv', () => {
       exactlyOnce: true,
       maxClockSkewMs: 5000,
       scriptTimeoutMs: 1000,
+      pageThreshold: 1 << 20,
+      pageBytes: 1 << 20,
       credentials: undefined,
     });
   });
@@ -42,8 +44,10 @@ describe('storageSettingsFromEnv', () => {
       VALTHREE_CACHE: '0',
       VALTHREE_EXACTLY_ONCE: 'off',
       VALTHREE_SCRIPT_TIMEOUT_MS: '400',
+      VALTHREE_PAGE_THRESHOLD: '4096',
+      VALTHREE_PAGE_BYTES: '2048',
     });
-    expect(s).toMatchObject({ scriptTimeoutMs: 400 });
+    expect(s).toMatchObject({ scriptTimeoutMs: 400, pageThreshold: 4096, pageBytes: 2048 });
     expect(s).toMatchObject({ bucket: 'b', key: 'k.json', region: 'eu-west-1', endpoint: 'http://127.0.0.1:9000', s3TimeoutMs: 1500, etagForm: 'unquoted', maxDocumentBytes: 1000, unsafeStorage: true, cache: false, exactlyOnce: false });
   });
 

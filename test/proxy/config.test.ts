@@ -81,7 +81,7 @@ describe('parseArgs', () => {
 
 describe('storageSettings (the in-process handler, from the flags)', () => {
   test('built from the typed settings; only the AWS SDK conventions come from the environment', () => {
-    const s = parseArgs(['--bucket', 'b', '--key', 'k.json', '--maxmemory', '1000', '--unsafe-storage', '--etag-form', 'quoted', '--s3-timeout-ms', '900', '--exactly-once=0', '--script-timeout-ms', '250'], {});
+    const s = parseArgs(['--bucket', 'b', '--key', 'k.json', '--maxmemory', '1000', '--unsafe-storage', '--etag-form', 'quoted', '--s3-timeout-ms', '900', '--exactly-once=0', '--script-timeout-ms', '250', '--page-threshold', '4096', '--page-bytes', '2048'], {});
     const env = { AWS_DEFAULT_REGION: 'eu-west-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:9000', AWS_ACCESS_KEY_ID: 'id', AWS_SECRET_ACCESS_KEY: 'secret' };
     expect(storageSettings(s, env)).toEqual({
       bucket: 'b',
@@ -98,6 +98,8 @@ describe('storageSettings (the in-process handler, from the flags)', () => {
       exactlyOnce: false,
       maxClockSkewMs: 5000,
       scriptTimeoutMs: 250,
+      pageThreshold: 4096,
+      pageBytes: 2048,
     });
   });
 
