@@ -22,8 +22,11 @@ describe('pagingFor', () => {
   });
 
   it('the Lambda and npm start take them from VALTHREE_PAGE_THRESHOLD / VALTHREE_PAGE_BYTES into the handler options', () => {
-    const s = storageSettingsFromEnv({ VALTHREE_PAGE_THRESHOLD: '256', VALTHREE_PAGE_BYTES: '512', VALTHREE_DATA_DIR: '/nonexistent-valthree-test' });
-    expect(openStorage(s).options.paging).toEqual(pagingFor(256, 512));
+    // Over S3 (nothing is sent before a batch), so that no data directory is made.
+    const s = storageSettingsFromEnv({ VALTHREE_PAGE_THRESHOLD: '256', VALTHREE_PAGE_BYTES: '512', VALTHREE_BUCKET: 'b', AWS_REGION: 'us-east-1' });
+    const { store, options } = openStorage(s);
+    expect(options.paging).toEqual(pagingFor(256, 512));
+    store.close?.();
     expect(() => storageSettingsFromEnv({ VALTHREE_PAGE_BYTES: 'big' })).toThrow(/VALTHREE_PAGE_BYTES must be a positive number/);
   });
 });
