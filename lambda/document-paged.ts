@@ -21,7 +21,7 @@ import type { Below } from './pages/codec';
 import type { Found } from './pages/keyspace';
 import { applyFold, type AppliedDelta } from './pages/fold';
 import { Log, recordBytes } from './pages/log';
-import { dbSize, decodeRoot, emptyRoot, encodeRoot, expiresCount, type PagedRoot } from './pages/root';
+import { dbSize, decodeRoot, emptyRoot, encodeRoot, expiresCount, pageBytes, type PagedRoot } from './pages/root';
 
 /** The batch touched what was not resolved into the snapshot: a key of a paged database (or, key undefined, the whole database). */
 export class NotResolvedError extends Error {
@@ -224,8 +224,8 @@ export abstract class PagedJournal extends Journal {
     const prev = log.get(k);
     const rec = slot ? { e: slot.e, p, seq: this.commitSeq } : p > 0 ? { e: null, p, seq: this.commitSeq } : undefined;
     const grow = (rec ? recordBytes(k, rec) : 0) - (prev ? recordBytes(k, prev) : 0);
-    // The root is what is read and written whole: its size is what the cap bounds.
-    if (grow > 0 && this.approxBytes - this.window.bytes + grow > this.maxBytes) throw new OutOfMemoryError();
+    // A delete's tombstone grows the log until the next fold, yet DEL must work at the limit (as in Redis).
+    if (slot && grow > 0 && this.usedBytes + grow > this.maxBytes) throw new OutOfMemoryError();
     this.log({ op: 'entry', ks, key: k, prev: ks.slot(k), bytes: this.bytes });
     this.log({ op: 'rec', log, key: k, prev, bytes: this.bytes });
     log.put(k, rec);
@@ -263,6 +263,16 @@ export abstract class PagedJournal extends Journal {
     const out: string[] = [];
     for (const p of this.dbs[db]?.pages ?? []) for (const k of p.entries.keys()) out.push(k);
     return out;
+  }
+
+  /**
+   * What --maxmemory bounds (INFO used_memory): the root less its commit
+   * window, plus the pages its node refs reach, from the refs (pageBytes):
+   * O(refs). Exact bytes stored (a key rewritten since its fold counts in
+   * its log record and its page); a lower bound while a ref lacks `b`.
+   */
+  get usedBytes(): number {
+    return this.approxBytes - this.window.bytes + pageBytes(this.paged).bytes;
   }
 
   /** The encoded size, the paged section included. */

@@ -53,7 +53,7 @@ const TABLE = {
   tlsKey: opt({ flag: 'tls-key', env: 'VALTHREE_TLS_KEY', arg: 'FILE', help: 'PEM private key for --tls-cert' }),
   maxclients: int({ flag: 'maxclients', env: 'VALTHREE_MAXCLIENTS', arg: 'N', default: 10000, min: 1, help: 'most simultaneous connections; more get "-ERR max number of clients reached"' }),
   timeout: int({ flag: 'timeout', env: 'VALTHREE_TIMEOUT', arg: 'SECONDS', default: 0, help: 'close connections idle this long (0: never)' }),
-  maxmemory: int({ flag: 'maxmemory', env: 'VALTHREE_MAXMEMORY', arg: 'BYTES', default: STORAGE_DEFAULTS.maxDocumentBytes, min: 1, help: `${IN_PROCESS}: largest db.json; writes past it get -OOM` }),
+  maxmemory: int({ flag: 'maxmemory', env: 'VALTHREE_MAXMEMORY', arg: 'BYTES', default: STORAGE_DEFAULTS.maxDocumentBytes, min: 1, help: `${IN_PROCESS}: largest database (db.json and its pages); writes past it get -OOM` }),
   maxValueBytes: int({ flag: 'max-value-bytes', env: 'VALTHREE_MAX_VALUE_BYTES', arg: 'BYTES', default: MAX_VALUE_BYTES, min: 1, help: 'largest argument one command may carry (one Lambda payload, base64); larger gets -ERR, connection stays open' }),
   protoMaxBulkLen: int({ flag: 'proto-max-bulk-len', env: 'VALTHREE_PROTO_MAX_BULK_LEN', arg: 'BYTES', default: DEFAULT_PROTOCOL_LIMITS.maxBulkBytes, min: 1, help: 'largest bulk string accepted at all; larger is a protocol error and closes the connection' }),
   protoMaxArrayLen: int({ flag: 'proto-max-array-len', env: 'VALTHREE_PROTO_MAX_ARRAY_LEN', arg: 'N', default: DEFAULT_PROTOCOL_LIMITS.maxArrayLength, min: 1, help: 'most elements in one request; more is a protocol error' }),
