@@ -141,10 +141,8 @@ export abstract class PagedJournal extends Journal {
   }
 
   /**
-   * Pages inline database `db` (layout.ts §1: past PAGE_THRESHOLD): its
-   * entries become log records with nothing below them, and its keyspace
-   * stays, as the database resolved whole. The caller folds the log into
-   * pages before the commit's PUT.
+   * Pages inline database `db` (layout.ts §1: past PAGE_THRESHOLD): its entries become log records with nothing
+   * below them, its keyspace stays, as resolved whole. The caller folds the log into pages before the PUT.
    */
   pageInline(db: number): void {
     const ks = this.dbs[db];
@@ -160,6 +158,11 @@ export abstract class PagedJournal extends Journal {
     this.below[db] = new Map();
     this.whole[db] = true;
     this.bytes -= gone;
+  }
+
+  /** Restore (lambda/restore.ts), outside any transaction: adds retired-page records (the GC's), kept oldest first. */
+  addRetired(groups: readonly [number, string[]][]): void {
+    [this.paged, this.frame] = [{ ...this.paged, retired: [...this.paged.retired, ...groups].sort((a, b) => a[0] - b[0]) }, undefined];
   }
 
   /** Replaces the paged part, journaled (`also` undoes the caller's own changes). */
@@ -265,12 +268,9 @@ export abstract class PagedJournal extends Journal {
     return out;
   }
 
-  /**
-   * What --maxmemory bounds (INFO used_memory): the root less its commit
-   * window, plus the pages its node refs reach, from the refs (pageBytes):
-   * O(refs). Exact bytes stored (a key rewritten since its fold counts in
-   * its log record and its page); a lower bound while a ref lacks `b`.
-   */
+  /** What --maxmemory bounds (INFO used_memory): the root less its commit window, plus the pages its refs reach, from
+   * the refs (pageBytes): O(refs). Exact bytes stored (a key rewritten since its fold counts in its log record and its
+   * page); a lower bound while a ref lacks `b`. */
   get usedBytes(): number {
     return this.approxBytes - this.window.bytes + pageBytes(this.paged).bytes;
   }
