@@ -20,9 +20,10 @@
  *    (document-commits.ts, unchanged), databases that are not paged (their
  *    entries exactly as format 3 writes them), and per paged database
  *    `{"nodes":[{lo,page,n,x}], "log":[[key,entry|null,p,seq]]}` (root.ts),
- *    plus `retired` (GC, §8). A node ref says the hash range it covers
- *    [lo, next lo), its page, and its subtree's key count n and TTL count x:
- *    DBSIZE = Σ n + Σ over log records (live − (p > 0)); INFO's expires alike.
+ *    plus `retired` (GC, §8). A node ref says its range [lo, next lo), its
+ *    page, its subtree's key count n, TTL count x and page bytes b (a leaf
+ *    ref too): DBSIZE = Σ n + Σ log (live − (p > 0)); expires alike;
+ *    --maxmemory (1 GiB) bounds root − commit window + Σ b, exact, O(refs).
  *    Bounds: log soft 64 KiB (≈ 700 records of 64 B values) asks for a fold,
  *    hard 512 KiB makes the commit fold itself (§5); ≤ 64 node refs per
  *    database (a node splits in two at 64 leaves, so 64 × 64 leaves × ~700 KiB
@@ -131,10 +132,10 @@
  * 9. SNAPSHOTS AND RESTORE. A snapshot is a copy of the root
  *    (`snapshots/<time>.json`, as today); pages are not copied: the GC keeps
  *    every page a retained snapshot root names, and the lifecycle rule that
- *    expires a snapshot frees its pages. Restore (a tool, replacing step 3 of
- *    the runbook) writes the snapshot root with If-Match on the current one,
- *    taking clock and seq as the max of both and adding the current root's
- *    pages to `retired`, so readers of the replaced root keep their grace.
+ *    expires a snapshot frees its pages. Restore (bin/restore.ts): the root
+ *    put with If-Match on the current one, clock max, seq max + 1, the current
+ *    window + its record, current pages `retired` (readers keep their grace),
+ *    node pages copied to fresh names (older deltas go stale: restore.ts).
  *
  * 10. IAM. The handler role: GetObject, PutObject on `<key>.pages/*` (no
  *    Delete; ListBucket only so that a missing page answers 404). The GC role: ListBucket with s3:prefix `<key>.pages/`
@@ -239,7 +240,9 @@
  *      plus the handler's ListBucket on the page prefix (a missing page must
  *      read 404: §7). Open: the commit's check of a delta's page ages on the
  *      store's clock; a read window for the in-process runtime; leaves naming
- *      member pages (step 8); the file store's collection (§11); restore (§9).
+ *      member pages (step 8; a leaf's b must count them). DONE 10: --maxmemory
+ *      1 GiB over root + pages (b; older refs measured by their db's next
+ *      fold); restore (§9, bin/restore.ts); the file store's GC (§11).
  *    NEXT, in order:
  *    5. Commands over pages instead of whole loads: SCAN from its cursor
  *      until COUNT (a round per page run), KEYS a node at a time, RANDOMKEY
