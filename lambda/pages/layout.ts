@@ -20,10 +20,9 @@
  *    (document-commits.ts, unchanged), databases that are not paged (their
  *    entries exactly as format 3 writes them), and per paged database
  *    `{"nodes":[{lo,page,n,x}], "log":[[key,entry|null,p,seq]]}` (root.ts),
- *    plus `retired` (GC, §8). A node ref says its range [lo, next lo), its
- *    page, its subtree's key count n, TTL count x and page bytes b (a leaf
- *    ref too): DBSIZE = Σ n + Σ log (live − (p > 0)); expires alike;
- *    --maxmemory (1 GiB) bounds root − commit window + Σ b, exact, O(refs).
+ *    plus `retired` (GC, §8). A node (or leaf) ref: range [lo, next lo), page,
+ *    keys n, TTLs x, page bytes b: DBSIZE = Σ n + Σ log (live − (p > 0)),
+ *    expires alike; --maxmemory (1 GiB) bounds root − window + Σ b, O(refs).
  *    Bounds: log soft 64 KiB (≈ 700 records of 64 B values) asks for a fold,
  *    hard 512 KiB makes the commit fold itself (§5); ≤ 64 node refs per
  *    database (a node splits in two at 64 leaves, so 64 × 64 leaves × ~700 KiB
@@ -146,9 +145,8 @@
  *
  * 11. THE FILE STORE uses the same layout in its data directory
  *    (`db.json.pages/<name>`), a create being link(2) of an fsynced temp file
- *    (fails if present: If-None-Match *), followed by the directory fsync;
- *    the root's replace is unchanged. Sole writer: it folds and collects
- *    itself (no snapshots), with the same rules.
+ *    (fails if present: If-None-Match *), then the directory fsync; the root's
+ *    replace is unchanged. Sole writer: folds and collects itself, same rules.
  *
  * 12. UPGRADE. A format-4 handler reads formats 1–4. A format-3 document
  *    stays format 3 until its first fold pages a database; that commit writes
