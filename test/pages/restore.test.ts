@@ -19,6 +19,7 @@ import { decodePage } from '../../lambda/pages/codec';
 import { PageReader, resolve } from '../../lambda/pages/keyspace';
 import { GRACE_MS, keyPos, rangeOf } from '../../lambda/pages/layout';
 import { pagePrefix } from '../../lambda/pages/name';
+import { emptyRoot, encodeRoot, writeRecord } from '../../lambda/pages/root';
 import { restoreSnapshot } from '../../lambda/restore';
 import { S3Store } from '../../lambda/store/s3';
 import { pagesOf, type ObjectStore } from '../../lambda/store/types';
@@ -233,5 +234,32 @@ describe('restore of a paged snapshot', () => {
     const before = await body(key);
     await expect(restoreSnapshot({ store, key, snapshotKey })).rejects.toThrow(new RegExp(`page ${leaf} is missing`));
     expect((await body(key)).equals(before)).toBe(true);
+  }, 60_000);
+
+  it('folds a snapshot database paged without nodes into fresh pages; a format-3 snapshot retires every page of the replaced root', async () => {
+    const { key, h } = await scene();
+    const logOnly = emptyRoot();
+    for (let i = 0; i < 30; i++) writeRecord(logOnly, 0, `key:${i}`, { type: 'string', value: Buffer.from(`log-${i}`) }, 0, 5);
+    const snap1 = `${key}.snapshots/log-only.json`;
+    await s3.send(new PutObjectCommand({ Bucket: emu.bucket, Key: snap1, Body: `{"format":4,"clock":7,"seq":5,"commits":[],"data":{},${encodeRoot(logOnly)}}` }));
+    const replacedPages = await namedPages(key, Document.decode(await body(key)));
+    const r1 = await restoreSnapshot({ store, key, snapshotKey: snap1 });
+    const restored = Document.decode(await body(key));
+    expect(restored.pagedRoot.dbs[0]!.nodes.length).toBeGreaterThan(0);
+    expect(restored.pagedRoot.dbs[0]!.log.size).toBe(0);
+    expect(r1.pages).toBe((await namedPages(key, restored)).length);
+    const res = ok(await h(batch([...Array.from({ length: 30 }, (_, i) => ['GET', `key:${i}`]), ['DBSIZE']])));
+    expect(res.sessions[0].replies).toEqual([...Array.from({ length: 30 }, (_, i) => ({ t: 'bulk', v: encodeArg(Buffer.from(`log-${i}`)) })), { t: 'int', v: 30 }]);
+
+    const snap2 = `${key}.snapshots/flat.json`;
+    await s3.send(new PutObjectCommand({ Bucket: emu.bucket, Key: snap2, Body: '{"format":3,"clock":9,"seq":2,"commits":[],"data":{"only":"one"}}' }));
+    const before = await namedPages(key, restored);
+    const r2 = await restoreSnapshot({ store, key, snapshotKey: snap2 });
+    expect([r2.pages, r2.retired]).toEqual([0, before.length]);
+    const flat = Document.decode(await body(key));
+    // Format 4 while the retired records last: the GC reads them from it.
+    const retired = new Set(flat.pagedRoot.retired.flatMap(([, ns]) => ns));
+    for (const p of [...before, ...replacedPages]) expect(retired.has(p)).toBe(true);
+    expect(ok(await h(batch([['GET', 'only'], ['DBSIZE']]))).sessions[0].replies).toEqual([{ t: 'bulk', v: encodeArg(Buffer.from('one')) }, { t: 'int', v: 1 }]);
   }, 60_000);
 });
