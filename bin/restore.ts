@@ -23,6 +23,8 @@ Options (environment variable in brackets):
   --region <region>   [AWS_REGION]
   --endpoint <url>    an S3-compatible endpoint [VALTHREE_S3_ENDPOINT, AWS_ENDPOINT_URL_S3]
   --etag-form <form>  quoted (AWS, default) or unquoted (Ceph RGW 16) [VALTHREE_ETAG_FORM]
+  --snapshot-prefix <p>  where the page GC finds snapshots; a paged snapshot must be under it
+                      [VALTHREE_SNAPSHOT_PREFIX, default snapshots/]
   --data-dir <dir>    a local data directory instead of a bucket (stop npm start first) [VALTHREE_DATA_DIR]
   --dry-run           read and check everything, print what would be written, write nothing
   --over-unreadable   replace a db.json that cannot be read (its window and pages are then unknown)
@@ -33,7 +35,7 @@ Exit status 0 when restored (or checked, with --dry-run), 1 when nothing was wri
 If db.json changed meanwhile (a commit landed), nothing is written: run it again.
 `;
 
-const FLAGS: Record<string, string> = { '--bucket': 'VALTHREE_BUCKET', '--key': 'VALTHREE_KEY', '--region': 'AWS_REGION', '--endpoint': 'VALTHREE_S3_ENDPOINT', '--etag-form': 'VALTHREE_ETAG_FORM', '--data-dir': 'VALTHREE_DATA_DIR' };
+const FLAGS: Record<string, string> = { '--bucket': 'VALTHREE_BUCKET', '--key': 'VALTHREE_KEY', '--region': 'AWS_REGION', '--endpoint': 'VALTHREE_S3_ENDPOINT', '--etag-form': 'VALTHREE_ETAG_FORM', '--data-dir': 'VALTHREE_DATA_DIR', '--snapshot-prefix': 'VALTHREE_SNAPSHOT_PREFIX' };
 
 export interface Io {
   out: (line: string) => void;
@@ -63,7 +65,8 @@ export async function main(args: readonly string[], env: NodeJS.ProcessEnv, io: 
   try {
     const settings = storageSettingsFromEnv(vars);
     store = openStorage({ ...settings, unsafeStorage: true }).store;
-    const result = await restoreSnapshot({ store, key: settings.key, snapshotKey: snapshot, dryRun, overUnreadable });
+    const snapshotPrefix = vars.VALTHREE_SNAPSHOT_PREFIX || 'snapshots/';
+    const result = await restoreSnapshot({ store, key: settings.key, snapshotKey: snapshot, snapshotPrefix, dryRun, overUnreadable });
     io.out(JSON.stringify(result));
     return 0;
   } catch (e) {

@@ -44,6 +44,12 @@ export interface RestoreOptions {
   key: string;
   /** The snapshot object's key (snapshots/<time>.json). */
   snapshotKey: string;
+  /**
+   * Where the GC finds retained snapshots (its VALTHREE_SNAPSHOT_PREFIX). A
+   * snapshot that names pages must be there: only then does the GC keep its
+   * pages until the restored root names them (pages/gc.ts reads snapshots).
+   */
+  snapshotPrefix: string;
   /** Check everything and build the root, but write nothing. */
   dryRun?: boolean;
   /** Replace a db.json that cannot be read (corrupt, unknown format): its window and pages are then unknown. */
@@ -126,6 +132,9 @@ export async function restoreSnapshot(o: RestoreOptions): Promise<RestoreResult>
   const snap = await o.store.get(o.snapshotKey);
   if (snap.status !== 'found') throw new RestoreError(`snapshot ${o.snapshotKey} does not exist; nothing was written`);
   const probe = decode(snap.body, `snapshot ${o.snapshotKey}`);
+  if (probe.pagedFormat && !o.snapshotKey.startsWith(o.snapshotPrefix)) {
+    throw new RestoreError(`snapshot ${o.snapshotKey} names pages but is not under ${o.snapshotPrefix}, where the page GC keeps a snapshot's pages: copy it there first; nothing was written`);
+  }
   const cur = await o.store.get(o.key);
   if (cur.status === 'not-modified') throw new StoreError(`${o.key}: unexpected 304`);
   let replaced: Document | undefined;

@@ -150,7 +150,11 @@ describe('restore of a paged snapshot', () => {
 
     const out: string[] = [];
     const env = { AWS_ACCESS_KEY_ID: emu.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: emu.credentials.secretAccessKey };
-    const code = await main(['--snapshot', snapshotKey, '--bucket', emu.bucket, '--key', key, '--endpoint', emu.endpoint, '--region', emu.region], env, { out: (l) => out.push(l), err: (l) => out.push(l) });
+    const flags = ['--snapshot', snapshotKey, '--bucket', emu.bucket, '--key', key, '--endpoint', emu.endpoint, '--region', emu.region];
+    // A paged snapshot outside the prefix the GC reads is refused: its pages could go before the restored root names them.
+    expect(await main(flags, env, { out: (l) => out.push(l), err: (l) => out.push(l) })).toBe(1);
+    expect(out.splice(0)).toEqual([expect.stringMatching(/is not under snapshots\/.*nothing was written/)]);
+    const code = await main([...flags, '--snapshot-prefix', `${key}.snapshots/`], env, { out: (l) => out.push(l), err: (l) => out.push(l) });
     expect(out.length).toBe(1);
     expect(code).toBe(0);
     const result = JSON.parse(out[0]) as { status: string; seq: number; clock: number; retired: number; pages: number; id: string };
@@ -213,10 +217,10 @@ describe('restore of a paged snapshot', () => {
         return store.put(...args);
       },
     });
-    await expect(restoreSnapshot({ store: racing, key, snapshotKey })).rejects.toThrow(/changed while restoring.*nothing was written/);
+    await expect(restoreSnapshot({ store: racing, key, snapshotKey, snapshotPrefix: `${key}.snapshots/` })).rejects.toThrow(/changed while restoring.*nothing was written/);
     const raced = await body(key);
     expect(raced.equals(untouched)).toBe(false);
-    const dry = await restoreSnapshot({ store, key, snapshotKey, dryRun: true });
+    const dry = await restoreSnapshot({ store, key, snapshotKey, snapshotPrefix: `${key}.snapshots/`, dryRun: true });
     expect(dry.status).toBe('dry-run');
     expect((await body(key)).equals(raced)).toBe(true);
     const out: string[] = [];
@@ -232,7 +236,7 @@ describe('restore of a paged snapshot', () => {
     const leaf = (await namedPages(key, snap)).find((p) => !snap.pagedRoot.dbs[0]!.nodes.some((r) => r.page === p)) as string;
     await s3.send(new DeleteObjectCommand({ Bucket: emu.bucket, Key: `${pagePrefix(key)}${leaf}` }));
     const before = await body(key);
-    await expect(restoreSnapshot({ store, key, snapshotKey })).rejects.toThrow(new RegExp(`page ${leaf} is missing`));
+    await expect(restoreSnapshot({ store, key, snapshotKey, snapshotPrefix: `${key}.snapshots/` })).rejects.toThrow(new RegExp(`page ${leaf} is missing`));
     expect((await body(key)).equals(before)).toBe(true);
   }, 60_000);
 
@@ -243,7 +247,7 @@ describe('restore of a paged snapshot', () => {
     const snap1 = `${key}.snapshots/log-only.json`;
     await s3.send(new PutObjectCommand({ Bucket: emu.bucket, Key: snap1, Body: `{"format":4,"clock":7,"seq":5,"commits":[],"data":{},${encodeRoot(logOnly)}}` }));
     const replacedPages = await namedPages(key, Document.decode(await body(key)));
-    const r1 = await restoreSnapshot({ store, key, snapshotKey: snap1 });
+    const r1 = await restoreSnapshot({ store, key, snapshotKey: snap1, snapshotPrefix: `${key}.snapshots/` });
     const restored = Document.decode(await body(key));
     expect(restored.pagedRoot.dbs[0]!.nodes.length).toBeGreaterThan(0);
     expect(restored.pagedRoot.dbs[0]!.log.size).toBe(0);
@@ -254,12 +258,23 @@ describe('restore of a paged snapshot', () => {
     const snap2 = `${key}.snapshots/flat.json`;
     await s3.send(new PutObjectCommand({ Bucket: emu.bucket, Key: snap2, Body: '{"format":3,"clock":9,"seq":2,"commits":[],"data":{"only":"one"}}' }));
     const before = await namedPages(key, restored);
-    const r2 = await restoreSnapshot({ store, key, snapshotKey: snap2 });
+    const r2 = await restoreSnapshot({ store, key, snapshotKey: snap2, snapshotPrefix: `${key}.snapshots/` });
     expect([r2.pages, r2.retired]).toEqual([0, before.length]);
     const flat = Document.decode(await body(key));
     // Format 4 while the retired records last: the GC reads them from it.
     const retired = new Set(flat.pagedRoot.retired.flatMap(([, ns]) => ns));
     for (const p of [...before, ...replacedPages]) expect(retired.has(p)).toBe(true);
     expect(ok(await h(batch([['GET', 'only'], ['DBSIZE']]))).sessions[0].replies).toEqual([{ t: 'bulk', v: encodeArg(Buffer.from('one')) }, { t: 'int', v: 1 }]);
+  }, 60_000);
+
+  it('over a db.json that cannot be read: refused unless --over-unreadable, then restored past the snapshot seq', async () => {
+    const { key, snapshotKey, snap, h } = await scene();
+    await s3.send(new PutObjectCommand({ Bucket: emu.bucket, Key: key, Body: '{"format":99}' }));
+    const prefix = `${key}.snapshots/`;
+    await expect(restoreSnapshot({ store, key, snapshotKey, snapshotPrefix: prefix })).rejects.toThrow(/cannot be read.*--over-unreadable.*nothing was written/);
+    expect((await body(key)).toString()).toBe('{"format":99}');
+    const r = await restoreSnapshot({ store, key, snapshotKey, snapshotPrefix: prefix, overUnreadable: true });
+    expect([r.status, r.seq, r.retired]).toEqual(['restored', snap.seq + 1, 0]);
+    await expectOld(h);
   }, 60_000);
 });
