@@ -38,6 +38,9 @@ export interface FileGcResult {
   young: number;
 }
 
+/** The grace these options give. */
+export const fileGrace = (o: FileGcOptions): number => o.graceMs ?? defaultGrace(DEFAULT_TIMING);
+
 const TEMP = /^[0-9a-f]{16}-[A-Za-z0-9_-]{8}\.\d+\.[0-9a-f]{8}\.tmp$/;
 
 /** The paged part of a root body; undefined when it is not a document this version reads (then nothing is collected). */
@@ -57,7 +60,7 @@ function rootOf(body: Buffer): PagedRoot | undefined {
  */
 export async function collectFilePages(dir: string, readRoot: () => Buffer | null, o: FileGcOptions = {}): Promise<FileGcResult> {
   const now = (o.now ?? Date.now)();
-  const grace = o.graceMs ?? defaultGrace(DEFAULT_TIMING);
+  const grace = fileGrace(o);
   const listing: Listed[] = [];
   const temps: string[] = [];
   let names: string[];

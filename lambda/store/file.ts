@@ -19,7 +19,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pageKey, pagePrefix } from '../pages/name';
-import { collectFilePages, type FileGcOptions, type FileGcResult } from './file-gc';
+import { collectFilePages, fileGrace, type FileGcOptions, type FileGcResult } from './file-gc';
 import { createPage, readPage } from './file-pages';
 import { DurableWriter } from './file-writer';
 import { StoreError, type GetResult, type ObjectStore, type PagePutResult, type PutCondition, type PutResult } from './types';
@@ -46,6 +46,8 @@ export class FileStore implements ObjectStore {
   private locked = false;
   /** Per document: when its last page collection started, and the run in flight. */
   private readonly gcRuns = new Map<string, { at: number; run: Promise<unknown> }>();
+  /** Per document: the run set for when pages kept for their grace may go (an idle database still sheds them). */
+  private readonly gcLater = new Map<string, NodeJS.Timeout>();
 
   /**
    * `pageGc`: collect the pages of a paged document after its puts (layout.ts
@@ -105,14 +107,23 @@ export class FileStore implements ObjectStore {
 
   /**
    * After a put of a paged root: a collection once intervalMs has passed since
-   * the last, off the put's path. A failed run deletes nothing and is retried
-   * by a later put; its error has no caller to reach.
+   * the last, off the put's path; and when it kept pages for their grace, one
+   * more once the grace has passed, put or not. A failed run deletes nothing
+   * and is retried by a later put; its error has no caller to reach.
    */
   private collectSoon(key: string, o: FileGcOptions): void {
     const last = this.gcRuns.get(key);
     if (!this.locked || (last && (o.now ?? Date.now)() - last.at < (o.intervalMs ?? 30_000))) return;
     if (!fs.existsSync(this.file(pagePrefix(key)))) return;
-    this.collectPages(key, o).catch(() => undefined);
+    clearTimeout(this.gcLater.get(key));
+    this.collectPages(key, o).then(
+      (r) => {
+        if (r.young === 0 || !this.locked) return;
+        const timer = setTimeout(() => this.collectSoon(key, o), fileGrace(o) + 1000);
+        this.gcLater.set(key, timer.unref());
+      },
+      () => undefined,
+    );
   }
 
   /** Not in line with the puts: a page is new, and the root naming it is put only after this resolves. */
@@ -136,6 +147,7 @@ export class FileStore implements ObjectStore {
 
   close(): void {
     this.writer.close();
+    for (const t of this.gcLater.values()) clearTimeout(t);
     if (!this.locked) return;
     this.locked = false;
     lockedHere.delete(path.resolve(this.dir));

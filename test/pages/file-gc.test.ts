@@ -147,4 +147,29 @@ describe('the file store collects its own pages', () => {
     expect(onDisk()).toEqual(before);
     expect(before.has(orphanName)).toBe(true);
   });
+
+  it('an idle database still sheds its replaced pages once their grace has passed (no put needed)', async () => {
+    store.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'valthree-filegc-'));
+    // A real clock and a short grace; commits fold themselves (no fold delta waits between its pages and its root).
+    store = new FileStore(dir, { graceMs: 1500, intervalMs: 0 });
+    h = createHandler({ store, paging: { ...PAGING, hardBytes: 250 }, sleep: async () => undefined });
+    const roots: Document[] = [];
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < 60; i += 20) {
+        ok(await h(batch(Array.from({ length: 20 }, (_, j) => ['SET', `key:${i + j}`, `r${round}-${i + j}`]))));
+        roots.push(root());
+      }
+    }
+    const current = named(root());
+    const replaced = [...new Set(roots.flatMap((r) => (r.pagedFormat ? named(r) : [])))].filter((p) => !current.includes(p));
+    // Retired within the grace by the last commits: only a later run, with no put to start it, can take them.
+    expect(replaced.filter((p) => onDisk().has(p)).length).toBeGreaterThan(0);
+    const deadline = Date.now() + 10_000;
+    while (replaced.some((p) => onDisk().has(p)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    for (const p of replaced) expect(onDisk().has(p)).toBe(false);
+    for (const p of current) expect(onDisk().has(p)).toBe(true);
+    await expectKeys(60, (i) => `r3-${i}`);
+  });
 });
