@@ -11,7 +11,7 @@ import { storageSettingsFromEnv } from '../../lambda/config';
 import { createHandler, type BatchHandler } from '../../lambda/handler';
 import { decodePage, encodePage, type PageRef } from '../../lambda/pages/codec';
 import { pageKey, pageName } from '../../lambda/pages/name';
-import { pageBytes } from '../../lambda/pages/root';
+import { decodeRoot, encodeRoot, pageBytes } from '../../lambda/pages/root';
 import { MemoryStore } from '../support/memory-store';
 import { TINY } from './paged-store';
 
@@ -74,6 +74,18 @@ async function build(store: MemoryStore): Promise<BatchHandler> {
 }
 
 describe('--maxmemory on the paged layout', () => {
+  it('refs carry b when known, round-trip with or without it, and refuse a malformed one', () => {
+    const page = pageName(encodePage({ kind: 'leaf', db: 0, lo: 0, hi: 1 }, []));
+    const root = decodeRoot({ 0: { nodes: [[0, page, 3, 1, 900], [5, page, 2, 0]], log: [] } }, []);
+    expect(root.dbs[0]?.nodes).toEqual([{ lo: 0, page, n: 3, x: 1, b: 900 }, { lo: 5, page, n: 2, x: 0 }]);
+    expect(encodeRoot(root)).toBe(`"pages":{"0":{"nodes":[[0,"${page}",3,1,900],[5,"${page}",2,0]],"log":[]}},"retired":[]`);
+    expect(pageBytes(root)).toEqual({ bytes: 900, unknown: 1 });
+    for (const bad of [[0, page, 3, 1, -1], [0, page, 3, 1, 1.5], [0, page, 3, 1, 9, 9]]) expect(() => decodeRoot({ 0: { nodes: [bad], log: [] } }, [])).toThrow(/malformed node ref/);
+    const node = encodePage({ kind: 'node', db: 0, lo: 0, hi: 9, leaves: [{ lo: 0, page, n: 1, x: 0, b: 77 }, { lo: 4, page, n: 1, x: 0 }] }, []);
+    expect(decodePage(pageName(node), node).leaves).toEqual([{ lo: 0, page, n: 1, x: 0, b: 77 }, { lo: 4, page, n: 1, x: 0 }]);
+    expect(decodePage(pageName(node), node).size).toBe(node.length);
+  });
+
   it('defaults to 1 GiB (handler, settings)', () => {
     expect(DEFAULT_MAX_DOCUMENT_BYTES).toBe(1024 ** 3);
     expect(storageSettingsFromEnv({ VALTHREE_BUCKET: 'b' }).maxDocumentBytes).toBe(1024 ** 3);
