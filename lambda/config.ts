@@ -128,7 +128,8 @@ export function openStorage(s: StorageSettings): { store: ObjectStore; options: 
       etagForm: s.etagForm === 'auto' ? undefined : s.etagForm,
     });
   } else {
-    store = new FileStore(s.dataDir ?? './.valthree');
+    // The sole writer collects its own pages (layout.ts §11), with the S3 GC's rules and grace.
+    store = new FileStore(s.dataDir ?? './.valthree', {});
   }
   const probeKey = `${s.key}.probe`;
   let checking: Promise<void> | null = null;

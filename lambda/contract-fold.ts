@@ -7,12 +7,13 @@
  * A delta's keys are bytes: base64 on the wire, Buffers in this process.
  */
 
-/** A node ref of a paged database: its range's start (hash52), its page, its subtree's keys and keys with a TTL. */
+/** A node ref of a paged database: its range's start (hash52), its page, its subtree's keys, keys with a TTL, and bytes (pages/codec.ts's PageRef). */
 export interface NodeRef {
   lo: number;
   page: string;
   n: number;
   x: number;
+  b?: number;
 }
 
 export interface FoldDeltaOf<B> {
@@ -43,7 +44,7 @@ export const fromWireDeltas = (ds: WireFoldDelta[]): LocalFoldDelta[] => ds.map(
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 const isCount = (x: unknown): boolean => Number.isSafeInteger(x) && (x as number) >= 0;
-const isRef = (r: unknown, name: (s: string) => boolean): boolean => isObj(r) && isCount(r.lo) && typeof r.page === 'string' && name(r.page) && isCount(r.n) && isCount(r.x);
+const isRef = (r: unknown, name: (s: string) => boolean): boolean => isObj(r) && isCount(r.lo) && typeof r.page === 'string' && name(r.page) && isCount(r.n) && isCount(r.x) && (r.b === undefined || isCount(r.b));
 
 /**
  * What is wrong with a list of wire deltas, or null. `name` checks a page

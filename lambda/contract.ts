@@ -183,6 +183,8 @@ export interface BatchStats {
   keys: number;
   /** Per non-empty database after the batch, for INFO keyspace (`db3:keys=…,expires=…,avg_ttl=…`). */
   keyspace?: { db: number; keys: number; expires: number; avgTtl: number }[];
+  /** The database's bytes after the batch (Document.usedBytes: root and pages), for INFO used_memory. */
+  usedBytes?: number;
   /** True when the batch was recognised as already committed. */
   replayed: boolean;
   /** Of a replayed batch: replies the commit did not keep, answered "outcome unknown". */

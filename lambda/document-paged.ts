@@ -21,7 +21,7 @@ import type { Below } from './pages/codec';
 import type { Found } from './pages/keyspace';
 import { applyFold, type AppliedDelta } from './pages/fold';
 import { Log, recordBytes } from './pages/log';
-import { dbSize, decodeRoot, emptyRoot, encodeRoot, expiresCount, type PagedRoot } from './pages/root';
+import { dbSize, decodeRoot, emptyRoot, encodeRoot, expiresCount, pageBytes, type PagedRoot } from './pages/root';
 
 /** The batch touched what was not resolved into the snapshot: a key of a paged database (or, key undefined, the whole database). */
 export class NotResolvedError extends Error {
@@ -141,10 +141,8 @@ export abstract class PagedJournal extends Journal {
   }
 
   /**
-   * Pages inline database `db` (layout.ts §1: past PAGE_THRESHOLD): its
-   * entries become log records with nothing below them, and its keyspace
-   * stays, as the database resolved whole. The caller folds the log into
-   * pages before the commit's PUT.
+   * Pages inline database `db` (layout.ts §1: past PAGE_THRESHOLD): its entries become log records with nothing
+   * below them, its keyspace stays, as resolved whole. The caller folds the log into pages before the PUT.
    */
   pageInline(db: number): void {
     const ks = this.dbs[db];
@@ -160,6 +158,11 @@ export abstract class PagedJournal extends Journal {
     this.below[db] = new Map();
     this.whole[db] = true;
     this.bytes -= gone;
+  }
+
+  /** Restore (lambda/restore.ts), outside any transaction: adds retired-page records (the GC's), kept oldest first. */
+  addRetired(groups: readonly [number, string[]][]): void {
+    [this.paged, this.frame] = [{ ...this.paged, retired: [...this.paged.retired, ...groups].sort((a, b) => a[0] - b[0]) }, undefined];
   }
 
   /** Replaces the paged part, journaled (`also` undoes the caller's own changes). */
@@ -224,8 +227,8 @@ export abstract class PagedJournal extends Journal {
     const prev = log.get(k);
     const rec = slot ? { e: slot.e, p, seq: this.commitSeq } : p > 0 ? { e: null, p, seq: this.commitSeq } : undefined;
     const grow = (rec ? recordBytes(k, rec) : 0) - (prev ? recordBytes(k, prev) : 0);
-    // The root is what is read and written whole: its size is what the cap bounds.
-    if (grow > 0 && this.approxBytes - this.window.bytes + grow > this.maxBytes) throw new OutOfMemoryError();
+    // A delete's tombstone grows the log until the next fold, yet DEL must work at the limit (as in Redis).
+    if (slot && grow > 0 && this.usedBytes + grow > this.maxBytes) throw new OutOfMemoryError();
     this.log({ op: 'entry', ks, key: k, prev: ks.slot(k), bytes: this.bytes });
     this.log({ op: 'rec', log, key: k, prev, bytes: this.bytes });
     log.put(k, rec);
@@ -263,6 +266,13 @@ export abstract class PagedJournal extends Journal {
     const out: string[] = [];
     for (const p of this.dbs[db]?.pages ?? []) for (const k of p.entries.keys()) out.push(k);
     return out;
+  }
+
+  /** What --maxmemory bounds (INFO used_memory): the root less its commit window, plus the pages its refs reach, from
+   * the refs (pageBytes): O(refs). Exact bytes stored (a key rewritten since its fold counts in its log record and its
+   * page); a lower bound while a ref lacks `b`. */
+  get usedBytes(): number {
+    return this.approxBytes - this.window.bytes + pageBytes(this.paged).bytes;
   }
 
   /** The encoded size, the paged section included. */

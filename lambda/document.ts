@@ -40,8 +40,8 @@ export * from './document-values';
 export { FieldMap, FieldMapDraft, Seq } from './document-chunks';
 export { NotResolvedError } from './document-paged';
 
-/** Default cap on db.json (VALTHREE_MAXMEMORY): it is read, parsed and rewritten whole. */
-export const DEFAULT_MAX_DOCUMENT_BYTES = 32 * 1024 * 1024;
+/** Default cap on the database (VALTHREE_MAXMEMORY): root and pages, as usedBytes counts them (layout.ts). */
+export const DEFAULT_MAX_DOCUMENT_BYTES = 1024 * 1024 * 1024;
 
 /** A key past its deadline, and its database. */
 export interface ExpiredKey {
@@ -175,7 +175,7 @@ export class Document extends PagedJournal {
     const frame = ks.count === 0 ? openBytes(this.inline(), db) : 0;
     const grow = slotBytes(k, slot) - (prev ? slotBytes(k, prev) : 0) + frame;
     // The commit window (ids and kept replies) is valthree's, not the user's: it does not count.
-    if (grow > 0 && this.approxBytes - this.window.bytes + grow > this.maxBytes) throw new OutOfMemoryError();
+    if (grow > 0 && this.usedBytes + grow > this.maxBytes) throw new OutOfMemoryError();
     this.log({ op: 'entry', ks, key: k, prev, bytes: this.bytes });
     this.bytes += grow;
     ks.place(k, slot);

@@ -226,6 +226,7 @@ class DocumentHandler {
   /** The batch's answer: its replies, and the keyspace's counts for INFO. */
   private response(req: LocalBatchRequest, stats: BatchStats, localNow: number, replies: Reply[][], doc: Document, changed?: string[]): LocalBatchResponse {
     stats.keys = doc.size;
+    stats.usedBytes = doc.usedBytes;
     stats.keyspace = doc.keyspaceStats(Math.max(doc.clock, localNow));
     if (this.folder.wanted(doc)) stats.foldWanted = true;
     const sessions = req.sessions.map((s, i) => ({ id: s.id, replies: replies[i] ?? [] }));

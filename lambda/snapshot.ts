@@ -5,7 +5,8 @@
  * CopyObject is atomic at S3: the snapshot is exactly one committed version of
  * db.json, never a mix. The bucket policy guards only the document key, so a
  * copy *to* the snapshots/ prefix needs no conditional header; restoring is
- * the other direction and must go through a conditional PUT (README runbook).
+ * the other direction: bin/restore.ts (lambda/restore.ts), a conditional PUT
+ * of the snapshot root with the replaced root's window and retired pages.
  */
 import { CopyObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { SdkError } from './store/sdk-error';

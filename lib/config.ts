@@ -28,7 +28,7 @@ export interface ValthreeConfig {
   readonly s3TimeoutMs: number;
   /** VALTHREE_SCRIPT_TIMEOUT_MS: time a batch attempt's Lua scripts may run; two attempts must fit the Lambda timeout. */
   readonly scriptTimeoutMs: number;
-  /** VALTHREE_MAXMEMORY: the largest document, in bytes (unset: the handler's default, 32 MiB). */
+  /** VALTHREE_MAXMEMORY: the largest database (db.json and its pages), in bytes (unset: the handler's default, 1 GiB). */
   readonly maxDocumentBytes?: number;
   readonly logRetentionDays: number;
   readonly snapshotIntervalMinutes: number;

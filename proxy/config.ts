@@ -53,7 +53,7 @@ const TABLE = {
   tlsKey: opt({ flag: 'tls-key', env: 'VALTHREE_TLS_KEY', arg: 'FILE', help: 'PEM private key for --tls-cert' }),
   maxclients: int({ flag: 'maxclients', env: 'VALTHREE_MAXCLIENTS', arg: 'N', default: 10000, min: 1, help: 'most simultaneous connections; more get "-ERR max number of clients reached"' }),
   timeout: int({ flag: 'timeout', env: 'VALTHREE_TIMEOUT', arg: 'SECONDS', default: 0, help: 'close connections idle this long (0: never)' }),
-  maxmemory: int({ flag: 'maxmemory', env: 'VALTHREE_MAXMEMORY', arg: 'BYTES', default: STORAGE_DEFAULTS.maxDocumentBytes, min: 1, help: `${IN_PROCESS}: largest db.json; writes past it get -OOM` }),
+  maxmemory: int({ flag: 'maxmemory', env: 'VALTHREE_MAXMEMORY', arg: 'BYTES', default: STORAGE_DEFAULTS.maxDocumentBytes, min: 1, help: `${IN_PROCESS}: largest database (db.json and its pages); writes past it get -OOM` }),
   pageThreshold: int({ flag: 'page-threshold', env: 'VALTHREE_PAGE_THRESHOLD', arg: 'BYTES', default: STORAGE_DEFAULTS.pageThreshold, min: 1, help: `${IN_PROCESS}: a database whose entries pass this many bytes moves from db.json into page objects (db.json.pages/), so a commit uploads what it changed, not the whole database` }),
   pageBytes: int({ flag: 'page-bytes', env: 'VALTHREE_PAGE_BYTES', arg: 'BYTES', default: STORAGE_DEFAULTS.pageBytes, min: 1, help: `${IN_PROCESS}: the size a page object is split at (the log and buffer bounds scale with it and the threshold)` }),
   maxValueBytes: int({ flag: 'max-value-bytes', env: 'VALTHREE_MAX_VALUE_BYTES', arg: 'BYTES', default: MAX_VALUE_BYTES, min: 1, help: 'largest argument one command may carry (one Lambda payload, base64); larger gets -ERR, connection stays open' }),

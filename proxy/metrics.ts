@@ -48,6 +48,8 @@ export class Metrics {
   blockWakeups = 0;
   /** Key count after the most recent batch (for INFO keyspace). */
   keys: number | null = null;
+  /** The database's bytes after the most recent batch (INFO used_memory; null until one answered). */
+  usedBytes: number | null = null;
   /** Per-database counts after the most recent batch. */
   keyspace: NonNullable<BatchStats['keyspace']> = [];
   readonly commands = new Map<string, CommandStat>();
@@ -83,6 +85,7 @@ export class Metrics {
       if (res.ok) {
         this.keys = res.stats.keys;
         if (res.stats.keyspace) this.keyspace = res.stats.keyspace;
+        if (res.stats.usedBytes !== undefined) this.usedBytes = res.stats.usedBytes;
       }
     }
     if (!res.ok) {

@@ -66,7 +66,8 @@ export function buildLeaves(db: number, lo: number, hi: number, entries: [string
     const to = i + 1 < starts.length ? keyPos(entries[starts[i + 1]][0]) : hi;
     const recs = run.map(([k, e]): [string, Rec] => [k, { e, p: 0, seq: 0 }]);
     const x = run.filter(([, e]) => e.expiresAt !== undefined).length;
-    return { lo: from, page: emit(out, { kind: 'leaf', db, lo: from, hi: to }, recs), n: run.length, x };
+    const page = emit(out, { kind: 'leaf', db, lo: from, hi: to }, recs);
+    return { lo: from, page, n: run.length, x, b: out.pages.get(page)!.length };
   });
 }
 
@@ -99,7 +100,10 @@ export function buildNodes(db: number, lo: number, hi: number, leaves: PageRef[]
     const own = ls.map((l, i) => (i === 0 ? { ...l, lo: from } : l));
     const recs = buffer.filter(([k]) => keyPos(k) >= from && keyPos(k) < to);
     const page = emit(out, { kind: 'node', db, lo: from, hi: to, leaves: own }, recs);
-    refs.push({ lo: from, page, ...nodeCounts(own, recs.map(([, r]) => r)) });
+    const ref: PageRef = { lo: from, page, ...nodeCounts(own, recs.map(([, r]) => r)) };
+    // The subtree's bytes: exact while every leaf's is known (fold.ts measures the others first).
+    if (own.every((l) => l.b !== undefined)) ref.b = own.reduce((n, l) => n + l.b!, out.pages.get(page)!.length);
+    refs.push(ref);
   }
   return refs;
 }

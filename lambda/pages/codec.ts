@@ -3,7 +3,7 @@
  * buffer, binary-safe and self-checking.
  *
  *   "vpg1" | u32 header length | header JSON | records | 16-byte digest
- *   header = {"kind":"leaf"|"node","db":n,"lo":pos,"hi":pos,"n":records[,"leaves":[[lo,page,n,x],...]]}
+ *   header = {"kind":"leaf"|"node","db":n,"lo":pos,"hi":pos,"n":records[,"leaves":[[lo,page,n,x[,b]],...]]}
  *   record = u32 key length | key bytes | u8 tag (1 entry, 0 tombstone) | u8 p | f64 seq
  *            | u32 entry length | entry JSON (format 3's entry grammar, document-format.ts)
  *
@@ -37,6 +37,25 @@ export interface PageRef {
   page: string;
   n: number;
   x: number;
+  /**
+   * Bytes of the pages beneath, as stored: a leaf's own, a node's own plus its
+   * leaves' (--maxmemory counts the database from the refs, never by reading
+   * pages). Absent in refs written before it was kept: unknown until a fold
+   * measures it (fold.ts).
+   */
+  b?: number;
+}
+
+/** A ref as a node header or the root writes it: `b` only when known. */
+export const refJson = (r: PageRef): string => `[${r.lo},${JSON.stringify(r.page)},${r.n},${r.x}${r.b === undefined ? '' : `,${r.b}`}]`;
+
+/** A ref from its JSON array (4 members, or 5 with `b`); undefined when malformed. */
+export function refOf(r: unknown, pageName: (s: string) => boolean): PageRef | undefined {
+  const int = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+  if (!Array.isArray(r) || (r.length !== 4 && r.length !== 5) || !int(r[0]) || typeof r[1] !== 'string' || !pageName(r[1]) || !int(r[2]) || !int(r[3]) || (r.length === 5 && !int(r[4]))) return undefined;
+  const ref: PageRef = { lo: r[0], page: r[1], n: r[2], x: r[3] };
+  if (r.length === 5) ref.b = r[4] as number;
+  return ref;
 }
 
 export interface PageHead {
@@ -51,6 +70,8 @@ export interface PageHead {
 /** A decoded page: its header and records by key (latin1), each entry parsed on first use. */
 export interface Page extends PageHead {
   recs: Map<string, Rec>;
+  /** Its bytes as stored (decodePage sets it): what a ref's `b` adds up. */
+  size?: number;
 }
 
 export class PageError extends Error {
@@ -88,8 +109,7 @@ export function encodePage(head: PageHead, recs: Iterable<[string, Rec]>): Buffe
     n++;
   }
   const h: Record<string, unknown> = { kind: head.kind, db: head.db, lo: head.lo, hi: head.hi, n };
-  if (head.kind === 'node') h.leaves = (head.leaves ?? []).map((l) => [l.lo, l.page, l.n, l.x]);
-  const hjson = Buffer.from(JSON.stringify(h), 'utf8');
+  const hjson = Buffer.from(head.kind === 'node' ? `${JSON.stringify(h).slice(0, -1)},"leaves":[${(head.leaves ?? []).map(refJson).join(',')}]}` : JSON.stringify(h), 'utf8');
   const len = Buffer.alloc(4);
   len.writeUInt32BE(hjson.length);
   const body = Buffer.concat([MAGIC, len, hjson, ...parts]);
@@ -110,7 +130,7 @@ export function decodePage(name: string, bytes: Buffer): Page {
   if (!body.subarray(0, 4).equals(MAGIC)) fail('not a valthree page');
   const hlen = body.readUInt32BE(4);
   const head = parseHead(body.subarray(8, 8 + hlen), fail);
-  const page: Page = { ...head, recs: new Map() };
+  const page: Page = { ...head, recs: new Map(), size: bytes.length };
   let o = 8 + hlen;
   while (o < body.length) o = readRecord(body, o, page, name, fail);
   return page;
@@ -127,9 +147,9 @@ function parseHead(raw: Buffer, fail: (why: string) => never): PageHead & { n: n
   if ((h.kind !== 'leaf' && h.kind !== 'node') || !int(h.db) || !int(h.lo) || !int(h.hi) || !int(h.n)) fail('malformed header');
   const head: PageHead & { n: number } = { kind: h.kind as 'leaf' | 'node', db: h.db as number, lo: h.lo as number, hi: h.hi as number, n: h.n as number };
   if (head.kind === 'node') {
-    const ls = h.leaves;
-    if (!Array.isArray(ls) || !ls.every((l) => Array.isArray(l) && l.length === 4 && int(l[0]) && typeof l[1] === 'string' && isPageName(l[1]) && int(l[2]) && int(l[3]))) fail('malformed leaf refs');
-    head.leaves = (ls as [number, string, number, number][]).map(([lo, page, n, x]) => ({ lo, page, n, x }));
+    const ls = Array.isArray(h.leaves) ? h.leaves.map((l) => refOf(l, isPageName)) : undefined;
+    if (!ls || ls.some((l) => l === undefined)) fail('malformed leaf refs');
+    head.leaves = ls as PageRef[];
   }
   return head;
 }

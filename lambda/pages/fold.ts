@@ -77,7 +77,25 @@ export async function fold(root: PagedRoot, db: number, reader: PageReader, o: F
       delta.retired.push(d.nodes[i].page);
     }),
   );
+  // Upgrade: a node ref written before `b` was kept is measured once, by
+  // its database's next fold (off the commit path): its pages are read once
+  // (the cache keeps them), and it is replaced by the same page with `b`.
+  await Promise.all(
+    d.nodes.map(async (ref, i) => {
+      if (ref.b !== undefined || groups.has(i)) return;
+      const node = await reader.get(ref.page);
+      const leaves = await Promise.all((node.leaves ?? []).map((l) => measured(l, reader)));
+      if (node.size !== undefined) delta.replaced.push({ old: ref.page, refs: [{ ...ref, b: leaves.reduce((n, l) => n + (l.b ?? 0), node.size) }] });
+    }),
+  );
   return delta;
+}
+
+/** The ref with its page's bytes (`b`), read once when the ref was written without them. */
+async function measured(ref: PageRef, reader: PageReader): Promise<PageRef> {
+  if (ref.b !== undefined || ref.page === '') return ref;
+  const size = (await reader.get(ref.page)).size;
+  return size === undefined ? ref : { ...ref, b: size };
 }
 
 /** Lays log records over a node's buffer: a record's p becomes relative to the leaf (the buffer's own, when it had one). */
@@ -111,7 +129,7 @@ async function foldNode(node: Page, db: number, lo: number, hi: number, recs: [s
   const rebuilt = await Promise.all(
     leaves.map(async (leaf, j) => {
       const mine = byLeaf.get(j) ?? [];
-      if (mine.length === 0 || (!all && mine.length < limits.leafMinRecords)) return leaf.page === '' ? [] : [leaf];
+      if (mine.length === 0 || (!all && mine.length < limits.leafMinRecords)) return leaf.page === '' ? [] : [await measured(leaf, reader)];
       const entries = new Map<string, Entry>();
       if (leaf.page !== '') for (const [k, r] of (await reader.get(leaf.page)).recs) if (r.e) entries.set(k, r.e);
       for (const [k, r] of mine) {

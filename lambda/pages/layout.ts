@@ -20,9 +20,9 @@
  *    (document-commits.ts, unchanged), databases that are not paged (their
  *    entries exactly as format 3 writes them), and per paged database
  *    `{"nodes":[{lo,page,n,x}], "log":[[key,entry|null,p,seq]]}` (root.ts),
- *    plus `retired` (GC, §8). A node ref says the hash range it covers
- *    [lo, next lo), its page, and its subtree's key count n and TTL count x:
- *    DBSIZE = Σ n + Σ over log records (live − (p > 0)); INFO's expires alike.
+ *    plus `retired` (GC, §8). A node (or leaf) ref: range [lo, next lo), page,
+ *    keys n, TTLs x, page bytes b: DBSIZE = Σ n + Σ log (live − (p > 0)),
+ *    expires alike; --maxmemory (1 GiB) bounds root − window + Σ b, O(refs).
  *    Bounds: log soft 64 KiB (≈ 700 records of 64 B values) asks for a fold,
  *    hard 512 KiB makes the commit fold itself (§5); ≤ 64 node refs per
  *    database (a node splits in two at 64 leaves, so 64 × 64 leaves × ~700 KiB
@@ -131,10 +131,10 @@
  * 9. SNAPSHOTS AND RESTORE. A snapshot is a copy of the root
  *    (`snapshots/<time>.json`, as today); pages are not copied: the GC keeps
  *    every page a retained snapshot root names, and the lifecycle rule that
- *    expires a snapshot frees its pages. Restore (a tool, replacing step 3 of
- *    the runbook) writes the snapshot root with If-Match on the current one,
- *    taking clock and seq as the max of both and adding the current root's
- *    pages to `retired`, so readers of the replaced root keep their grace.
+ *    expires a snapshot frees its pages. Restore (bin/restore.ts): the root
+ *    put with If-Match on the current one, clock max, seq max + 1, the current
+ *    window + its record, current pages `retired` (readers keep their grace),
+ *    node pages copied to fresh names (older deltas go stale: restore.ts).
  *
  * 10. IAM. The handler role: GetObject, PutObject on `<key>.pages/*` (no
  *    Delete; ListBucket only so that a missing page answers 404). The GC role: ListBucket with s3:prefix `<key>.pages/`
@@ -145,9 +145,8 @@
  *
  * 11. THE FILE STORE uses the same layout in its data directory
  *    (`db.json.pages/<name>`), a create being link(2) of an fsynced temp file
- *    (fails if present: If-None-Match *), followed by the directory fsync;
- *    the root's replace is unchanged. Sole writer: it folds and collects
- *    itself (no snapshots), with the same rules.
+ *    (fails if present: If-None-Match *), then the directory fsync; the root's
+ *    replace is unchanged. Sole writer: folds and collects itself, same rules.
  *
  * 12. UPGRADE. A format-4 handler reads formats 1–4. A format-3 document
  *    stays format 3 until its first fold pages a database; that commit writes
@@ -239,7 +238,9 @@
  *      plus the handler's ListBucket on the page prefix (a missing page must
  *      read 404: §7). Open: the commit's check of a delta's page ages on the
  *      store's clock; a read window for the in-process runtime; leaves naming
- *      member pages (step 8); the file store's collection (§11); restore (§9).
+ *      member pages (step 8; a leaf's b must count them). DONE 10: --maxmemory
+ *      1 GiB over root + pages (b; older refs measured by their db's next
+ *      fold); restore (§9, bin/restore.ts); the file store's GC (§11).
  *    NEXT, in order:
  *    5. Commands over pages instead of whole loads: SCAN from its cursor
  *      until COUNT (a round per page run), KEYS a node at a time, RANDOMKEY

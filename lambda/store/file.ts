@@ -18,7 +18,8 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { pageKey } from '../pages/name';
+import { pageKey, pagePrefix } from '../pages/name';
+import { collectFilePages, fileGrace, type FileGcOptions, type FileGcResult } from './file-gc';
 import { createPage, readPage } from './file-pages';
 import { DurableWriter } from './file-writer';
 import { StoreError, type GetResult, type ObjectStore, type PagePutResult, type PutCondition, type PutResult } from './types';
@@ -43,8 +44,16 @@ export class FileStore implements ObjectStore {
   /** What this process last read or wrote, per key: the only writer knows best. */
   private readonly known = new Map<string, { body: Buffer; etag: string } | null>();
   private locked = false;
+  /** Per document: when its last page collection started, and the run in flight. */
+  private readonly gcRuns = new Map<string, { at: number; run: Promise<unknown> }>();
+  /** Per document: the run set for when pages kept for their grace may go (an idle database still sheds them). */
+  private readonly gcLater = new Map<string, NodeJS.Timeout>();
 
-  constructor(readonly dir: string) {
+  /**
+   * `pageGc`: collect the pages of a paged document after its puts (layout.ts
+   * §11, file-gc.ts), as `npm start` does; without it, only collectPages().
+   */
+  constructor(readonly dir: string, private readonly pageGc?: FileGcOptions) {
     this.description = `file://${path.resolve(dir)}`;
     this.lockPath = path.join(dir, 'valthree.lock');
     fs.mkdirSync(dir, { recursive: true });
@@ -79,7 +88,42 @@ export class FileStore implements ObjectStore {
     }
     const etag = etagOf(body);
     this.known.set(key, { body, etag });
+    if (this.pageGc) this.collectSoon(key, this.pageGc);
     return { status: 'ok', etag };
+  }
+
+  /** Collects `key`'s unreferenced pages now (file-gc.ts), after any run in flight; the store's own rules unless `o` says otherwise. */
+  collectPages(key: string, o: FileGcOptions | undefined = this.pageGc): Promise<FileGcResult> {
+    const prior = this.gcRuns.get(key)?.run ?? Promise.resolve();
+    const run = prior.catch(() => undefined).then(() => collectFilePages(this.file(pagePrefix(key)), () => this.read(key)?.body ?? null, o));
+    this.gcRuns.set(key, { at: (o?.now ?? Date.now)(), run });
+    return run;
+  }
+
+  /** The run in flight for `key` (tests wait for it), resolved whatever its outcome. */
+  async collected(key: string): Promise<void> {
+    await this.gcRuns.get(key)?.run.catch(() => undefined);
+  }
+
+  /**
+   * After a put of a paged root: a collection once intervalMs has passed since
+   * the last, off the put's path; and when it kept pages for their grace, one
+   * more once the grace has passed, put or not. A failed run deletes nothing
+   * and is retried by a later put; its error has no caller to reach.
+   */
+  private collectSoon(key: string, o: FileGcOptions): void {
+    const last = this.gcRuns.get(key);
+    if (!this.locked || (last && (o.now ?? Date.now)() - last.at < (o.intervalMs ?? 30_000))) return;
+    if (!fs.existsSync(this.file(pagePrefix(key)))) return;
+    clearTimeout(this.gcLater.get(key));
+    this.collectPages(key, o).then(
+      (r) => {
+        if (r.young === 0 || !this.locked) return;
+        const timer = setTimeout(() => this.collectSoon(key, o), fileGrace(o) + 1000);
+        this.gcLater.set(key, timer.unref());
+      },
+      () => undefined,
+    );
   }
 
   /** Not in line with the puts: a page is new, and the root naming it is put only after this resolves. */
@@ -103,6 +147,7 @@ export class FileStore implements ObjectStore {
 
   close(): void {
     this.writer.close();
+    for (const t of this.gcLater.values()) clearTimeout(t);
     if (!this.locked) return;
     this.locked = false;
     lockedHere.delete(path.resolve(this.dir));

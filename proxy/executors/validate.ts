@@ -95,7 +95,7 @@ export function checkReply(x: unknown, at = 'reply', depth = 0): Problem {
 function checkStats(x: unknown): Problem {
   if (!isObj(x)) return 'stats is not an object';
   for (const k of ['s3Gets', 's3Puts', 'conflicts', 'keys'] as const) if (!isCount(x[k])) return `stats.${k} is not a count`;
-  for (const k of ['repliesLost', 'foldsApplied', 'foldsDropped'] as const) if (x[k] !== undefined && !isCount(x[k])) return `stats.${k} is not a count`;
+  for (const k of ['repliesLost', 'foldsApplied', 'foldsDropped', 'usedBytes'] as const) if (x[k] !== undefined && !isCount(x[k])) return `stats.${k} is not a count`;
   if (x.foldWanted !== undefined && typeof x.foldWanted !== 'boolean') return 'stats.foldWanted is not a boolean';
   if (x.keyspace !== undefined) {
     if (!Array.isArray(x.keyspace)) return 'stats.keyspace is not an array';

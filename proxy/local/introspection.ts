@@ -24,7 +24,9 @@ function serverSection(server: ServerInfo): string[] {
 function memorySection(server: ServerInfo): string[] {
   const mem = process.memoryUsage();
   return [
-    `used_memory:${mem.heapUsed}`,
+    // What maxmemory bounds, as Redis compares them: the database's bytes (root and pages) as the last batch saw them.
+    `used_memory:${server.metrics.usedBytes ?? 0}`,
+    `valthree_heap_used:${mem.heapUsed}`,
     `used_memory_rss:${mem.rss}`,
     // Node's view: buffers live outside the JS heap.
     `valthree_heap_total:${mem.heapTotal}`,

@@ -10,7 +10,7 @@ import { S3Store } from '../../lambda/store/s3';
 import { batch, bulk, OK, repliesOf } from './util';
 
 describe('storageSettingsFromEnv', () => {
-  it('defaults: file store in ./.valthree, db.json, 3 s S3 timeout, 32 MiB cap, cache on, safety check on', () => {
+  it('defaults: file store in ./.valthree, db.json, 3 s S3 timeout, 1 GiB cap, cache on, safety check on', () => {
     expect(storageSettingsFromEnv({})).toEqual({
       bucket: undefined,
       dataDir: './.valthree',

@@ -10,6 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import Redis from 'ioredis';
 import { openStorage } from '../../lambda/config';
+import { Document } from '../../lambda/document';
+import { decodePage } from '../../lambda/pages/codec';
 import { InProcessExecutor } from '../../proxy/executors/in-process';
 import { startProxy, type RunningProxy } from '../support/proxy-harness';
 import { TINY } from './paged-store';
@@ -52,3 +54,23 @@ it('many SETs page the database and fold it; every key reads back and DBSIZE is 
   expect(root.format).toBe(4);
   expect(root.pages['0'].nodes.length).toBeGreaterThan(0);
 }, 60_000);
+
+it('INFO used_memory is the database: db.json plus every page its refs reach, as stored', async () => {
+  await client.set('key:1', 'last');
+  const dataDir = path.join(dir, 'db.json.pages');
+  const size = (name: string): number => fs.statSync(path.join(dataDir, name)).size;
+  const body = fs.readFileSync(path.join(dir, 'db.json'));
+  // The file store's commit window stays in memory: db.json carries none.
+  expect((JSON.parse(body.toString('utf8')) as { commits: unknown[] }).commits).toEqual([]);
+  let bytes = body.length;
+  for (const d of Document.decode(body).pagedRoot.dbs) {
+    for (const ref of d?.nodes ?? []) {
+      bytes += size(ref.page);
+      for (const leaf of decodePage(ref.page, fs.readFileSync(path.join(dataDir, ref.page))).leaves ?? []) bytes += size(leaf.page);
+    }
+  }
+  const memory = await client.info('memory');
+  expect(Number(/used_memory:(\d+)/.exec(memory)?.[1])).toBe(bytes);
+  expect(bytes).toBeGreaterThan(body.length * 2);
+  expect(memory).toContain(`maxmemory:${1024 ** 3}`);
+});
