@@ -19,8 +19,8 @@
 import { DB_COUNT } from './document-format';
 import { PagedJournal, NotResolvedError } from './document-paged';
 import { frameBytes } from './document-keyspace';
-import { keyPos } from './pages/layout';
-import { retire, type PagedRoot } from './pages/root';
+import { keyPos, RETIRED_HORIZON_MS } from './pages/layout';
+import { retire, trimRetired, type PagedRoot } from './pages/root';
 import { END, Spans } from './pages/spans';
 
 /** Empty picks in a row (keys deleted or expired in the leaf picked) before RANDOMKEY reads its database whole. */
@@ -30,6 +30,18 @@ export abstract class PagedOps extends PagedJournal {
   /** Forgets the RANDOMKEY picks of the previous batch: each batch draws its own. */
   clearPicks(): void {
     for (let db = 0; db < DB_COUNT; db++) this.picks[db] = [];
+  }
+
+  /**
+   * Drops retired-page records older than RETIRED_HORIZON_MS (layout.ts §8),
+   * in the open transaction: every commit does, so the list stays bounded by
+   * the rate pages retire (a FLUSHALL's included), not by the data.
+   */
+  trimRetired(now: number): void {
+    if (!this.paged.retired.some(([at]) => now - at > RETIRED_HORIZON_MS)) return;
+    const next: PagedRoot = { dbs: this.paged.dbs, retired: this.paged.retired };
+    trimRetired(next, now);
+    this.swapRoot(next, () => undefined, false);
   }
 
   /** Whether paged `db`'s `index`-th RANDOMKEY has a pick already (then a new one is a retry). */
@@ -57,7 +69,7 @@ export abstract class PagedOps extends PagedJournal {
     next.dbs[db] = undefined;
     retire(next, names, now);
     const [below, spans, picks] = [this.below[db], this.spans[db], this.picks[db]];
-    this.swapRoot(next, () => ((this.below[db] = below), (this.spans[db] = spans), (this.picks[db] = picks)));
+    this.swapRoot(next, () => ((this.below[db] = below), (this.spans[db] = spans), (this.picks[db] = picks)), false);
     // Its resolved keys go with it; the inline part does not change (a paged database has none).
     this.log({ op: 'dbs', prev: this.dbs, bytes: this.bytes });
     this.dbs = this.dbs.slice();
@@ -79,7 +91,7 @@ export abstract class PagedOps extends PagedJournal {
       [this.origin[a], this.origin[b]] = [this.origin[b], this.origin[a]];
     };
     // Trading is its own inverse: the undo trades back.
-    this.swapRoot(next, trade);
+    this.swapRoot(next, trade, false);
     trade();
     this.log({ op: 'dbs', prev: this.dbs, bytes: this.bytes });
     const dbs = this.dbs.slice();

@@ -217,13 +217,14 @@ export abstract class PagedJournal extends Journal {
     this.bytes -= gone;
   }
 
-  /** Replaces the paged part, journaled (`also` undoes the caller's own changes). */
-  protected swapRoot(next: PagedRoot, also: () => void): void {
+  /** Replaces the paged part, journaled (`also` undoes the caller's own changes; `refold`: resolved keys' below-state changed). */
+  protected swapRoot(next: PagedRoot, also: () => void, refold = true): void {
     const [prev, frame, refolded] = [this.paged, this.frame, this.refolded];
     this.log({ op: 'paged', bytes: this.bytes, undo: () => ((this.paged = prev), (this.frame = frame), (this.refolded = refolded), also()) });
     this.paged = next;
     this.frame = undefined;
-    this.refolded = true;
+    // A flush, a swap or a trim leaves what lies below every resolved key as it was: only a fold changes that.
+    if (refold) this.refolded = true;
   }
 
   /**
