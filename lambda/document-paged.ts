@@ -235,6 +235,8 @@ export abstract class PagedJournal extends Journal {
    */
   override release(): void {
     super.release();
+    // The next transaction begins here: each database is itself again.
+    this.origin = this.origin.map((_, i) => i);
     if (this.refolded) this.forgetResolved();
     this.refolded = false;
   }
