@@ -17,8 +17,10 @@
  * leaves root part, retired list and resolved state as they were.
  */
 import { DB_COUNT } from './document-format';
-import { PagedJournal, NotResolvedError } from './document-paged';
+import { PagedJournal } from './document-paged';
+import { NotResolvedError } from './document-unresolved';
 import { frameBytes } from './document-keyspace';
+import type { PageRef } from './pages/codec';
 import { keyPos, RETIRED_HORIZON_MS } from './pages/layout';
 import { retire, trimRetired, type PagedRoot } from './pages/root';
 import { END, Spans } from './pages/spans';
@@ -27,6 +29,16 @@ import { END, Spans } from './pages/spans';
 export const RANDOM_TRIES = 3;
 
 export abstract class PagedOps extends PagedJournal {
+  /** Remembers the leaf refs of a node page the loader read. */
+  knowNode(page: string, leaves: readonly PageRef[]): void {
+    this.nodeLeaves.set(page, leaves);
+  }
+
+  /** Sets the leaf range of paged `db`'s `index`-th RANDOMKEY pick (loading.ts picks it, weighted by the refs' counts). */
+  setPick(db: number, index: number, lo: number, hi: number): void {
+    this.picks[db][index] = { lo, hi, tries: (this.picks[db][index]?.tries ?? 0) + 1 };
+  }
+
   /** Forgets the RANDOMKEY picks of the previous batch: each batch draws its own. */
   clearPicks(): void {
     for (let db = 0; db < DB_COUNT; db++) this.picks[db] = [];

@@ -17,6 +17,7 @@ import { DB_COUNT, OutOfMemoryError, type Entry } from './document-format';
 import { Journal } from './document-journal';
 import { Keyspace, openBytes, type Keyspaces } from './document-keyspace';
 import { newSlot, type Slot } from './document-pages';
+import { NotResolvedError } from './document-unresolved';
 import type { Below, PageRef } from './pages/codec';
 import type { Found } from './pages/keyspace';
 import { applyFold, type AppliedDelta } from './pages/fold';
@@ -24,32 +25,6 @@ import { keyPos } from './pages/layout';
 import { Log, recordBytes } from './pages/log';
 import { dbSize, decodeRoot, emptyRoot, encodeRoot, expiresCount, type PagedRoot } from './pages/root';
 import { END, Spans } from './pages/spans';
-
-/**
- * What a run needs resolved that is not (loading.ts loads it, then reruns):
- * a key; the whole database (KEYS; a script walking many keys); the leaf refs
- * of every node (FLUSHDB/FLUSHALL retire them); the hash range from `from`
- * on until `need` more keys (SCAN); the `index`-th RANDOMKEY pick's leaf.
- */
-export type Want =
-  | { kind: 'key'; key: string }
-  | { kind: 'whole' }
-  | { kind: 'nodes' }
-  | { kind: 'span'; from: number; need: number }
-  | { kind: 'random'; index: number };
-
-const wantText = (w: Want): string =>
-  w.kind === 'key' ? `key ${JSON.stringify(w.key)} is paged and was` : w.kind === 'whole' ? 'the whole database is paged and was' : w.kind === 'nodes' ? 'its node pages were' : w.kind === 'span' ? `its keys from hash position ${w.from} were` : 'no leaf was picked for RANDOMKEY';
-
-/** The batch touched what was not resolved into the snapshot, of a paged database: `want` says what. */
-export class NotResolvedError extends Error {
-  readonly want: Want;
-  constructor(readonly db: number, readonly key: string | undefined, want?: Want) {
-    const w: Want = want ?? (key === undefined ? { kind: 'whole' } : { kind: 'key', key });
-    super(`db ${db}: ${wantText(w)} not loaded for this batch`);
-    this.want = w;
-  }
-}
 
 export abstract class PagedJournal extends Journal {
   protected paged: PagedRoot = emptyRoot();
@@ -139,16 +114,6 @@ export abstract class PagedJournal extends Journal {
     if (!this.isPaged(db)) return;
     this.resolve(db, found);
     this.spans[db].add(lo, hi);
-  }
-
-  /** Remembers the leaf refs of a node page the loader read. */
-  knowNode(page: string, leaves: readonly PageRef[]): void {
-    this.nodeLeaves.set(page, leaves);
-  }
-
-  /** Sets the leaf range of paged `db`'s `index`-th RANDOMKEY pick (loading.ts picks it, weighted by the refs' counts). */
-  setPick(db: number, index: number, lo: number, hi: number): void {
-    this.picks[db][index] = { lo, hi, tries: (this.picks[db][index]?.tries ?? 0) + 1 };
   }
 
   /**

@@ -38,7 +38,7 @@ export {
 } from './document-format';
 export * from './document-values';
 export { FieldMap, FieldMapDraft, Seq } from './document-chunks';
-export { NotResolvedError } from './document-paged';
+export { NotResolvedError, type Want } from './document-unresolved';
 
 /** Default cap on db.json (VALTHREE_MAXMEMORY): it is read, parsed and rewritten whole. */
 export const DEFAULT_MAX_DOCUMENT_BYTES = 32 * 1024 * 1024;

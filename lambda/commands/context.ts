@@ -228,9 +228,7 @@ export class Keyspace {
   /**
    * A live key chosen at random, or undefined when there is none. Inline:
    * uniformly (reservoir sampling: one pass, nothing copied). Paged: among
-   * the live keys of the leaf range the loader picked (a node weighted by
-   * its count, then a leaf), as layout.ts §2 says; an empty pick is drawn
-   * again, a few times, then the database is read whole.
+   * the live keys of the leaf the loader picked (layout.ts §2).
    */
   randomKey(random: () => number = Math.random): Buffer | undefined {
     if (this.doc.isPaged(this.db)) return this.pagedRandomKey(random);
@@ -254,10 +252,7 @@ export class Keyspace {
     return Buffer.from(live[Math.floor(random() * live.length)], 'latin1');
   }
 
-  /**
-   * SCAN's view: the live keys with positions in the run resolved from `pos`
-   * on (every live key of an inline database), and where the run ends.
-   */
+  /** SCAN's view: live keys in the run resolved from `pos` on (every one of an inline database), and where the run ends. */
   scanRun(pos: number, need: number): { end: number; keys: Buffer[] } {
     const run = this.doc.scanRun(this.db, pos, need);
     return { end: run.end, keys: run.keys.map((k) => Buffer.from(k, 'latin1')).filter((k) => this.live(k) !== undefined) };
