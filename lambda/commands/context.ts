@@ -252,17 +252,6 @@ export class Keyspace {
     return Buffer.from(live[Math.floor(random() * live.length)], 'latin1');
   }
 
-  /** SCAN's view: live keys in the run resolved from `pos` on (every one of an inline database), and where the run ends. */
-  scanRun(pos: number, need: number): { end: number; keys: Buffer[] } {
-    const run = this.doc.scanRun(this.db, pos, need);
-    return { end: run.end, keys: run.keys.map((k) => Buffer.from(k, 'latin1')).filter((k) => this.live(k) !== undefined) };
-  }
-
-  /** SCAN found fewer keys than it needs in the run: asks for `need` more from `pos` (a paged database; the batch reruns). */
-  needMore(pos: number, need: number): never {
-    return this.doc.needSpan(this.db, pos, need);
-  }
-
   private wrote(key: Buffer): void {
     this.touched.writes.push(key);
     this.touched.changes.push(keyMark(this.db, key));

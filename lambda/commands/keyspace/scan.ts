@@ -80,10 +80,11 @@ export function scanPage(db: Keyspace, cursor: number, o: ScanOptions, hash: (ke
   const hashes: number[] = [];
   const found: Buffer[] = [];
   // A paged database gives the keys of the hash range resolved from the cursor on (layout.ts §2): all of them, or none, lie below `end`.
-  const run = db.scanRun(cursor, o.count + 1);
-  for (const k of run.keys) {
+  const run = db.doc.scanRun(db.db, cursor, o.count + 1);
+  for (const name of run.keys) {
+    const k = Buffer.from(name, 'latin1');
     const h = hash(k);
-    if (h < cursor) continue;
+    if (h < cursor || !db.has(k)) continue;
     if (o.type !== null && db.entry(k)?.type !== o.type) continue;
     if (o.pattern !== null && !globMatch(o.pattern, k)) continue;
     hashes.push(h);
@@ -91,7 +92,7 @@ export function scanPage(db: Keyspace, cursor: number, o: ScanOptions, hash: (ke
   }
   if (hashes.length <= o.count) {
     // Too few, and the hash space goes on past the run: the next pages are loaded and the batch reruns.
-    if (run.end < END) db.needMore(run.end, o.count + 1 - hashes.length);
+    if (run.end < END) db.doc.needSpan(db.db, run.end, o.count + 1 - hashes.length);
     return { next: 0, keys: byHash(hashes, found, Infinity) };
   }
   const order = Float64Array.from(hashes).sort();
