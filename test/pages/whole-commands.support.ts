@@ -67,8 +67,9 @@ export function handler(store: MemoryStore, paged: boolean, now: () => number = 
  * `count` keys in db 0 (strings, every fifth with a TTL, a hash and a set),
  * then some overwritten and deleted, written by batches of 40: the paged
  * twin's commits fold past the hard bound, so it ends paged, many pages.
+ * `mirror` gets every batch too (a reference redis-server).
  */
-export async function twins(count: number, extra: Record<number, string[][]> = {}): Promise<Twins> {
+export async function twins(count: number, extra: Record<number, string[][]> = {}, mirror?: (db: number, commands: string[][]) => Promise<void>): Promise<Twins> {
   const paged = new CountingStore();
   const flat = new MemoryStore();
   const hp = handler(paged, true);
@@ -84,8 +85,13 @@ export async function twins(count: number, extra: Record<number, string[][]> = {
   cmds.push(['HSET', 'hash', 'f', '1', 'g', '2'], ['SADD', 'set', 'a', 'b']);
   for (let i = 0; i < count; i += 7) cmds.push(['DEL', `key:${i}`]);
   for (let i = 3; i < count; i += 11) cmds.push(['SET', `key:${i}`, `again${i}`]);
-  for (let i = 0; i < cmds.length; i += 40) await both(0, ...cmds.slice(i, i + 40).map((c) => words(...c)));
-  for (const [db, cs] of Object.entries(extra)) await both(Number(db), ...cs.map((c) => words(...c)));
+  const batches: [number, string[][]][] = [];
+  for (let i = 0; i < cmds.length; i += 40) batches.push([0, cmds.slice(i, i + 40)]);
+  for (const [db, cs] of Object.entries(extra)) batches.push([Number(db), cs]);
+  for (const [db, cs] of batches) {
+    await both(db, ...cs.map((c) => words(...c)));
+    await mirror?.(db, cs);
+  }
   return { paged, flat, hp, hf, both, cold: (now?: () => number) => handler(paged, true, now) };
 }
 
