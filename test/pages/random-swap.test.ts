@@ -110,10 +110,16 @@ describe('SWAPDB with paged databases', () => {
     await loader.loadNodes(doc, 0);
     doc.begin();
     doc.swapDbs(0, 1);
+    // The size estimate the cap checks follows the swap (the inline side's
+    // frame moved); within the one byte an inline SWAPDB into an empty db 0 is off by, as before paging.
+    const close = (): void => expect(Math.abs(doc.approxBytes - Buffer.from(doc.encode()).length)).toBeLessThanOrEqual(1);
+    close();
     doc.swapDbs(2, 0);
+    close();
     // db 1 holds what db 0 held: its node pages are known, so it can be flushed.
     doc.clear(1, 5);
     expect(doc.pagedRoot.retired.at(-1)?.[0]).toBe(5);
+    close();
     expect([doc.isPaged(0), doc.isPaged(1), doc.isPaged(2)]).toEqual([true, false, false]);
     doc.rollback();
     expect(doc.encode().equals(body)).toBe(true);
