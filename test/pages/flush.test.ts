@@ -5,10 +5,15 @@
  * grow with the keys; the same replies as the flat twin, in MULTI/EXEC and
  * scripts, seen by WATCH, and undone with a transaction that fails.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Document } from '../../lambda/document';
+import { createHandler } from '../../lambda/handler';
+import { FileStore } from '../../lambda/store/file';
 import { RETIRED_HORIZON_MS } from '../../lambda/pages/layout';
 import { argv, bulk, int, NIL, OK } from '../lambda/util';
-import { DOC, NOW, ok, referenced, request, rootOf, sorted, twins, tx, words } from './whole-commands.support';
+import { DOC, NOW, ok, PAGING, referenced, request, rootOf, sorted, twins, tx, words } from './whole-commands.support';
 
 const VARIANTS: string[] = ['FLUSHALL', 'FLUSHALL ASYNC', 'FLUSHDB', 'FLUSHDB SYNC'];
 const ABORTED = { t: 'null', array: true };
@@ -111,5 +116,31 @@ describe('FLUSHDB and FLUSHALL on a paged database', () => {
     expect(await keysOf(t.hp)).toEqual(await keysOf(t.hf));
     expect(referenced(t.paged, 0)).toEqual(pages);
     expect(Document.decode(t.paged.body(DOC)!).pagedRoot.retired).toEqual(Document.decode(body).pagedRoot.retired);
+  });
+
+  it('on the file store (npm start): the same, its pages recorded as retired in the data directory\'s db.json', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'valthree-flush-'));
+    const store = new FileStore(dir);
+    try {
+      const h = createHandler({ store, now: () => NOW, sleep: async () => undefined, paging: PAGING });
+      for (let i = 0; i < 100; i += 25) ok(await h(request([{ db: 0, commands: Array.from({ length: 25 }, (_, j) => words('SET', `f:${i + j}`, 'x'.repeat(12))) }])));
+      const read = async (): Promise<Document> => {
+        const got = await store.get(DOC);
+        if (got.status !== 'found') throw new Error('no db.json');
+        return Document.decode(got.body);
+      };
+      const nodes = (await read()).pagedRoot.dbs[0]?.nodes.map((n) => n.page) ?? [];
+      expect(nodes.length).toBeGreaterThan(1);
+      const res = ok(await h(request([{ db: 0, commands: [words('FLUSHALL'), words('SET', 'a', '1'), words('DBSIZE'), words('GET', 'f:1')] }])));
+      expect(res.sessions[0].replies).toEqual([OK, OK, int(1), NIL]);
+      const after = await read();
+      expect([after.isPaged(0), after.sizeOf(0)]).toEqual([false, 1]);
+      expect(after.pagedRoot.retired.at(-1)?.[1]).toEqual(expect.arrayContaining(nodes));
+      // The pages are still in the data directory: only the GC deletes them, past the grace period.
+      for (const n of nodes) expect(fs.existsSync(path.join(dir, `${DOC}.pages`, n))).toBe(true);
+    } finally {
+      store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
