@@ -262,7 +262,7 @@ export class Keyspace {
    * this batch's clock sees (the document's clock has not passed the
    * deadline) is recorded: the batch must then commit its clock.
    */
-  private live(key: Buffer): Readonly<Entry> | undefined {
+  live(key: Buffer): Readonly<Entry> | undefined {
     const e = this.doc.entry(key, this.db);
     if (e?.expiresAt === undefined || this.now <= e.expiresAt) return e;
     if (this.doc.clock <= e.expiresAt) this.touched.clockAdvanced = true;

@@ -84,7 +84,8 @@ export function scanPage(db: Keyspace, cursor: number, o: ScanOptions, hash: (ke
   for (const name of run.keys) {
     const k = Buffer.from(name, 'latin1');
     const h = hash(k);
-    if (h < cursor || !db.has(k)) continue;
+    // live(), not has(): a scan does not record every key it passes as read.
+    if (h < cursor || db.live(k) === undefined) continue;
     if (o.type !== null && db.entry(k)?.type !== o.type) continue;
     if (o.pattern !== null && !globMatch(o.pattern, k)) continue;
     hashes.push(h);
