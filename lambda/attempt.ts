@@ -148,6 +148,8 @@ export async function commit(snap: Snapshot, { replies, now, changes, expired }:
   // would leave that write's record with what was below before the fold.
   const folds = { applied: 0, dropped: 0 };
   for (const d of input.deltas ?? []) folds[doc.applyDelta(d, doc.clock) ? 'applied' : 'dropped']++;
+  // Retired-page records past the horizon go (layout.ts §8): the GC's orphan rule covers those pages now.
+  doc.trimRetired(doc.clock);
   try {
     await input.beforePut?.(doc);
   } catch (e) {

@@ -17,25 +17,31 @@ import { DB_COUNT, OutOfMemoryError, type Entry } from './document-format';
 import { Journal } from './document-journal';
 import { Keyspace, openBytes, type Keyspaces } from './document-keyspace';
 import { newSlot, type Slot } from './document-pages';
-import type { Below } from './pages/codec';
+import { NotResolvedError } from './document-unresolved';
+import type { Below, PageRef } from './pages/codec';
 import type { Found } from './pages/keyspace';
 import { applyFold, type AppliedDelta } from './pages/fold';
+import { keyPos } from './pages/layout';
 import { Log, recordBytes } from './pages/log';
 import { dbSize, decodeRoot, emptyRoot, encodeRoot, expiresCount, pageBytes, type PagedRoot } from './pages/root';
-
-/** The batch touched what was not resolved into the snapshot: a key of a paged database (or, key undefined, the whole database). */
-export class NotResolvedError extends Error {
-  constructor(readonly db: number, readonly key: string | undefined) {
-    super(`db ${db}: ${key === undefined ? 'the whole database is' : `key ${JSON.stringify(key)} is`} paged and was not loaded for this batch`);
-  }
-}
+import { END, Spans } from './pages/spans';
 
 export abstract class PagedJournal extends Journal {
   protected paged: PagedRoot = emptyRoot();
   /** Per paged database: its resolved keys and what lies under the log for each. */
-  private below: (Map<string, Below> | undefined)[] = new Array<Map<string, Below> | undefined>(DB_COUNT).fill(undefined);
-  /** Paged databases resolved whole (every live key and every log record): what KEYS, SCAN, FLUSHDB need until step 5 walks pages. */
-  private whole: boolean[] = new Array<boolean>(DB_COUNT).fill(false);
+  protected below: (Map<string, Below> | undefined)[] = new Array<Map<string, Below> | undefined>(DB_COUNT).fill(undefined);
+  /** Per paged database: hash ranges resolved whole (every live key and every log record in them): what KEYS, SCAN and RANDOMKEY read. */
+  protected spans: Spans[] = Array.from({ length: DB_COUNT }, () => new Spans());
+  /** Leaf refs of the node pages the loader read, by node page name (pages never change): what FLUSHDB retires and RANDOMKEY weighs. */
+  protected readonly nodeLeaves = new Map<string, readonly PageRef[]>();
+  /** Per paged database, the leaf range picked for each RANDOMKEY of the batch (by its order in the run), and how often each was retried. */
+  protected picks: { lo: number; hi: number; tries: number }[][] = Array.from({ length: DB_COUNT }, () => []);
+  /**
+   * Per database, the one it was when the transaction began (SWAPDB moves a
+   * paged database's part to another number, journaled): what a
+   * NotResolvedError names, since the loader reads the committed root.
+   */
+  protected origin: number[] = Array.from({ length: DB_COUNT }, (_, i) => i);
   /** Bytes of the paged section with every log empty (undefined: not measured since the root's shape changed). */
   private frame: number | undefined;
   /** The open transaction replaced the paged part (a fold): what keys resolved hold below them changed. */
@@ -57,12 +63,14 @@ export abstract class PagedJournal extends Journal {
 
   /** Whether `k` (latin1) of paged `db` is resolved into this snapshot. */
   resolvedKey(db: number, k: string): boolean {
-    return this.whole[db] || this.below[db]?.has(k) === true;
+    if (this.below[db]?.has(k) === true) return true;
+    // A key inside a range resolved whole and not in it is absent everywhere.
+    return !this.spans[db].empty && this.spans[db].covers(keyPos(k));
   }
 
   /** Whether all of paged `db` is resolved into this snapshot (resolveAll). */
   resolvedWhole(db: number): boolean {
-    return this.whole[db];
+    return this.spans[db].whole;
   }
 
   /** Keys resolved into paged databases, all of them: what a warm snapshot holds beyond its root. */
@@ -94,9 +102,18 @@ export abstract class PagedJournal extends Journal {
    * absent everywhere, below included (p 0).
    */
   resolveAll(db: number, found: ReadonlyMap<string, Found>): void {
+    this.resolveSpan(db, 0, END, found);
+  }
+
+  /**
+   * Resolves hash range [lo, hi) of paged `db` whole: `found` holds every
+   * live key and every key a log record names in it (what lies below each).
+   * A key of the range absent from it is absent everywhere (p 0).
+   */
+  resolveSpan(db: number, lo: number, hi: number, found: ReadonlyMap<string, Found>): void {
     if (!this.isPaged(db)) return;
     this.resolve(db, found);
-    this.whole[db] = true;
+    this.spans[db].add(lo, hi);
   }
 
   /**
@@ -110,8 +127,10 @@ export abstract class PagedJournal extends Journal {
       if (!d) return;
       this.dbs[db] = undefined;
       this.below[db] = new Map();
-      this.whole[db] = false;
+      this.spans[db] = new Spans();
+      this.picks[db] = [];
     });
+    this.nodeLeaves.clear();
   }
 
   /** Bytes of inline database `db`'s entries (0 once paged): what PAGE_THRESHOLD is compared with. O(1) but once after a decode. */
@@ -153,10 +172,11 @@ export abstract class PagedJournal extends Journal {
     const gone = ks.measure() + openBytes(this.inline(), db);
     const next: PagedRoot = { dbs: this.paged.dbs.slice(), retired: this.paged.retired };
     next.dbs[db] = { nodes: [], log };
-    const [below, whole] = [this.below[db], this.whole[db]];
-    this.swapRoot(next, () => ((this.below[db] = below), (this.whole[db] = whole)));
+    const [below, spans] = [this.below[db], this.spans[db]];
+    this.swapRoot(next, () => ((this.below[db] = below), (this.spans[db] = spans)));
     this.below[db] = new Map();
-    this.whole[db] = true;
+    this.spans[db] = new Spans();
+    this.spans[db].add(0, END);
     this.bytes -= gone;
   }
 
@@ -165,13 +185,14 @@ export abstract class PagedJournal extends Journal {
     [this.paged, this.frame] = [{ ...this.paged, retired: [...this.paged.retired, ...groups].sort((a, b) => a[0] - b[0]) }, undefined];
   }
 
-  /** Replaces the paged part, journaled (`also` undoes the caller's own changes). */
-  private swapRoot(next: PagedRoot, also: () => void): void {
+  /** Replaces the paged part, journaled (`also` undoes the caller's own changes; `refold`: resolved keys' below-state changed). */
+  protected swapRoot(next: PagedRoot, also: () => void, refold = true): void {
     const [prev, frame, refolded] = [this.paged, this.frame, this.refolded];
     this.log({ op: 'paged', bytes: this.bytes, undo: () => ((this.paged = prev), (this.frame = frame), (this.refolded = refolded), also()) });
     this.paged = next;
     this.frame = undefined;
-    this.refolded = true;
+    // A flush, a swap or a trim leaves what lies below every resolved key as it was: only a fold changes that.
+    if (refold) this.refolded = true;
   }
 
   /**
@@ -182,6 +203,8 @@ export abstract class PagedJournal extends Journal {
    */
   override release(): void {
     super.release();
+    // The next transaction begins here: each database is itself again.
+    this.origin = this.origin.map((_, i) => i);
     if (this.refolded) this.forgetResolved();
     this.refolded = false;
   }
@@ -190,7 +213,7 @@ export abstract class PagedJournal extends Journal {
   protected loadPaged(pages: unknown, retired: unknown): void {
     this.paged = decodeRoot(pages, retired);
     this.below = this.paged.dbs.map((d) => (d ? new Map<string, Below>() : undefined));
-    this.whole.fill(false);
+    this.spans = this.spans.map(() => new Spans());
     this.frame = undefined;
   }
 
@@ -201,7 +224,7 @@ export abstract class PagedJournal extends Journal {
 
   /** Throws unless `k` of paged `db` is resolved; nothing for a database that is not paged. */
   protected needResolved(db: number, k: string | undefined): void {
-    if (this.isPaged(db) && !(k === undefined ? this.whole[db] : this.resolvedKey(db, k))) throw new NotResolvedError(db, k);
+    if (this.isPaged(db) && !(k === undefined ? this.resolvedWhole(db) : this.resolvedKey(db, k))) throw new NotResolvedError(this.origin[db], k);
   }
 
   /** Keys of a paged database, from the root alone (DBSIZE). */
@@ -237,36 +260,6 @@ export abstract class PagedJournal extends Journal {
 
   abstract put(key: Buffer, entry: Readonly<Entry>, db?: number): void;
   abstract delete(key: Buffer, db?: number): boolean;
-
-  /**
-   * FLUSHDB of a paged database resolved whole: every key deleted, each a
-   * log record (a tombstone where a page holds it). O(keys), and the log
-   * takes a record per paged key: step 5 retires the refs and log instead.
-   */
-  protected pagedFlush(db: number): void {
-    for (const k of this.keysOf(db)) this.pagedStore(db, k, undefined);
-  }
-
-  /**
-   * SWAPDB with a paged side, both resolved whole: the entries trade places
-   * one by one, so each database's own storage (inline, or its log) records
-   * them. O(keys): step 5 swaps the databases' refs and logs instead.
-   */
-  protected swapEntries(a: number, b: number): void {
-    const take = (db: number): [Buffer, Entry][] => this.keysOf(db).map((k) => [Buffer.from(k, 'latin1'), this.dbs[db]!.slot(k)!.e]);
-    const [fromA, fromB] = [take(a), take(b)];
-    for (const [k] of fromA) this.delete(k, a);
-    for (const [k] of fromB) this.delete(k, b);
-    for (const [k, e] of fromA) this.put(k, e, b);
-    for (const [k, e] of fromB) this.put(k, e, a);
-  }
-
-  /** The keys `db`'s keyspace holds (all of them for an inline database or one resolved whole), copied. */
-  private keysOf(db: number): string[] {
-    const out: string[] = [];
-    for (const p of this.dbs[db]?.pages ?? []) for (const k of p.entries.keys()) out.push(k);
-    return out;
-  }
 
   /** What --maxmemory bounds (INFO used_memory): the root less its commit window, plus the pages its refs reach, from
    * the refs (pageBytes): O(refs). Exact bytes stored (a key rewritten since its fold counts in its log record and its

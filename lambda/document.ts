@@ -10,7 +10,7 @@ import { CommitWindow } from './document-commits';
 import { decodeEntry } from './document-decode';
 import { checkDb, CorruptDocumentError, DB_COUNT, envelopeBytes, head, ownEntry, OutOfMemoryError, PAGED_FORMAT, parseBody, type Entry, type RawDb } from './document-format';
 import { encodeKeyspaces, frameBytes, Keyspace, newKeyspaces, openBytes, type Keyspaces } from './document-keyspace';
-import { PagedJournal } from './document-paged';
+import { PagedOps } from './document-paged-ops';
 import { assemble, keyOf, newSlot, slotBytes, type Slot } from './document-pages';
 import { avgTtl, scanExpired, type TtlIndex } from './document-ttl';
 
@@ -38,7 +38,7 @@ export {
 } from './document-format';
 export * from './document-values';
 export { FieldMap, FieldMapDraft, Seq } from './document-chunks';
-export { NotResolvedError } from './document-paged';
+export { NotResolvedError, type Want } from './document-unresolved';
 
 /** Default cap on the database (VALTHREE_MAXMEMORY): root and pages, as usedBytes counts them (layout.ts). */
 export const DEFAULT_MAX_DOCUMENT_BYTES = 1024 * 1024 * 1024;
@@ -61,7 +61,7 @@ export interface KeyspaceStats {
 
 const ASCII = /^[\x00-\x7f]*$/;
 
-export class Document extends PagedJournal {
+export class Document extends PagedOps {
   /** Reused by encode(): see there. */
   private arena: Buffer | null = null;
 
@@ -145,7 +145,7 @@ export class Document extends PagedJournal {
    * yielded is safe while iterating; keys written meanwhile may or may not be yielded.
    */
   *keys(db = 0): IterableIterator<Buffer> {
-    // Step 5 of layout.ts: KEYS, SCAN and RANDOMKEY walk a paged database's pages.
+    // A paged database's keys are all here only once it is resolved whole (KEYS); SCAN and RANDOMKEY read ranges (scanRun, pickKeys).
     this.needResolved(checkDb(db), undefined);
     const ks = this.dbs[db];
     if (ks) for (const p of ks.pages) for (const k of p.entries.keys()) yield Buffer.from(k, 'latin1');
@@ -200,23 +200,23 @@ export class Document extends PagedJournal {
 
   /**
    * FLUSHDB of `db`, or without one FLUSHALL of every database; clock, seq
-   * and the commit window stay.
+   * and the commit window stay. `now` dates the retirement of a paged
+   * database's pages (the batch's clock).
    */
-  clear(db?: number): void {
-    if (db !== undefined) return this.flush(checkDb(db));
+  clear(db?: number, now = this.clockMs): void {
+    if (db !== undefined) return this.flush(checkDb(db), now);
     // An empty keyspace stays untouched, so FLUSHALL on it needs no commit.
     if (this.size === 0) return;
-    // Step 5 of layout.ts: a paged database is flushed by retiring its pages; until then key by key, each database through its own storage.
-    for (let n = 0; n < DB_COUNT; n++) this.needResolved(n, undefined);
-    if (this.pagedFormat) return [...Array(DB_COUNT).keys()].forEach((n) => this.flush(n));
+    // Every paged database's nodes first: a missing one reruns the batch before anything changed.
+    for (let n = 0; n < DB_COUNT; n++) this.needNodes(n);
+    if (this.pagedFormat) return [...Array(DB_COUNT).keys()].forEach((n) => this.flush(n, now));
     this.log({ op: 'dbs', prev: this.dbs, bytes: this.bytes });
     this.dbs = newKeyspaces();
     this.bytes = envelopeBytes(this.clockMs, this.seqNo) + this.window.bytes;
   }
 
-  private flush(db: number): void {
-    this.needResolved(db, undefined);
-    if (this.isPaged(db)) return this.pagedFlush(db);
+  private flush(db: number, now: number): void {
+    if (this.isPaged(db)) return this.pagedFlush(db, now);
     const ks = this.dbs[db];
     if (!ks || ks.count === 0) return;
     const alone = this.size === ks.count;
@@ -227,14 +227,12 @@ export class Document extends PagedJournal {
     this.bytes = alone ? envelopeBytes(this.clockMs, this.seqNo) + this.window.bytes : this.bytes - gone;
   }
 
-  /** SWAPDB: the two databases trade their keys, TTL index included; cached encodings move with them. */
+  /** SWAPDB: the two databases trade their keys, TTL index included; cached encodings move with them; a paged one its root part. */
   swapDbs(a: number, b: number): void {
     checkDb(a);
     checkDb(b);
     if (a === b || (!this.sizeOf(a) && !this.sizeOf(b))) return;
-    this.needResolved(a, undefined);
-    this.needResolved(b, undefined);
-    if (this.isPaged(a) || this.isPaged(b)) return this.swapEntries(a, b);
+    if (this.isPaged(a) || this.isPaged(b)) return this.swapPaged(a, b);
     const before = frameBytes(this.inline());
     this.changeDbs((dbs) => ([dbs[a], dbs[b]] = [dbs[b], dbs[a]]));
     this.bytes += frameBytes(this.inline()) - before;

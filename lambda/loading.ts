@@ -17,14 +17,16 @@ import { batchKeys, type KeysByDb } from './batch-keys';
 import type { BatchStats } from './contract';
 import { DB_COUNT, NotResolvedError, type Document } from './document';
 import { PageError } from './pages/codec';
-import { PageReader, ranges, resolve, type Found } from './pages/keyspace';
-import { belowOf } from './pages/root';
+import { PageReader, resolve, type Found } from './pages/keyspace';
+import { nodeAt, nodeSpans, readSpan, walk, type LeafSpan } from './pages/walk';
 import { pagesOf, StoreError, type ObjectStore } from './store/types';
 
 /** Rounds that load what a run reported, a key at a time; after them a database still missing a key is loaded whole. */
 export const KEY_ROUNDS = 4;
 /** Every round a batch may take (each database is loaded whole at most once): past it, it is refused. */
 export const MAX_ROUNDS = KEY_ROUNDS + DB_COUNT + 1;
+/** SCAN's rounds of doubling range loads in a database; the next loads the rest of its hash space. */
+export const SPAN_ROUNDS = 4;
 /** Resolved keys a warm snapshot keeps between batches; past it they are forgotten (the page cache keeps their pages). */
 export const MAX_RESOLVED_KEYS = 100_000;
 /** The page cache's bound (layout.ts §6: a quarter of a 1 GiB Lambda). */
@@ -66,21 +68,72 @@ export class PageLoader {
   }
 
   /**
-   * Resolves all of paged `db`: every page of it, read in order. For now
-   * (layout.ts step 5): KEYS and SCAN will walk a page at a time, SCAN only
-   * as far as its COUNT, RANDOMKEY one leaf, FLUSHDB retire the pages.
+   * Resolves all of paged `db` (KEYS; a script walking many keys): a node
+   * at a time, its leaves in parallel.
    */
   async resolveWhole(doc: Document, db: number): Promise<void> {
-    const d = doc.pagedRoot.dbs[db];
-    if (!d || doc.resolvedWhole(db)) return;
+    if (!doc.pagedRoot.dbs[db] || doc.resolvedWhole(db)) return;
     const found = new Map<string, Found>();
-    for await (const run of ranges(doc.pagedRoot, db, this.pageReader())) {
-      // What lies under the root log: its record's p, or else the merged entry below it.
-      for (const { k, e } of run) found.set(k, { e, below: d.log.get(k)?.p ?? belowOf(e) });
-    }
-    // A key the log deletes keeps what is below it: its next record needs that p.
-    for (const [k, r] of d.log) if (!r.e) found.set(k, { e: undefined, below: r.p });
+    for await (const span of walk(doc.pagedRoot, db, this.pageReader())) for (const [k, f] of span.found) found.set(k, f);
     doc.resolveAll(db, found);
+  }
+
+  /** Node `i` of paged `db` as leaf spans; its leaf refs become known to the snapshot (what a flush retires). */
+  private async node(doc: Document, db: number, i: number): Promise<LeafSpan[]> {
+    const d = doc.pagedRoot.dbs[db]!;
+    const { node, spans } = await nodeSpans(d, i, this.pageReader());
+    if (node && d.nodes[i]) doc.knowNode(d.nodes[i].page, node.leaves ?? []);
+    return spans;
+  }
+
+  private async resolveLeaves(doc: Document, db: number, spans: LeafSpan[]): Promise<void> {
+    const d = doc.pagedRoot.dbs[db]!;
+    const read = await Promise.all(spans.map((s) => readSpan(d, s, this.pageReader())));
+    spans.forEach((s, j) => doc.resolveSpan(db, s.lo, s.hi, read[j]));
+  }
+
+  /**
+   * Resolves paged `db`'s leaf ranges from position `from` on (SCAN): at
+   * least `minLeaves` leaves, and on until their counts reach `need`; the
+   * nodes in order, the leaves together.
+   */
+  async resolveSpan(doc: Document, db: number, from: number, need: number, minLeaves: number): Promise<void> {
+    const d = doc.pagedRoot.dbs[db];
+    if (!d) return;
+    const take: LeafSpan[] = [];
+    let n = 0;
+    for (let i = nodeAt(d, from); i < Math.max(1, d.nodes.length) && (take.length < minLeaves || n < need); i++) {
+      for (const s of await this.node(doc, db, i)) {
+        if (s.hi <= from || (take.length >= minLeaves && n >= need)) continue;
+        take.push(s);
+        n += s.n;
+      }
+    }
+    await this.resolveLeaves(doc, db, take);
+  }
+
+  /** Reads every node page of paged `db` (in parallel): FLUSHDB/FLUSHALL retire them and the leaves they name. */
+  async loadNodes(doc: Document, db: number): Promise<void> {
+    const d = doc.pagedRoot.dbs[db];
+    if (d) await Promise.all(d.nodes.map((_, i) => this.node(doc, db, i)));
+  }
+
+  /**
+   * Picks leaves for RANDOMKEYs `index` … `upTo - 1` of paged `db`, each a
+   * node weighted by its count, then a leaf of it weighted by its count,
+   * and resolves them (in parallel).
+   */
+  async pickLeaves(doc: Document, db: number, index: number, upTo: number, random: () => number = Math.random): Promise<void> {
+    const d = doc.pagedRoot.dbs[db];
+    if (!d) return;
+    const picks = await Promise.all(
+      Array.from({ length: upTo - index }, async () => {
+        const spans = await this.node(doc, db, weighted(d.nodes.map((r) => r.n), random));
+        return spans[weighted(spans.map((s) => s.n), random)];
+      }),
+    );
+    await this.resolveLeaves(doc, db, picks);
+    picks.forEach((s, j) => doc.setPick(db, index + j, s.lo, s.hi));
   }
 
   /** Loading for one batch: `canRerun` says whether there is time for another round. */
@@ -92,6 +145,8 @@ export class PageLoader {
 export class BatchLoading {
   /** Page failures met: the first re-reads the root, the second ends the batch. */
   private failures = 0;
+  /** SCAN's rounds of range loading per database (layout.ts §2). */
+  private readonly spanRounds = new Map<number, number>();
 
   constructor(
     private readonly loader: PageLoader,
@@ -110,6 +165,7 @@ export class BatchLoading {
     if (!snap.doc.pagedFormat) return apply(snap, input);
     const before = this.loader.fetched;
     if (snap.doc.resolvedCount > MAX_RESOLVED_KEYS) snap.doc.forgetResolved();
+    snap.doc.clearPicks();
     try {
       await this.loader.resolveKeys(snap.doc, batchKeys(input.sessions, input.dbs));
       return await this.rounds(snap, input);
@@ -120,6 +176,23 @@ export class BatchLoading {
     } finally {
       this.stats.s3Gets += this.loader.fetched - before;
     }
+  }
+
+  /** Loads what a run reported missing. */
+  private async load(doc: Document, e: NotResolvedError, round: number): Promise<void> {
+    const w = e.want;
+    if (w.kind === 'nodes') return this.loader.loadNodes(doc, e.db);
+    if (w.kind === 'span') {
+      // Twice the leaves each round, then the rest of the hash space: a filtered SCAN stays within a few rounds.
+      const r = (this.spanRounds.get(e.db) ?? 0) + 1;
+      this.spanRounds.set(e.db, r);
+      return this.loader.resolveSpan(doc, e.db, w.from, w.need, r > SPAN_ROUNDS ? Infinity : 2 ** (r - 1));
+    }
+    // Picks ahead, doubling: a batch of many RANDOMKEYs takes a few rounds, not one each.
+    if (w.kind === 'random') return this.loader.pickLeaves(doc, e.db, w.index, doc.hasPick(e.db, w.index) ? w.index + 1 : 2 * w.index + 1);
+    // A run that keeps finding unnamed keys (a script walking many) gets its database whole: the rounds stay bounded.
+    if (w.kind === 'whole' || round > KEY_ROUNDS) return this.loader.resolveWhole(doc, e.db);
+    return this.loader.resolveKeys(doc, new Map([[e.db, new Set([w.key])]]));
   }
 
   /** Runs the batch, and after each NotResolvedError loads what it names and runs it again. */
@@ -134,10 +207,19 @@ export class BatchLoading {
         doc.rollback();
         if (round >= MAX_ROUNDS) throw new BatchFailed('not-applied', `db ${e.db}: the batch kept touching paged keys it does not name (${round} rounds of loading); nothing was written`);
         if (!this.canRerun()) throw new BatchFailed('not-applied', `the function is about to time out after ${round} rounds of loading pages; nothing was written`);
-        // A run that keeps finding unnamed keys (a script walking many) gets its database whole: the rounds stay bounded.
-        if (e.key === undefined || round > KEY_ROUNDS) await this.loader.resolveWhole(doc, e.db);
-        else await this.loader.resolveKeys(doc, new Map([[e.db, new Set([e.key])]]));
+        await this.load(doc, e, round);
       }
     }
   }
+}
+
+/** An index drawn with probability proportional to its weight (uniform when all are 0); 0 for an empty list. */
+export function weighted(ws: readonly number[], random: () => number): number {
+  const total = ws.reduce((a, w) => a + w, 0);
+  if (total === 0) return Math.min(ws.length - 1, Math.max(0, Math.floor(random() * ws.length)));
+  let r = random() * total;
+  for (let i = 0; i < ws.length; i++) if ((r -= ws[i]) < 0) return i;
+  // Rounding left r at the total: the last positive weight.
+  for (let i = ws.length - 1; i > 0; i--) if (ws[i] > 0) return i;
+  return 0;
 }

@@ -35,6 +35,8 @@ export class Touched {
   readonly expired: string[] = [];
   /** WATCHes of this batch, completed when it ends (lambda/transaction.ts). */
   readonly watches: PendingWatch[] = [];
+  /** RANDOMKEYs run so far per database: the n-th of a paged database draws in the n-th leaf the loader picked. */
+  readonly randoms = new Map<number, number>();
 }
 
 /** A WATCH of this batch, settled when the batch ends (settleWatches in lambda/transaction.ts). */
@@ -197,7 +199,7 @@ export class Keyspace {
   /** FLUSHDB: this database only. */
   clear(): void {
     if (this.doc.sizeOf(this.db) === 0) return;
-    this.doc.clear(this.db);
+    this.doc.clear(this.db, this.now);
     this.touched.flushed = true;
     this.touched.changes.push(dbMark(this.db));
   }
@@ -205,7 +207,7 @@ export class Keyspace {
   /** FLUSHALL: every database. */
   clearAll(): void {
     if (this.doc.size === 0) return;
-    this.doc.clear();
+    this.doc.clear(undefined, this.now);
     this.touched.flushed = true;
     this.touched.changes.push(EVERYTHING);
   }
@@ -223,12 +225,31 @@ export class Keyspace {
     this.touched.changes.push(dbMark(this.db), dbMark(db));
   }
 
-  /** A live key chosen uniformly (reservoir sampling: one pass, nothing copied), or undefined when there is none. */
+  /**
+   * A live key chosen at random, or undefined when there is none. Inline:
+   * uniformly (reservoir sampling: one pass, nothing copied). Paged: among
+   * the live keys of the leaf the loader picked (layout.ts §2).
+   */
   randomKey(random: () => number = Math.random): Buffer | undefined {
+    if (this.doc.isPaged(this.db)) return this.pagedRandomKey(random);
     let pick: Buffer | undefined;
     let seen = 0;
     for (const k of this.keys()) if (random() * ++seen < 1) pick = k;
     return pick;
+  }
+
+  private pagedRandomKey(random: () => number): Buffer | undefined {
+    // DBSIZE from the root: only an empty database answers nil without a read.
+    if (this.doc.sizeOf(this.db) === 0) return undefined;
+    const i = this.touched.randoms.get(this.db) ?? 0;
+    this.touched.randoms.set(this.db, i + 1);
+    const live = this.doc.pickKeys(this.db, i).filter((k) => this.live(Buffer.from(k, 'latin1')) !== undefined);
+    if (live.length === 0) {
+      // Read whole and still nothing live: every key it counts has expired.
+      if (this.doc.resolvedWhole(this.db)) return undefined;
+      this.doc.pickKeys(this.db, i, true);
+    }
+    return Buffer.from(live[Math.floor(random() * live.length)], 'latin1');
   }
 
   private wrote(key: Buffer): void {
@@ -241,7 +262,7 @@ export class Keyspace {
    * this batch's clock sees (the document's clock has not passed the
    * deadline) is recorded: the batch must then commit its clock.
    */
-  private live(key: Buffer): Readonly<Entry> | undefined {
+  live(key: Buffer): Readonly<Entry> | undefined {
     const e = this.doc.entry(key, this.db);
     if (e?.expiresAt === undefined || this.now <= e.expiresAt) return e;
     if (this.doc.clock <= e.expiresAt) this.touched.clockAdvanced = true;

@@ -1,12 +1,11 @@
 /**
  * Reading a paged database (layout.ts §6): the entries a batch's keys need,
  * from the root log, their nodes' buffers and their leaves, each level's
- * pages fetched in parallel; and whole ranges in position order, a leaf at a
- * time, for KEYS and SCAN. Pages come through a PageReader: decoded once,
+ * pages fetched in parallel (whole ranges: walk.ts). Pages come through a PageReader: decoded once,
  * cached by name (a page never changes, so the cache outlives every root).
  */
 import type { Entry } from '../document-format';
-import { decodePage, type Below, type Page, type Rec } from './codec';
+import { decodePage, type Below, type Page } from './codec';
 import { keyPos, rangeOf } from './layout';
 import { belowOf, type PagedRoot } from './root';
 
@@ -107,64 +106,4 @@ export async function resolve(root: PagedRoot, db: number, keys: Iterable<string
     }),
   );
   return out;
-}
-
-/** A live key of a range, with its position. */
-export interface Live {
-  k: string;
-  pos: number;
-  e: Entry;
-}
-
-const byPos = (a: Live, b: Live): number => a.pos - b.pos || (a.k < b.k ? -1 : a.k > b.k ? 1 : 0);
-
-/** Lays records over `into` (newer levels last): an entry replaces, a tombstone removes. */
-function overlay(into: Map<string, Entry>, recs: Iterable<[string, Rec]>): void {
-  for (const [k, r] of recs) {
-    if (r.e) into.set(k, r.e);
-    else into.delete(k);
-  }
-}
-
-function inRange(recs: Map<string, Rec>, lo: number, hi: number): [string, Rec][] {
-  const out: [string, Rec][] = [];
-  for (const [k, r] of recs) {
-    const p = keyPos(k);
-    if (p >= lo && p < hi) out.push([k, r]);
-  }
-  return out;
-}
-
-/**
- * Every live entry of `db` from position `from` on, a leaf's range at a
- * time, in (position, key) order: KEYS walks it all, SCAN stops when it has
- * COUNT. Pages before `from` are not read.
- */
-export async function* ranges(root: PagedRoot, db: number, pages: PageReader, from = 0): AsyncGenerator<Live[]> {
-  const d = root.dbs[db];
-  if (!d) return;
-  const live = (m: Map<string, Entry>): Live[] => Array.from(m, ([k, e]) => ({ k, pos: keyPos(k), e })).filter((x) => x.pos >= from).sort(byPos);
-  if (d.nodes.length === 0) {
-    const m = new Map<string, Entry>();
-    overlay(m, d.log);
-    return yield live(m);
-  }
-  for (let i = 0; i < d.nodes.length; i++) {
-    // A range runs to the next one's start; the first of each level from its parent's (refs are what count).
-    const lo = i === 0 ? 0 : d.nodes[i].lo;
-    const hi = d.nodes[i + 1]?.lo ?? 2 ** 52;
-    if (hi <= from) continue;
-    const node = await pages.get(d.nodes[i].page);
-    const leaves = node.leaves?.length ? node.leaves : [{ lo, page: '', n: 0, x: 0 }];
-    for (let j = 0; j < leaves.length; j++) {
-      const llo = j === 0 ? lo : leaves[j].lo;
-      const lhi = leaves[j + 1]?.lo ?? hi;
-      if (lhi <= from) continue;
-      const m = new Map<string, Entry>();
-      if (leaves[j].page !== '') overlay(m, (await pages.get(leaves[j].page)).recs);
-      overlay(m, inRange(node.recs, llo, lhi));
-      overlay(m, inRange(d.log, llo, lhi));
-      yield live(m);
-    }
-  }
 }

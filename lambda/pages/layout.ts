@@ -177,11 +177,11 @@
  *      and each record's JSON running. A paged database's keyspace holds
  *      what Document.resolve() put in it; a write sets slot and log record
  *      (seq = one past the seq its transaction began at: the commit's),
- *      undone together. An unresolved key, or what needs the whole database
- *      (KEYS, FLUSHDB/FLUSHALL, SWAPDB), throws NotResolvedError: the
- *      attempt's signal for a second round, never taken for absent. Active
- *      expiry sees a paged database's resolved keys only; INFO's avg_ttl
- *      for it is its resolved keys' (a sample).
+ *      undone together. An unresolved key, or what a command needs loaded
+ *      (step 5's wants), throws NotResolvedError: the attempt's signal
+ *      for a second round, never taken for absent. Active expiry sees a
+ *      paged database's resolved keys only; INFO's avg_ttl for it is its
+ *      resolved keys' (a sample).
  *    DONE 3. Page I/O: ObjectStore.putPage/getPage (optional; pagesOf()
  *      refuses a store without them) in S3Store, FileStore (file-pages.ts)
  *      and the tests' MemoryStore; metrics' wrapper passes them through.
@@ -193,16 +193,11 @@
  *      other database) per paged database, through a PageReader (LRU by
  *      page name, pageCacheBytes, 256 MiB) owned by the handler. A
  *      NotResolvedError rolls the attempt back, loads what it names and
- *      reruns on the same root: a key at a time for four rounds, then (and
- *      for KEYS/SCAN/RANDOMKEY/FLUSHDB/FLUSHALL/SWAPDB at once) the whole
- *      database, read page by page (resolveAll); at most 21 rounds, and
- *      only while the Lambda has time for one more, else not-applied. A
- *      database resolved whole serves KEYS/SCAN/RANDOMKEY from its
- *      keyspace, FLUSHDB deletes key by key (a tombstone per paged key) and
- *      SWAPDB trades entries through each side's storage: correct, O(keys),
- *      replaced by step 5. A page failing (missing or corrupt) re-reads the
- *      root once (a 304 keeps it) and retries; failing again answers the
- *      batch TRYAGAIN not-applied naming the page, nothing written. Page
+ *      reruns on the same root: a key at a time for four rounds, then the
+ *      whole database; at most 21 rounds, and only while the Lambda has
+ *      time for one more, else not-applied. A page failing (missing or
+ *      corrupt) re-reads the root once (a 304 keeps it) and retries;
+ *      failing again: TRYAGAIN not-applied naming the page. Page
  *      GETs count in stats.s3Gets. A warm snapshot past 100k resolved keys
  *      forgets them before its next batch (forgetResolved). Tests:
  *      test/pages/loading.test.ts (fold-built paged db.json vs its flat
@@ -241,19 +236,25 @@
  *      member pages (step 8; a leaf's b must count them). DONE 10: --maxmemory
  *      1 GiB over root + pages (b; older refs measured by their db's next
  *      fold); restore (§9, bin/restore.ts); the file store's GC (§11).
- *    NEXT, in order:
- *    5. Commands over pages instead of whole loads: SCAN from its cursor
- *      until COUNT (a round per page run), KEYS a node at a time, RANDOMKEY
- *      weighted by n, FLUSHDB/FLUSHALL retiring refs and log, SWAPDB of
- *      refs and logs; then KEYS-like rounds no longer load a database whole.
- *    7. Faults + workload (§13). 8. Aggregates split (§3). 9. Benchmark
- *      (§14).
+ *    DONE 5. Whole-database commands over pages (document-paged-ops.ts,
+ *      pages/spans.ts, pages/walk.ts; NotResolvedError.want says what to
+ *      load): FLUSHDB/FLUSHALL read the node pages only, drop refs and log
+ *      (the database is inline again: small writes then cost format 3's)
+ *      and retire nodes and leaves; commits now trim `retired` past the
+ *      horizon. SWAPDB trades root parts, no read (a run maps a moved db
+ *      to its committed number for loads). SCAN loads leaf ranges from its
+ *      cursor until COUNT + 1 keys (doubling, then the rest), replies as
+ *      inline. RANDOMKEY: a node and a leaf by n, three empty picks, then
+ *      whole. KEYS: a node at a time (its leaves parallel); the resolved
+ *      keys go at the next batch past 100k. Tests: test/pages/flush,
+ *      scan-keys, random-swap. Open: a stale old-null fold delta after a
+ *      flush or swap applies as tombstones (correct, wasteful).
+ *    NEXT: 7. Faults + workload (§13). 8. Aggregates (§3). 9. Bench (§14).
  *    Open from step 2: the page cache and a warm snapshot are bounded
  *      separately (bytes of pages, count of resolved keys), not together;
- *      a whole-database load holds that database in memory (step 5); page
- *      GETs of a batch's leaves are parallel per level but the whole load
- *      reads pages one at a time; rounds rerun scripts (each under its own
- *      script time limit, checked against the Lambda's remaining time).
+ *      KEYS holds its database in memory for its batch; rounds rerun
+ *      scripts (each under its own script time limit, checked against the
+ *      Lambda's remaining time).
  */
 import { hash52Latin1 } from '../hash52';
 

@@ -3,8 +3,8 @@
  * the fold, its pages in the memory store) answers every batch as its flat
  * format-3 twin does and ends holding the same keyspace: keys named by key
  * specs, EVAL's KEYS, MULTI/EXEC across databases, MOVE and COPY … DB; what
- * a run meets unresolved (a script's undeclared key, KEYS, SCAN, FLUSHDB,
- * SWAPDB) in a second round. A page a stale root references heals by a
+ * a run meets unresolved (a script's undeclared key, KEYS, SCAN, FLUSHDB's
+ * node pages) in a second round; SWAPDB needs none. A page a stale root references heals by a
  * re-read of the root; a page missing or corrupt under the current root
  * answers TRYAGAIN naming it, and nothing is written.
  */

@@ -9,7 +9,8 @@ import fc from 'fast-check';
 import { Document, type Entry } from '../../lambda/document';
 import { PageMissingError } from '../../lambda/pages/codec';
 import { applyFold, fold, type FoldDelta } from '../../lambda/pages/fold';
-import { PageReader, ranges, resolve } from '../../lambda/pages/keyspace';
+import { PageReader, resolve } from '../../lambda/pages/keyspace';
+import { walk } from '../../lambda/pages/walk';
 import { keyPos, type PageLimits } from '../../lambda/pages/layout';
 import { dbSize, decodeRoot, emptyRoot, encodeRoot, expiresCount, writeRecord, type PagedRoot } from '../../lambda/pages/root';
 import { b, bytesArb } from '../lambda/util';
@@ -104,14 +105,17 @@ async function check(paged: Paged, reader: PageReader, doc: Document, probes: Bu
     expect(dbSize(paged.root, db)).toBe(doc.sizeOf(db));
     expect(expiresCount(paged.root, db)).toBe(doc.expiringCount(db));
     const walked: [string, string | undefined][] = [];
-    let last = -1;
-    for await (const batch of ranges(paged.root, db, reader)) {
-      for (const x of batch) {
-        expect(x.pos).toBeGreaterThanOrEqual(last);
-        last = x.pos;
-        walked.push([x.k, form(x.e)]);
+    // Spans tile the hash space in order, and each holds only its own keys.
+    let at = 0;
+    for await (const span of walk(paged.root, db, reader)) {
+      expect(span.lo).toBe(at);
+      at = span.hi;
+      for (const [k, f] of span.found) {
+        expect(keyPos(k) >= span.lo && keyPos(k) < span.hi).toBe(true);
+        if (f.e) walked.push([k, form(f.e)]);
       }
     }
+    if (paged.root.dbs[db]) expect(at).toBe(2 ** 52);
     const flat = [...doc.keys(db)].map((k): [string, string | undefined] => [k.toString('latin1'), form(doc.entry(k, db))]);
     expect(walked.sort()).toEqual(flat.sort());
   }

@@ -11,8 +11,10 @@
  * Cursors stay below 2^53, so clients that parse them as doubles (node-redis
  * uses Number) lose no digit.
  *
- * Each call walks the whole database once (the document keeps no index by
- * hash), so COUNT counts keys returned, after MATCH and TYPE, not keys
+ * Each call walks the keys it can see once (the document keeps no index by
+ * hash): an inline database's all, a paged one's in the hash ranges loaded
+ * from the cursor on, until they hold COUNT + 1 (the one past the page names
+ * the next cursor, as on an inline database). COUNT counts keys returned, after MATCH and TYPE, not keys
  * visited: a filtered scan then takes as few round trips as its result needs.
  */
 import { CommandError, INVALID_CURSOR, SYNTAX_ERROR } from '../../errors';
@@ -22,6 +24,7 @@ import type { Keyspace } from '../context';
 import { bulk, specOf, type Command } from '../types';
 import { globMatch } from './glob';
 import { hash52 } from '../../hash52';
+import { END } from '../../pages/spans';
 
 const UINT64_MAX = 2n ** 64n - 1n;
 /** Cursors Redis accepts: strtoul's decimal, no leading space; empty is 0, "-n" wraps modulo 2^64. */
@@ -76,15 +79,23 @@ export function scanOptions(args: Args, allowType = true): ScanOptions {
 export function scanPage(db: Keyspace, cursor: number, o: ScanOptions, hash: (key: Buffer) => number = keyHash): { next: number; keys: Buffer[] } {
   const hashes: number[] = [];
   const found: Buffer[] = [];
-  for (const k of db.keys()) {
+  // A paged database gives the keys of the hash range resolved from the cursor on (layout.ts §2): all of them, or none, lie below `end`.
+  const run = db.doc.scanRun(db.db, cursor, o.count + 1);
+  for (const name of run.keys) {
+    const k = Buffer.from(name, 'latin1');
     const h = hash(k);
-    if (h < cursor) continue;
+    // live(), not has(): a scan does not record every key it passes as read.
+    if (h < cursor || db.live(k) === undefined) continue;
     if (o.type !== null && db.entry(k)?.type !== o.type) continue;
     if (o.pattern !== null && !globMatch(o.pattern, k)) continue;
     hashes.push(h);
     found.push(k);
   }
-  if (hashes.length <= o.count) return { next: 0, keys: byHash(hashes, found, Infinity) };
+  if (hashes.length <= o.count) {
+    // Too few, and the hash space goes on past the run: the next pages are loaded and the batch reruns.
+    if (run.end < END) db.doc.needSpan(db.db, run.end, o.count + 1 - hashes.length);
+    return { next: 0, keys: byHash(hashes, found, Infinity) };
+  }
   const order = Float64Array.from(hashes).sort();
   // Keys sharing the last hash all go in this page, so the next cursor is past them and the scan always advances.
   const last = order[o.count - 1];
