@@ -22,6 +22,7 @@ import { NotResolvedError } from './document-unresolved';
 import { frameBytes } from './document-keyspace';
 import type { PageRef } from './pages/codec';
 import { keyPos, RETIRED_HORIZON_MS } from './pages/layout';
+import { Log } from './pages/log';
 import { retire, trimRetired, type PagedRoot } from './pages/root';
 import { END, Spans } from './pages/spans';
 
@@ -95,7 +96,11 @@ export abstract class PagedOps extends PagedJournal {
   protected swapPaged(a: number, b: number): void {
     const before = frameBytes(this.inline());
     const next: PagedRoot = { dbs: this.paged.dbs.slice(), retired: this.paged.retired };
-    [next.dbs[a], next.dbs[b]] = [next.dbs[b], next.dbs[a]];
+    // Each side's log records take this commit's seq: a fold delta made before
+    // the swap for a database without nodes (replacing "none") matches log
+    // records by key and seq, and must not match the other database's records
+    // that one commit wrote with the same seq. It then keeps them all.
+    [next.dbs[a], next.dbs[b]] = [this.restamped(b), this.restamped(a)];
     const trade = (): void => {
       [this.below[a], this.below[b]] = [this.below[b], this.below[a]];
       [this.spans[a], this.spans[b]] = [this.spans[b], this.spans[a]];
@@ -111,6 +116,15 @@ export abstract class PagedOps extends PagedJournal {
     this.dbs = dbs;
     // An inline side's entries keep their size; only the `dbs` frame may change.
     this.bytes += frameBytes(this.inline()) - before;
+  }
+
+  /** Paged `db`'s root part with every log record at this commit's seq (undefined: not paged). */
+  private restamped(db: number): PagedRoot['dbs'][number] {
+    const d = this.paged.dbs[db];
+    if (!d) return undefined;
+    const log = new Log();
+    for (const [k, r] of d.log) log.set(k, { ...r, seq: this.commitSeq });
+    return { nodes: d.nodes, log };
   }
 
   /**

@@ -155,4 +155,26 @@ describe('page PUTs that fail', () => {
     expect(store.body(DOC)).toEqual(before);
     await expectAll(h, 30);
   });
+
+  it('a fold delta made before a SWAPDB never takes the other database\'s records for its own (same key, same commit)', async () => {
+    let down = true;
+    const { store, h } = failing(async (real, key, name, bytes) => (down ? { status: 'unknown', detail: 'pages down (test)' } : real(key, name, bytes)));
+    // One commit pages db 0 and db 1 (their folds fail: nodes none, every record in the log at that commit's seq), with `k` in both.
+    const fill = (db: number, tag: string) => ({ id: `s${db}`, db, commands: [['SET', 'k', tag], ...sets(0, 60, `${tag}-`)].map((c) => c.map((a) => encodeArg(Buffer.from(a)))) });
+    ok(await h({ v: CONTRACT_VERSION, batchId: `b${++n}`, sessions: [fill(0, 'zero'), fill(1, 'one')] }));
+    expect([root(store).isPaged(0), root(store).isPaged(1), pages(store)]).toEqual([true, true, 0]);
+    down = false;
+    const folded = ok(await h(foldRequest())).folds;
+    expect(folded?.length).toBe(2);
+    // Pages down again: the SWAPDB's commit cannot fold (which would make the deltas stale by their nodes).
+    down = true;
+    ok(await h(batch([['SWAPDB', '0', '1']])));
+    expect(root(store).pagedRoot.dbs[0]?.nodes).toEqual([]);
+    // The stale deltas ride on the next write: db 0 now holds what db 1 held.
+    ok(await h(batch([['SET', 'other', 'x']], { deltas: folded })));
+    const read = async (db: number) => ok(await h({ v: CONTRACT_VERSION, batchId: `b${++n}`, sessions: [{ id: 'r', db, commands: [['GET', 'k'], ['GET', 'key:3'], ['DBSIZE']].map((c) => c.map((a) => encodeArg(Buffer.from(a)))) }] })).sessions[0].replies;
+    const value = (v: string) => ({ t: 'bulk', v: encodeArg(Buffer.from(v)) });
+    expect(await read(0)).toEqual([value('one'), value('one-3'), { t: 'int', v: 62 }]);
+    expect(await read(1)).toEqual([value('zero'), value('zero-3'), { t: 'int', v: 61 }]);
+  });
 });
