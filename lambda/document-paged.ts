@@ -22,6 +22,8 @@ import type { Found } from './pages/keyspace';
 import { applyFold, type AppliedDelta } from './pages/fold';
 import { Log, recordBytes } from './pages/log';
 import { dbSize, decodeRoot, emptyRoot, encodeRoot, expiresCount, type PagedRoot } from './pages/root';
+import { AggState } from './pages/agg-state';
+import { stubOf, type Stub } from './pages/stub';
 
 /** The batch touched what was not resolved into the snapshot: a key of a paged database (or, key undefined, the whole database). */
 export class NotResolvedError extends Error {
@@ -40,6 +42,8 @@ export abstract class PagedJournal extends Journal {
   private frame: number | undefined;
   /** The open transaction replaced the paged part (a fold): what keys resolved hold below them changed. */
   private refolded = false;
+  /** Big aggregates (pages/stub.ts): the stub threshold, resolved keys' origins, this transaction's stubs. */
+  readonly aggs = new AggState();
 
   isPaged(db: number): boolean {
     return this.paged.dbs[db] !== undefined;
@@ -77,13 +81,16 @@ export abstract class PagedJournal extends Journal {
    * resolve() found them). Not a change: nothing is logged, and what a key
    * resolved earlier holds (perhaps this snapshot's own write) stays.
    */
-  resolve(db: number, found: ReadonlyMap<string, Found>): void {
+  resolve(db: number, found: ReadonlyMap<string, Found & { origin?: Stub }>): void {
     if (!this.isPaged(db)) return;
     const ks = (this.dbs[db] ??= new Keyspace(undefined));
     const below = (this.below[db] ??= new Map());
     for (const [k, f] of found) {
       if (below.has(k)) continue;
+      // Only the loader's plain values: a stub's members are not in it, and one copied inline would name pages there.
+      if (stubOf(f.e)) throw new Error(`db ${db}: key ${JSON.stringify(k)} reached the keyspace as a stored stub, not expanded`);
       below.set(k, f.below);
+      this.aggs.resolved(db, k, f.origin);
       if (f.e) ks.load(k, newSlot(f.e));
     }
   }
@@ -111,6 +118,7 @@ export abstract class PagedJournal extends Journal {
       this.dbs[db] = undefined;
       this.below[db] = new Map();
       this.whole[db] = false;
+      this.aggs.forget(db);
     });
   }
 
@@ -150,7 +158,7 @@ export abstract class PagedJournal extends Journal {
     const ks = this.dbs[db];
     if (this.isPaged(db) || !ks || ks.count === 0) return;
     const log = new Log();
-    for (const p of ks.pages) for (const [k, s] of p.entries) log.set(k, { e: s.e, p: 0, seq: this.commitSeq });
+    for (const p of ks.pages) for (const [k, s] of p.entries) log.set(k, { e: this.aggs.stored(db, k, s.e, undefined, 0)!, p: 0, seq: this.commitSeq });
     // Its entries leave the inline part (what `bytes` counts) for the log.
     const gone = ks.measure() + openBytes(this.inline(), db);
     const next: PagedRoot = { dbs: this.paged.dbs.slice(), retired: this.paged.retired };
@@ -160,6 +168,20 @@ export abstract class PagedJournal extends Journal {
     this.below[db] = new Map();
     this.whole[db] = true;
     this.bytes -= gone;
+  }
+
+  override begin(): void {
+    super.begin();
+    this.aggs.begin();
+  }
+
+  /** Records, journaled, that the open transaction stopped referencing `names` (a commit's dropped stub pages), at `at`. */
+  retirePages(names: readonly string[], at: number): void {
+    if (names.length === 0) return;
+    const [prev, frame] = [this.paged.retired, this.frame];
+    this.log({ op: 'paged', bytes: this.bytes, undo: () => ((this.paged.retired = prev), (this.frame = frame)) });
+    this.paged.retired = [...prev, [at, [...names]]];
+    this.frame = undefined;
   }
 
   /** Replaces the paged part, journaled (`also` undoes the caller's own changes). */
@@ -222,7 +244,9 @@ export abstract class PagedJournal extends Journal {
     // Of a database resolved whole, a key never resolved is one nothing below holds.
     const p = this.below[db]!.get(k) ?? 0;
     const prev = log.get(k);
-    const rec = slot ? { e: slot.e, p, seq: this.commitSeq } : p > 0 ? { e: null, p, seq: this.commitSeq } : undefined;
+    // A big aggregate is recorded as a stub (pages/agg-state.ts); the keyspace keeps the value.
+    const e = this.aggs.stored(db, k, slot ? slot.e : null, prev, p);
+    const rec = e ? { e, p, seq: this.commitSeq } : p > 0 ? { e: null, p, seq: this.commitSeq } : undefined;
     const grow = (rec ? recordBytes(k, rec) : 0) - (prev ? recordBytes(k, prev) : 0);
     // The root is what is read and written whole: its size is what the cap bounds.
     if (grow > 0 && this.approxBytes - this.window.bytes + grow > this.maxBytes) throw new OutOfMemoryError();

@@ -24,6 +24,7 @@ import { DEFAULT_LIMITS, LOG_HARD_BYTES, LOG_SOFT_BYTES, PAGE_THRESHOLD, type Pa
 import { logBytes, type PagedRoot } from './pages/root';
 import { DB_COUNT } from './document-format';
 import { pagesOf, StoreError, type ObjectStore } from './store/types';
+import { uploadStubs } from './stub-commit';
 
 /** When databases are paged and folded; tests shrink them so that a few keys make pages. */
 export interface PagingOptions {
@@ -34,6 +35,8 @@ export interface PagingOptions {
   /** Root log bytes past which a commit folds itself (default LOG_HARD_BYTES). */
   hardBytes?: number;
   limits?: PageLimits;
+  /** JSON past which an aggregate is stored as a stub in member pages (default AGG_PAGE_BYTES, layout.ts §3). */
+  aggPageBytes?: number;
 }
 
 /** Counts of page requests, added to the batch's stats. */
@@ -76,7 +79,7 @@ export class Folder {
     try {
       for (const db of dbs ?? [...Array(DB_COUNT).keys()]) {
         if (!root.dbs[db]?.log.size) continue;
-        const d = await fold(root as PagedRoot, db, this.loader.pageReader(), { limits: this.limits, now });
+        const d = await fold(root as PagedRoot, db, this.loader.pageReader(), { limits: this.limits, now, aggPages: this.loader.aggPages() });
         if (d) deltas.push(d);
       }
     } finally {
@@ -101,7 +104,10 @@ export class Folder {
    * stale: they were made from this very root, in this transaction.
    */
   async beforePut(doc: Document, stats: IoStats): Promise<void> {
+    doc.aggs.pageBytes = this.loader.aggPageBytes;
     for (let db = 0; db < DB_COUNT; db++) if (doc.inlineBytes(db) > this.threshold) doc.pageInline(db);
+    // Big aggregates' new pages before the root that names them (a second round of PUTs for such a commit).
+    await uploadStubs(doc, this.store, this.key, stats);
     const root = doc.pagedRoot;
     const hard = logBytes(root) > this.hard;
     const dbs = [...Array(DB_COUNT).keys()].filter((db) => (root.dbs[db]?.log.size ?? 0) > 0 && (hard || root.dbs[db]?.nodes.length === 0));

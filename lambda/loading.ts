@@ -19,6 +19,8 @@ import { DB_COUNT, NotResolvedError, type Document } from './document';
 import { PageError } from './pages/codec';
 import { PageReader, ranges, resolve, type Found } from './pages/keyspace';
 import { belowOf } from './pages/root';
+import { AggPages, expandFound } from './pages/agg-io';
+import { AGG_PAGE_BYTES } from './pages/stub';
 import { pagesOf, StoreError, type ObjectStore } from './store/types';
 
 /** Rounds that load what a run reported, a key at a time; after them a database still missing a key is loaded whole. */
@@ -33,16 +35,28 @@ export const DEFAULT_PAGE_CACHE_BYTES = 256 << 20;
 /** The handler's side of loading: its page cache, and how it resolves keys and databases into a snapshot. */
 export class PageLoader {
   private reader: PageReader | undefined;
+  private aggs: AggPages | undefined;
 
   constructor(
     private readonly store: ObjectStore,
     private readonly key: string,
     private readonly cacheBytes = DEFAULT_PAGE_CACHE_BYTES,
+    /** JSON past which an aggregate is stored as a stub (pages/stub.ts; tests shrink it). */
+    readonly aggPageBytes = AGG_PAGE_BYTES,
   ) {}
 
   /** Pages fetched from the store so far (not from the cache). */
   get fetched(): number {
-    return this.reader?.fetched ?? 0;
+    return (this.reader?.fetched ?? 0) + (this.aggs?.fetched ?? 0);
+  }
+
+  /** Big aggregates' index and member pages, cached by name beside the page cache (a quarter of its bytes). */
+  aggPages(): AggPages {
+    if (!this.aggs) {
+      const { getPage } = pagesOf(this.store);
+      this.aggs = new AggPages((name) => getPage(this.key, name), Math.max(1, Math.floor(this.cacheBytes / 4)));
+    }
+    return this.aggs;
   }
 
   /** The page cache, made at the first paged root: a store that keeps no pages is refused then, not before. */
@@ -60,7 +74,7 @@ export class PageLoader {
       Array.from(want, async ([db, keys]) => {
         if (!doc.isPaged(db) || doc.resolvedWhole(db)) return;
         const missing = [...keys].filter((k) => !doc.resolvedKey(db, k));
-        if (missing.length > 0) doc.resolve(db, await resolve(doc.pagedRoot, db, missing, this.pageReader()));
+        if (missing.length > 0) doc.resolve(db, await expandFound(await resolve(doc.pagedRoot, db, missing, this.pageReader()), this.aggPages()));
       }),
     );
   }
@@ -80,7 +94,7 @@ export class PageLoader {
     }
     // A key the log deletes keeps what is below it: its next record needs that p.
     for (const [k, r] of d.log) if (!r.e) found.set(k, { e: undefined, below: r.p });
-    doc.resolveAll(db, found);
+    doc.resolveAll(db, await expandFound(found, this.aggPages()));
   }
 
   /** Loading for one batch: `canRerun` says whether there is time for another round. */
@@ -108,6 +122,7 @@ export class BatchLoading {
   async apply(snap: Snapshot, input: AttemptInput): Promise<Applied | undefined> {
     // Format 3 (nothing paged) runs exactly as before.
     if (!snap.doc.pagedFormat) return apply(snap, input);
+    snap.doc.aggs.pageBytes = this.loader.aggPageBytes;
     const before = this.loader.fetched;
     if (snap.doc.resolvedCount > MAX_RESOLVED_KEYS) snap.doc.forgetResolved();
     try {

@@ -14,10 +14,10 @@
  * and the page's name carries its first 8 bytes: a flipped bit, a truncated
  * upload or a page under the wrong name is refused, named, never read as data.
  */
-import { decodeEntry } from '../document-decode';
 import { wholeEntryJson } from '../document-entry-json';
 import { CorruptDocumentError, type Entry } from '../document-format';
 import { digestOf, DIGEST_BYTES, isPageName, nameHash } from './name';
+import { decodeRecEntry } from './stub';
 
 const MAGIC = Buffer.from('vpg1');
 
@@ -37,6 +37,8 @@ export interface PageRef {
   page: string;
   n: number;
   x: number;
+  /** Of a node's leaf ref: the index pages of the stubs in that leaf (layout.ts §3), so the GC needs no leaf. */
+  a?: string[];
 }
 
 export interface PageHead {
@@ -88,7 +90,7 @@ export function encodePage(head: PageHead, recs: Iterable<[string, Rec]>): Buffe
     n++;
   }
   const h: Record<string, unknown> = { kind: head.kind, db: head.db, lo: head.lo, hi: head.hi, n };
-  if (head.kind === 'node') h.leaves = (head.leaves ?? []).map((l) => [l.lo, l.page, l.n, l.x]);
+  if (head.kind === 'node') h.leaves = (head.leaves ?? []).map((l) => (l.a?.length ? [l.lo, l.page, l.n, l.x, l.a] : [l.lo, l.page, l.n, l.x]));
   const hjson = Buffer.from(JSON.stringify(h), 'utf8');
   const len = Buffer.alloc(4);
   len.writeUInt32BE(hjson.length);
@@ -128,8 +130,9 @@ function parseHead(raw: Buffer, fail: (why: string) => never): PageHead & { n: n
   const head: PageHead & { n: number } = { kind: h.kind as 'leaf' | 'node', db: h.db as number, lo: h.lo as number, hi: h.hi as number, n: h.n as number };
   if (head.kind === 'node') {
     const ls = h.leaves;
-    if (!Array.isArray(ls) || !ls.every((l) => Array.isArray(l) && l.length === 4 && int(l[0]) && typeof l[1] === 'string' && isPageName(l[1]) && int(l[2]) && int(l[3]))) fail('malformed leaf refs');
-    head.leaves = (ls as [number, string, number, number][]).map(([lo, page, n, x]) => ({ lo, page, n, x }));
+    const names = (a: unknown): boolean => Array.isArray(a) && a.every((p) => typeof p === 'string' && isPageName(p));
+    if (!Array.isArray(ls) || !ls.every((l) => Array.isArray(l) && (l.length === 4 || (l.length === 5 && names(l[4]))) && int(l[0]) && typeof l[1] === 'string' && isPageName(l[1]) && int(l[2]) && int(l[3]))) fail('malformed leaf refs');
+    head.leaves = (ls as [number, string, number, number, string[]?][]).map(([lo, page, n, x, a]) => ({ lo, page, n, x, ...(a ? { a } : {}) }));
   }
   return head;
 }
@@ -161,7 +164,7 @@ function lazyRec(body: Buffer, start: number, len: number, tomb: boolean, p: Bel
     get e(): Entry | null {
       if (e === undefined) {
         try {
-          e = decodeEntry(JSON.parse(body.toString('utf8', start, start + len)), 3, 'data', at.k, at.db);
+          e = decodeRecEntry(JSON.parse(body.toString('utf8', start, start + len)), at.k, at.db);
         } catch (err) {
           const why = err instanceof CorruptDocumentError ? err.message.replace(/^db\.json: /, '') : `an entry is not JSON (${(err as Error).message})`;
           throw new PageCorruptError(at.name, why);
