@@ -73,7 +73,7 @@ export async function foldDeltas(h: BatchHandler): Promise<WireFoldDelta[]> {
 }
 
 /** Every member of each aggregate (and the strings), read whole: what two sides must agree on. */
-export const WHOLE: string[][] = [['HGETALL', 'h'], ['HLEN', 'h'], ['SMEMBERS', 's'], ['ZRANGE', 'z', '0', '-1', 'WITHSCORES'], ['LRANGE', 'l', '0', '-1'], ['XRANGE', 'x', '-', '+'], ['XINFO', 'STREAM', 'x'], ['DBSIZE'], ...range(12, (i) => [`str${i}`]).map((k) => ['GET', k])];
+export const WHOLE: string[][] = [['HGETALL', 'h'], ['HLEN', 'h'], ['SMEMBERS', 's'], ['ZRANGE', 'z', '0', '-1', 'WITHSCORES'], ['LRANGE', 'l', '0', '-1'], ['XRANGE', 'x', '-', '+'], ['XLEN', 'x'], ['DBSIZE'], ...range(12, (i) => [`str${i}`]).map((k) => ['GET', k])];
 
 /** Object keys of the paged side's pages, and which are aggregate index pages. */
 export function pagesIn(store: MemoryStore): { all: string[]; indexes: string[] } {

@@ -16,6 +16,7 @@ import { decodeRecEntry } from '../../lambda/pages/stub';
 import { S3Store } from '../../lambda/store/s3';
 import { startEmulator, type Emulator } from '../support/emulator';
 import { batch, bigAggregates, both, DOC, foldDeltas, handlerOn, ok, twins, WHOLE } from './agg-twin';
+import { Document } from '../../lambda/document';
 
 const name = (i: number): string => `${i.toString(16).padStart(16, '0')}-tok${String(i).padStart(5, '0')}`;
 
@@ -66,6 +67,10 @@ describe('the GC runner over big aggregates (emulator)', () => {
     const oldWhole = ok(await t.flat.h(batch(WHOLE))).sessions[0].replies;
     await put(`${DOC}.snapshots/1.json`, old);
     await rounds(3, 8);
+    // The last stubs go down into node buffers and leaves: the GC must find them through node pages.
+    await both(t, [['SET', 'str1', 'folded']], await foldDeltas(t.paged.h));
+    const log = Document.decode((await store.get(DOC)).body as Buffer).pagedRoot.dbs[0]?.log;
+    expect(['h', 's', 'z', 'l', 'x'].filter((k) => log?.has(k))).toEqual([]);
     const later = (): number => Date.now() + 3_600_000;
     const gc = { s3, bucket: emu.bucket, key: DOC, snapshotPrefix: `${DOC}.snapshots/`, now: later };
     const first = await collectPages(gc);
