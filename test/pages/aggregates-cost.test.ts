@@ -116,3 +116,30 @@ describe('upgrade', () => {
     expect(cold.sessions[0].replies).toEqual(ok(await old.flat.h(batch(WHOLE))).sessions[0].replies);
   });
 });
+
+describe('a write to a big aggregate whose commit does not land at once', () => {
+  for (const fault of ['concurrent-write', 'unknown-not-applied', 'throw'] as const) {
+    it(`${fault}: the pages it uploaded are orphans, the retry or next batch commits its own, every member reads back`, async () => {
+      const store = new MemoryStore();
+      const t = twins(store);
+      await both(t, bigAggregates(400));
+      await both(t, [['HSET', 'h', 'field:1', 'one'], ['RPUSH', 'l', 'one']]);
+      store.onPut(fault === 'concurrent-write' ? { kind: fault, write: (b?: Buffer) => Buffer.from(b as Buffer) } : fault === 'throw' ? { kind: fault, error: new Error('injected') } : { kind: fault });
+      const cmds = [['HSET', 'h', 'field:2', 'two'], ['RPUSH', 'l', 'two'], ['ZADD', 'z', '5', 'new']];
+      const res = await t.paged.h(batch(cmds));
+      if (fault === 'throw') {
+        expect(res.ok).toBe(false);
+        // The next batch runs on the same cached snapshot, rolled back: it must not count on the failed attempt's pages.
+        await both(t, [['SET', 'noop', '1']]);
+        await both(t, cmds);
+      } else {
+        expect(ok(res).sessions[0].replies).toEqual(ok(await t.flat.h(batch(cmds))).sessions[0].replies);
+      }
+      expect(store.pendingFaults).toBe(0);
+      await both(t, [['HSET', 'h', 'field:3', 'three'], ['LPOP', 'l']]);
+      await both(t, WHOLE);
+      const cold = ok(await handlerOn(store, true)(batch(WHOLE)));
+      expect(cold.sessions[0].replies).toEqual(ok(await t.flat.h(batch(WHOLE))).sessions[0].replies);
+    });
+  }
+});
