@@ -23,7 +23,7 @@ import { applyFold, type AppliedDelta } from './pages/fold';
 import { Log, recordBytes } from './pages/log';
 import { dbSize, decodeRoot, emptyRoot, encodeRoot, expiresCount, type PagedRoot } from './pages/root';
 import { AggState } from './pages/agg-state';
-import { stubOf, type Stub } from './pages/stub';
+import type { Stub } from './pages/stub';
 
 /** The batch touched what was not resolved into the snapshot: a key of a paged database (or, key undefined, the whole database). */
 export class NotResolvedError extends Error {
@@ -87,10 +87,8 @@ export abstract class PagedJournal extends Journal {
     const below = (this.below[db] ??= new Map());
     for (const [k, f] of found) {
       if (below.has(k)) continue;
-      // Only the loader's plain values: a stub's members are not in it, and one copied inline would name pages there.
-      if (stubOf(f.e)) throw new Error(`db ${db}: key ${JSON.stringify(k)} reached the keyspace as a stored stub, not expanded`);
+      this.aggs.resolved(db, k, f.e, f.origin);
       below.set(k, f.below);
-      this.aggs.resolved(db, k, f.origin);
       if (f.e) ks.load(k, newSlot(f.e));
     }
   }
@@ -180,8 +178,7 @@ export abstract class PagedJournal extends Journal {
     if (names.length === 0) return;
     const [prev, frame] = [this.paged.retired, this.frame];
     this.log({ op: 'paged', bytes: this.bytes, undo: () => ((this.paged.retired = prev), (this.frame = frame)) });
-    this.paged.retired = [...prev, [at, [...names]]];
-    this.frame = undefined;
+    [this.paged.retired, this.frame] = [[...prev, [at, [...names]]], undefined];
   }
 
   /** Replaces the paged part, journaled (`also` undoes the caller's own changes). */

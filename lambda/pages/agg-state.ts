@@ -27,8 +27,13 @@ export class AggState {
     this.dropped = [];
   }
 
-  /** Notes what a key was resolved from (its record's stub, expanded by the loader). */
-  resolved(db: number, k: string, origin: Stub | undefined): void {
+  /**
+   * Notes what a key was resolved from (its record's stub, expanded by the
+   * loader). `e`, what the keyspace gets, must be plain: a stored stub's
+   * members may not be in it, and one copied inline would name pages there.
+   */
+  resolved(db: number, k: string, e: Entry | undefined, origin: Stub | undefined): void {
+    if (stubOf(e)) throw new Error(`db ${db}: key ${JSON.stringify(k)} reached the keyspace as a stored stub, not expanded`);
     if (origin?.runs) (this.origins[db] ??= new Map()).set(k, origin);
   }
 
