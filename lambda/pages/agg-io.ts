@@ -15,7 +15,7 @@ import { compareIds, parseStoredId, zcompare, type StreamId, type StreamItem, ty
 import { PageCorruptError } from './codec';
 import { decodeAggPage, type IndexHead } from './agg-codec';
 import type { Found, Loader } from './keyspace';
-import { pagedValue, plain, stubOf, type Stub, type StubRun } from './stub';
+import { PagedStream, pagedValue, plain, stubOf, type PagedValue, type Stub, type StubRun } from './stub';
 
 type AggEntry = Exclude<Entry, { type: 'string' }>;
 type Decoded = { kind: 'index'; head: IndexHead; bytes: number } | { kind: 'members'; chunks: unknown[][]; sizes: number[]; bytes: number };
@@ -24,6 +24,9 @@ type Decoded = { kind: 'index'; head: IndexHead; bytes: number } | { kind: 'memb
 export class AggPages {
   private readonly cache = new Map<string, Promise<Decoded>>();
   private readonly sizes = new Map<string, number>();
+  /** Expanded values by index page name, least recently used dropped past `maxBytes` of members. */
+  private readonly values = new Map<string, { v: PagedValue; bytes: number }>();
+  private valueBytes = 0;
   private bytes = 0;
   /** Pages fetched from the store (not the cache). */
   fetched = 0;
@@ -77,8 +80,31 @@ export class AggPages {
     return d as { chunks: unknown[][]; sizes: number[] };
   }
 
-  /** The expanded form of a stub entry (its value holds every member, its stub the layout). */
+  /**
+   * The expanded form of a stub entry (its value holds every member, its
+   * stub the layout), built once per index page and kept (values never
+   * change): a key resolved again after a fold costs no rebuild.
+   */
   async expand(e: AggEntry, stub: Stub): Promise<Entry> {
+    const hit = this.values.get(stub.index);
+    if (hit) {
+      this.values.delete(stub.index);
+      this.values.set(stub.index, hit);
+      return withMeta(e, hit.v);
+    }
+    const v = await this.build(e, stub);
+    const bytes = v.stub.runs!.reduce((a, r) => a + r.size, 0);
+    this.values.set(stub.index, { v, bytes });
+    this.valueBytes += bytes;
+    for (const [n, x] of this.values) {
+      if (this.valueBytes <= this.maxBytes || n === stub.index) break;
+      this.values.delete(n);
+      this.valueBytes -= x.bytes;
+    }
+    return withMeta(e, v);
+  }
+
+  private async build(e: AggEntry, stub: Stub): Promise<PagedValue> {
     const head = await this.index(stub.index, e.type);
     const fail = (why: string): never => {
       throw new PageCorruptError(stub.index, why);
@@ -103,8 +129,17 @@ export class AggPages {
       runs[i].chunks = ids.slice(at, at + head.runs[i][1]);
       at += head.runs[i][1];
     }
-    return { ...e, value: v } as Entry;
+    return v;
   }
+}
+
+/**
+ * The entry `e` with the expanded value: a stream's counters are the stub's
+ * own (XSETID changes them and keeps the index page), the rest is shared.
+ */
+function withMeta(e: AggEntry, v: PagedValue): Entry {
+  if (e.type === 'stream' && v instanceof PagedStream) return { ...e, value: new PagedStream(v.entries, e.value.lastId, e.value.entriesAdded, e.value.maxDeletedId, v.stub) };
+  return { ...e, value: v } as Entry;
 }
 
 function streamMeta(e: AggEntry): { last?: StreamId; added?: number; maxdel?: StreamId } {

@@ -123,7 +123,7 @@ export class PagedStream extends StreamValue {
   }
 }
 
-type PagedValue = PagedHash | PagedSet | PagedList | PagedZSet | PagedStream;
+export type PagedValue = PagedHash | PagedSet | PagedList | PagedZSet | PagedStream;
 const isPaged = (v: unknown): v is PagedValue => v instanceof PagedHash || v instanceof PagedSet || v instanceof PagedList || v instanceof PagedZSet || v instanceof PagedStream;
 
 /** The stub an entry is stored as (undefined: a plain entry, or none). */
