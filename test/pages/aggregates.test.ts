@@ -79,8 +79,9 @@ describe('big aggregates in member pages', () => {
     const reads = [['HGETALL', 'h2'], ['TTL', 'h2'], ['LRANGE', 'l2', '0', '-1'], ['SCARD', 's'], ['ZCARD', 'z'], ['HLEN', 'h'], ['SELECT', '1'], ['XRANGE', 'x2', '-', '+'], ['DBSIZE']];
     await both(t, reads);
     await both(t, [['HSET', 'h2', 'field:1', 'two'], ['HGET', 'h', 'field:1'], ['HGET', 'h2', 'field:1']]);
+    await both(t, [['XADD', 'x', '99999999999999-0', 'big', 'id'], ['XDEL', 'x', '99999999999999-0'], ['XADD', 'x', '99999999999998-0', 'too', 'small']]);
     const deltas = await foldDeltas(t.paged.h);
-    await both(t, [['DEL', 'h'], ['HLEN', 'h2']], deltas);
+    await both(t, [['DEL', 'h'], ['HLEN', 'h2'], ['XADD', 'x', '99999999999999-*', 'again', '1'], ['XREVRANGE', 'x', '+', '-', 'COUNT', '3'], ['XLEN', 'x']], deltas);
     const cold = ok(await handlerOn(store, true)(batch([...reads, ['SELECT', '0'], ['HGETALL', 'h'], ['HGETALL', 'h2']])));
     expect(cold.sessions[0].replies).toEqual(ok(await t.flat.h(batch([...reads, ['SELECT', '0'], ['HGETALL', 'h'], ['HGETALL', 'h2']]))).sessions[0].replies);
     // Database 1 is inline: the copy there holds members, not a stub naming pages.
