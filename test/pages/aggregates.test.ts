@@ -6,7 +6,11 @@
  * on a database that is never paged), warm, after folds move the stubs down,
  * and from a cold handler reading the pages.
  */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { stubOf } from '../../lambda/pages/stub';
+import { FileStore } from '../../lambda/store/file';
 import { MemoryStore } from '../support/memory-store';
 import { both, bigAggregates, foldDeltas, handlerOn, ok, batch, pagesIn, rootOf, twins, WHOLE } from './agg-twin';
 
@@ -86,5 +90,23 @@ describe('big aggregates in member pages', () => {
     expect(cold.sessions[0].replies).toEqual(ok(await t.flat.h(batch([...reads, ['SELECT', '0'], ['HGETALL', 'h'], ['HGETALL', 'h2']]))).sessions[0].replies);
     // Database 1 is inline: the copy there holds members, not a stub naming pages.
     expect((store.body('db.json') as Buffer).toString()).toContain('stream value 42');
+  });
+
+  it('the file store keeps member pages in its data directory and reads them back cold', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'valthree-aggs-'));
+    const store = new FileStore(dir);
+    try {
+      const t = twins(store);
+      await both(t, bigAggregates(SIZE));
+      await both(t, [['HSET', 'h', 'field:9', 'file'], ['RPUSH', 'l', 'file'], ['ZADD', 'z', '3', 'file']], await foldDeltas(t.paged.h));
+      const index = fs.readdirSync(path.join(dir, 'db.json.pages')).filter((p) => fs.readFileSync(path.join(dir, 'db.json.pages', p)).subarray(0, 4).toString() === 'vpa1');
+      expect(index.length).toBeGreaterThan(5);
+      // A new handler (cold caches) on the same directory: a FileStore locks it for its one process.
+      const cold = ok(await handlerOn(store, true)(batch(WHOLE)));
+      expect(cold.sessions[0].replies).toEqual(ok(await t.flat.h(batch(WHOLE))).sessions[0].replies);
+    } finally {
+      store.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
