@@ -50,11 +50,15 @@ export class PageLoader {
     return (this.reader?.fetched ?? 0) + (this.aggs?.fetched ?? 0);
   }
 
-  /** Big aggregates' index and member pages, cached by name beside the page cache (a quarter of its bytes). */
+  /**
+   * Big aggregates' index and member pages, and the values built from them,
+   * cached by page name beside the page cache: an eighth of its bytes each
+   * (of JSON; decoded, a value takes a few times that).
+   */
   aggPages(): AggPages {
     if (!this.aggs) {
       const { getPage } = pagesOf(this.store);
-      this.aggs = new AggPages((name) => getPage(this.key, name), Math.max(1, Math.floor(this.cacheBytes / 4)));
+      this.aggs = new AggPages((name) => getPage(this.key, name), Math.max(1, Math.floor(this.cacheBytes / 8)));
     }
     return this.aggs;
   }

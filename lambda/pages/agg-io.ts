@@ -18,7 +18,7 @@ import type { Found, Loader } from './keyspace';
 import { PagedStream, pagedValue, plain, stubOf, type PagedValue, type Stub, type StubRun } from './stub';
 
 type AggEntry = Exclude<Entry, { type: 'string' }>;
-type Decoded = { kind: 'index'; head: IndexHead; bytes: number } | { kind: 'members'; chunks: unknown[][]; sizes: number[]; bytes: number };
+type Decoded = { kind: 'index'; head: IndexHead } | { kind: 'members'; chunks: unknown[][]; sizes: number[] };
 
 /** Decoded index and member pages by name, least recently used dropped past `maxBytes`. */
 export class AggPages {
@@ -65,7 +65,7 @@ export class AggPages {
     const d = await this.get(name, (n, b) => {
       const { head } = decodeAggPage(n, b);
       if (head.kind !== 'index' || head.t !== t) throw new PageCorruptError(n, `not the index page of a ${t}`);
-      return { kind: 'index', head, bytes: b.length };
+      return { kind: 'index', head };
     });
     return (d as { head: IndexHead }).head;
   }
@@ -75,7 +75,7 @@ export class AggPages {
     const d = await this.get(name, (n, b) => {
       const { head, fragments } = decodeAggPage(n, b);
       if (head.kind !== 'members' || head.t !== t) throw new PageCorruptError(n, `not a member page of a ${t}`);
-      return { kind: 'members', chunks: fragments.map((f) => decodeChunk(t, f, n)), sizes: head.chunks, bytes: b.length };
+      return { kind: 'members', chunks: fragments.map((f) => decodeChunk(t, f, n)), sizes: head.chunks };
     });
     return d as { chunks: unknown[][]; sizes: number[] };
   }
@@ -87,6 +87,8 @@ export class AggPages {
    */
   async expand(e: AggEntry, stub: Stub): Promise<Entry> {
     const hit = this.values.get(stub.index);
+    // A stub naming an index built for another (its type or size differ) is as corrupt as the page would read.
+    if (hit && (hit.v.type !== e.type || hit.v.stub.n !== stub.n)) throw new PageCorruptError(stub.index, `it is the index of a ${hit.v.type} of ${hit.v.stub.n}, the stub says a ${e.type} of ${stub.n}`);
     if (hit) {
       this.values.delete(stub.index);
       this.values.set(stub.index, hit);

@@ -30,7 +30,7 @@
  * could name a page retired (and collected) since; COPY and RENAME therefore
  * upload the destination's pages afresh.
  */
-import type { Entry } from '../document-format';
+import type { AggregateType, Entry } from '../document-format';
 import { FieldMap, Seq } from '../document-chunks';
 import { bytesJson, latin1Json } from '../document-json';
 import { HashValue, ListValue, SetValue, StreamValue, ZSetValue, formatId, parseStoredId, scoreJson, type EncodedValue, type StreamId, type StreamItem, type ZItem } from '../document-values';
@@ -180,7 +180,7 @@ export type Token = (() => string) | undefined;
  * chunks between such runs are cut into new runs of about `target` bytes.
  * A FieldMap rechunked since (other bits) shares no chunk: all runs are new.
  */
-export function layoutRuns(type: string, pieces: { chunk: object; json: () => Buffer }[], origin: Stub | undefined, bits: number | undefined, target: number, token?: Token): StubRun[] {
+export function layoutRuns(type: AggregateType, pieces: { chunk: object; json: () => Buffer }[], origin: Stub | undefined, bits: number | undefined, target: number, token?: Token): StubRun[] {
   const starts = new Map<object, StubRun>();
   if (origin?.runs && origin.bits === bits) for (const r of origin.runs) starts.set(r.chunks[0], r);
   const out: StubRun[] = [];
@@ -189,7 +189,7 @@ export function layoutRuns(type: string, pieces: { chunk: object; json: () => Bu
   const flush = (): void => {
     if (pending.length === 0) return;
     const body = pending.map((p) => p.json);
-    const bytes = encodeAggPage({ kind: 'members', t: type as 'hash', chunks: body.map((b) => b.length) }, body);
+    const bytes = encodeAggPage({ kind: 'members', t: type, chunks: body.map((b) => b.length) }, body);
     out.push({ page: pageName(bytes, token?.()), chunks: pending.map((p) => p.chunk), size, bytes });
     pending = [];
     size = 0;
