@@ -15,7 +15,7 @@ import { decodePage, encodePage, PageCorruptError } from '../../lambda/pages/cod
 import { pageName } from '../../lambda/pages/name';
 import { decodeRecEntry, stubOf, toStub, unexpanded } from '../../lambda/pages/stub';
 
-const hash = (n: number): Entry => ({ type: 'hash', value: new HashValue(FieldMap.from(Array.from({ length: n }, (_, i) => [`f${i}`, Buffer.from(`value ${i}`)] as const))), expiresAt: 1_900_000_000_000, stamp: 7 });
+const hash = (n: number): Entry => ({ type: 'hash', value: new HashValue(FieldMap.from<Buffer>(Array.from({ length: n }, (_, i) => [`f${i}`, Buffer.from(`value ${i}`)] as const))), expiresAt: 1_900_000_000_000, stamp: 7 });
 
 describe('stubs', () => {
   it('a stub entry writes ~100 bytes whatever the size, and reads back as a stub with its meta, not expanded', () => {
