@@ -13,7 +13,8 @@ import { FieldMap, Seq } from '../../lambda/document-chunks';
 import { decodeAggPage, encodeAggPage } from '../../lambda/pages/agg-codec';
 import { decodePage, encodePage, PageCorruptError } from '../../lambda/pages/codec';
 import { pageName } from '../../lambda/pages/name';
-import { decodeRecEntry, stubOf, toStub, unexpanded } from '../../lambda/pages/stub';
+import { decodeRecEntry, piecesOf, stubOf, toStub, unexpanded } from '../../lambda/pages/stub';
+import { ListValue, SetValue, ZSetValue } from '../../lambda/document-values';
 
 const hash = (n: number): Entry => ({ type: 'hash', value: new HashValue(FieldMap.from<Buffer>(Array.from({ length: n }, (_, i) => [`f${i}`, Buffer.from(`value ${i}`)] as const))), expiresAt: 1_900_000_000_000, stamp: 7 });
 
@@ -65,5 +66,20 @@ describe('stubs', () => {
     const leaves = [{ lo: 0, page: a, n: 1, x: 0, a: [b] }, { lo: 5, page: b, n: 2, x: 0 }];
     const bytes = encodePage({ kind: 'node', db: 0, lo: 0, hi: 2 ** 52, leaves }, []);
     expect(decodePage(pageName(bytes), bytes).leaves).toEqual(leaves);
+  });
+
+  it("member pages hold each chunk's fragment exactly as db.json writes it (the cache is shared)", () => {
+    const zset = (): ZSetValue => {
+      const d = ZSetValue.EMPTY.draft();
+      for (let i = 0; i < 600; i++) d.add(`m${i}`, i % 7 === 0 ? -Infinity : i / 3);
+      return d.done();
+    };
+    const stream = (): StreamValue => new StreamValue(Seq.from(Array.from({ length: 300 }, (_, i) => ({ id: { ms: BigInt(i), seq: 1n }, fields: [Buffer.from('f'), Buffer.from([0xff, i % 256])] }))), { ms: 400n, seq: 0n }, 300, { ms: 0n, seq: 0n });
+    const makers = [stream, () => hash(700).value as HashValue, () => SetValue.of(Array.from({ length: 700 }, (_, i) => `s${i}\u00ff`)), () => new ListValue(Seq.from(Array.from({ length: 700 }, (_, i) => Buffer.from([i % 256, 0xc3])))), zset];
+    for (const make of makers) {
+      // Two equal values built apart: neither's cached fragments can serve the other.
+      const pages = piecesOf(make()).pieces.map((p) => p.json().toString()).filter((j) => j !== '');
+      expect(pages.join(',')).toBe(Buffer.concat(make().encoded().parts).toString());
+    }
   });
 });
