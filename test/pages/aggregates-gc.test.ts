@@ -15,7 +15,12 @@ import { emptyRoot } from '../../lambda/pages/root';
 import { decodeRecEntry } from '../../lambda/pages/stub';
 import { S3Store } from '../../lambda/store/s3';
 import { startEmulator, type Emulator } from '../support/emulator';
-import { batch, bigAggregates, both, DOC, foldDeltas, handlerOn, ok, twins, WHOLE } from './agg-twin';
+import { batch, bigAggregates, both, DOC, foldDeltas, handlerOn, ok, pagesIn, rootOf, twins, WHOLE } from './agg-twin';
+import { decodeAggPage } from '../../lambda/pages/agg-codec';
+import { decodePage } from '../../lambda/pages/codec';
+import { pageKey } from '../../lambda/pages/name';
+import { stubOf } from '../../lambda/pages/stub';
+import { MemoryStore } from '../support/memory-store';
 import { Document } from '../../lambda/document';
 
 const name = (i: number): string => `${i.toString(16).padStart(16, '0')}-tok${String(i).padStart(5, '0')}`;
@@ -35,6 +40,40 @@ describe('the GC planner and stubs', () => {
     expect(() => referencedPages([root], children, { byNode: new Map([[name(1), []]]), members: new Map() })).toThrow(/index page 000000000000000a-tok00010 .* not read/);
     expect(() => referencedPages([root], children, { byNode: new Map(), members: new Map([[name(10), []]]) })).toThrow(/stubs of node page/);
     expect(() => referencedPages([root], children)).toThrow(/index page .* not read/);
+  });
+});
+
+describe('retiring the pages of replaced stubs', () => {
+  it('a commit replacing a stub in the root log retires its index page and the member page it rewrote; a fold replacing one in a leaf, likewise', async () => {
+    const store = new MemoryStore();
+    const t = twins(store);
+    await both(t, bigAggregates(400));
+    const members = (index: string): string[] => (decodeAggPage(index, store.body(pageKey(DOC, index)) as Buffer).head as { runs: [string, number][] }).runs.map(([p]) => p);
+    const isHash = (index: string): boolean => decodeAggPage(index, store.body(pageKey(DOC, index)) as Buffer).head.t === 'hash';
+    // The commit that paged the database folded it: the first stub is in a leaf.
+    const [inLeaf] = pagesIn(store).indexes.filter(isHash);
+    const retired = (): Set<string> => new Set(rootOf(store).pagedRoot.retired.flatMap(([, names]) => names));
+    const logStub = (): string => stubOf(rootOf(store).pagedRoot.dbs[0]!.log.get('h')!.e)!.index;
+    await both(t, [['HSET', 'h', 'field:1', 'one']]);
+    const first = logStub();
+    expect(retired().has(inLeaf)).toBe(false);
+    await both(t, [['HSET', 'h', 'field:2', 'two']]);
+    const second = logStub();
+    const gone = members(first).filter((p) => !members(second).includes(p));
+    expect(gone.length).toBeGreaterThan(0);
+    for (const p of [first, ...gone]) expect(retired().has(p)).toBe(true);
+    for (const p of [second, ...members(second)]) expect(retired().has(p)).toBe(false);
+    // Folds move the stub down until one rewrites the leaf holding the first: that fold retires it.
+    const tree = (): string[] =>
+      rootOf(store).pagedRoot.dbs[0]!.nodes.flatMap((n) => {
+        const node = decodePage(n.page, store.body(pageKey(DOC, n.page)) as Buffer);
+        return [...(node.leaves ?? []).flatMap((l) => l.a ?? []), ...[...node.recs.values()].flatMap((r) => stubOf(r.e)?.index ?? [])];
+      });
+    expect(tree()).toContain(inLeaf);
+    for (let i = 0; i < 8 && tree().includes(inLeaf); i++) await both(t, [['SET', `str${i}`, 'x'], ['SET', 'str1', String(i)]], await foldDeltas(t.paged.h));
+    expect(tree()).not.toContain(inLeaf);
+    expect(retired().has(inLeaf)).toBe(true);
+    for (const p of members(inLeaf).filter((m) => !members(second).includes(m))) expect(retired().has(p)).toBe(true);
   });
 });
 
