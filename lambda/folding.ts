@@ -107,7 +107,7 @@ export class Folder {
     doc.aggs.pageBytes = this.loader.aggPageBytes;
     for (let db = 0; db < DB_COUNT; db++) if (doc.inlineBytes(db) > this.threshold) doc.pageInline(db);
     // Big aggregates' new pages before the root that names them (a second round of PUTs for such a commit).
-    await uploadStubs(doc, this.store, this.key, stats);
+    await uploadStubs(doc, this.store, this.key, stats, () => this.loader.aggPages());
     const root = doc.pagedRoot;
     const hard = logBytes(root) > this.hard;
     const dbs = [...Array(DB_COUNT).keys()].filter((db) => (root.dbs[db]?.log.size ?? 0) > 0 && (hard || root.dbs[db]?.nodes.length === 0));

@@ -13,17 +13,20 @@
  * pay nothing.
  */
 import type { Document } from './document';
-import { pendingPages } from './pages/agg-io';
-import { stubOf, type Stub } from './pages/stub';
+import { pendingPages, type AggPages } from './pages/agg-io';
+import { stubOf, type PagedValue, type Stub } from './pages/stub';
 import { pagesOf, StoreError, type ObjectStore } from './store/types';
 
-export async function uploadStubs(doc: Document, store: ObjectStore, key: string, stats: { s3Puts: number }): Promise<void> {
+export async function uploadStubs(doc: Document, store: ObjectStore, key: string, stats: { s3Puts: number }, cache: () => AggPages): Promise<void> {
   const { written, dropped } = doc.aggs.transaction;
   const stubs: Stub[] = [];
   for (const [db, k] of written) {
     // The final record: a later write of this transaction may have replaced (or deleted) the stub.
-    const s = stubOf(doc.pagedRoot.dbs[db]?.log.get(k)?.e);
-    if (s) stubs.push(s);
+    const e = doc.pagedRoot.dbs[db]?.log.get(k)?.e;
+    const s = stubOf(e);
+    if (!s || !e || e.type === 'string') continue;
+    stubs.push(s);
+    cache().remember(e.value as PagedValue);
   }
   const pending = pendingPages(stubs);
   if (pending.length > 0) {

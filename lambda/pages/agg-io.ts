@@ -95,15 +95,27 @@ export class AggPages {
       return withMeta(e, hit.v);
     }
     const v = await this.build(e, stub);
-    const bytes = v.stub.runs!.reduce((a, r) => a + r.size, 0);
-    this.values.set(stub.index, { v, bytes });
+    this.remember(v);
+    return withMeta(e, v);
+  }
+
+  /**
+   * Keeps an expanded value under its index page's name: one a commit just
+   * wrote, so that resolving its stub again (after a fold moved it down)
+   * rebuilds nothing and keeps the chunk identities its next write reuses.
+   * Harmless if the commit does not land: no root names that index then.
+   */
+  remember(v: PagedValue): void {
+    const index = v.stub.index;
+    if (!v.stub.runs || this.values.has(index)) return;
+    const bytes = v.stub.runs.reduce((a, r) => a + r.size, 0);
+    this.values.set(index, { v, bytes });
     this.valueBytes += bytes;
     for (const [n, x] of this.values) {
-      if (this.valueBytes <= this.maxBytes || n === stub.index) break;
+      if (this.valueBytes <= this.maxBytes || n === index) break;
       this.values.delete(n);
       this.valueBytes -= x.bytes;
     }
-    return withMeta(e, v);
   }
 
   private async build(e: AggEntry, stub: Stub): Promise<PagedValue> {
