@@ -11,7 +11,12 @@
  * objects it did not change, so writing it reuses every member page whose
  * run of chunks is unchanged (by identity) and uploads only the runs holding
  * a changed chunk, plus a new index page. The stub itself is ~100 bytes: a
- * write of one field of a 50 MB hash puts ~100 bytes in the root log.
+ * write of one field of a 50 MB hash puts ~100 bytes in the root log. A zset
+ * stores its order Seq only (its scores map is rebuilt when loaded: storing
+ * both would double its pages); a hash or set its FieldMap chunks, empty ones
+ * too (a chunk's index is its hash range), with the chunk bits in the index.
+ * Runs aim at half the aggregate page size but hold whole chunks: a chunk
+ * (≤ 256 members) bigger than that is one page of its own.
  *
  * In memory a stub is an entry whose value is a Paged* value: a real value of
  * its type (sharing the chunks) whose JSON is the stub. EXPANDED, it holds
