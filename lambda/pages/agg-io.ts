@@ -40,10 +40,13 @@ export class AggPages {
       this.cache.set(name, hit);
       return hit;
     }
-    const p = (async () => {
+    const slot: { p?: Promise<Decoded> } = {};
+    const p = (slot.p = (async () => {
       this.fetched++;
       const bytes = await this.load(name);
       const d = decode(name, bytes);
+      // Dropped while in flight: its bytes are not the cache's to count.
+      if (this.cache.get(name) !== slot.p) return d;
       this.sizes.set(name, bytes.length);
       this.bytes += bytes.length;
       for (const n of this.cache.keys()) {
@@ -53,7 +56,7 @@ export class AggPages {
         this.sizes.delete(n);
       }
       return d;
-    })();
+    })());
     this.cache.set(name, p);
     // A failed fetch is not cached: the next batch asks the store again.
     p.catch(() => this.cache.get(name) === p && this.cache.delete(name));

@@ -13,7 +13,9 @@ import { FieldMap, Seq } from '../../lambda/document-chunks';
 import { decodeAggPage, encodeAggPage } from '../../lambda/pages/agg-codec';
 import { decodePage, encodePage, PageCorruptError } from '../../lambda/pages/codec';
 import { pageName } from '../../lambda/pages/name';
-import { decodeRecEntry, piecesOf, stubOf, toStub, unexpanded } from '../../lambda/pages/stub';
+import { decodeRecEntry, piecesOf, stubOf, toStub, unexpanded, type Stub } from '../../lambda/pages/stub';
+import { AggPages, pendingPages } from '../../lambda/pages/agg-io';
+import { PageMissingError } from '../../lambda/pages/codec';
 import { ListValue, SetValue, ZSetValue } from '../../lambda/document-values';
 
 const hash = (n: number): Entry => ({ type: 'hash', value: new HashValue(FieldMap.from<Buffer>(Array.from({ length: n }, (_, i) => [`f${i}`, Buffer.from(`value ${i}`)] as const))), expiresAt: 1_900_000_000_000, stamp: 7 });
@@ -81,5 +83,26 @@ describe('stubs', () => {
       const pages = piecesOf(make()).pieces.map((p) => p.json().toString()).filter((j) => j !== '');
       expect(pages.join(',')).toBe(Buffer.concat(make().encoded().parts).toString());
     }
+  });
+
+  it('expanding a stub reads its pages once: they and the value stay cached by page name, within the bound', async () => {
+    const store = new Map<string, Buffer>();
+    const stubs = [hash(2000), hash(2100)].map((e) => toStub(e as Exclude<Entry, { type: 'string' }>, undefined, 4000)!);
+    for (const [name, bytes, done] of pendingPages(stubs.map((e) => stubOf(e)!))) (store.set(name, bytes), done());
+    let gets = 0;
+    const load = async (name: string): Promise<Buffer> => (gets++, store.get(name) ?? Promise.reject(new PageMissingError(name)));
+    const read = async (pages: AggPages, e: Entry): Promise<Entry> => pages.expand(decodeRecEntry(JSON.parse(wholeEntryJson(e)), 'h', 0) as Exclude<Entry, { type: 'string' }>, stubOf(decodeRecEntry(JSON.parse(wholeEntryJson(e)), 'h', 0)) as Stub);
+    const roomy = new AggPages(load, 1 << 30);
+    const first = await read(roomy, stubs[0]);
+    const cold = gets;
+    expect(cold).toBe(1 + stubOf(stubs[0])!.runs!.length);
+    expect(first.type === 'hash' && first.value.get('f1999')).toEqual(Buffer.from('value 1999'));
+    await read(roomy, stubs[0]);
+    expect(gets).toBe(cold);
+    // A bound below one aggregate keeps only the newest: reading another evicts the first, which is fetched again.
+    const tight = new AggPages(load, 1000);
+    gets = 0;
+    for (const i of [0, 1, 0]) await read(tight, stubs[i]);
+    expect(gets).toBe(2 * (1 + stubOf(stubs[0])!.runs!.length) + 1 + stubOf(stubs[1])!.runs!.length);
   });
 });
