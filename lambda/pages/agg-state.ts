@@ -9,13 +9,11 @@
 import { entryBytes } from '../document-entry-json';
 import { DB_COUNT, type Entry } from '../document-format';
 import type { Below, Rec } from './codec';
-import { AGG_PAGE_BYTES, stubOf, stubPages, toStub, type Stub, type Token } from './stub';
+import { AGG_PAGE_BYTES, stubOf, stubPages, toStub, type Stub } from './stub';
 
 export class AggState {
   /** An aggregate whose JSON passes this is stored as a stub (tests shrink it). */
   pageBytes = AGG_PAGE_BYTES;
-  /** Upload tokens, for tests' deterministic names. */
-  token: Token;
   /** Per database: resolved keys whose topmost record is a stub, expanded. */
   private origins: (Map<string, Stub> | undefined)[] = new Array<Map<string, Stub> | undefined>(DB_COUNT).fill(undefined);
   /** This transaction: keys written as stubs, and pages its writes stopped referencing in the root log. */
@@ -58,7 +56,7 @@ export class AggState {
     let out: Entry | null = e;
     if (e && e.type !== 'string') {
       // A paged value stays paged until it shrinks to a quarter: a size going back and forth must not re-upload it each time.
-      const s = origin ? toStub(e, origin, this.pageBytes / 2, this.token, this.pageBytes / 4) : entryBytes(e) > this.pageBytes ? toStub(e, undefined, this.pageBytes / 2, this.token) : undefined;
+      const s = origin ? toStub(e, origin, this.pageBytes / 2, undefined, this.pageBytes / 4) : entryBytes(e) > this.pageBytes ? toStub(e, undefined, this.pageBytes / 2) : undefined;
       if (s) {
         out = s;
         this.written.push([db, k]);
