@@ -14,7 +14,13 @@ interface MapChunk<V> extends Fragmented {
 }
 
 /** Which chunk member `f` (its hash `h`) belongs to with 2^bits chunks: the top bits of the hash. */
-const chunkOf = (h: number, bits: number): number => (bits === 0 ? 0 : Math.floor(h / 2 ** (52 - bits)));
+export const chunkOf = (h: number, bits: number): number => (bits === 0 ? 0 : Math.floor(h / 2 ** (52 - bits)));
+
+/** The chunk member `f` belongs to among 2^bits chunks. */
+export const memberChunk = (f: string, bits: number): number => chunkOf(hash52Latin1(f), bits);
+
+/** The most chunk bits a FieldMap uses. */
+export const FIELDMAP_MAX_BITS = MAX_BITS;
 
 /** The fewest bits that keep chunks under MAP_CHUNK_MAX. */
 function bitsFor(size: number): number {
@@ -87,6 +93,33 @@ export class FieldMap<V> {
       if (out.length >= count && i + 1 < this.chunks.length) return { next: (i + 1) * width, entries: out };
     }
     return { next: 0, entries: out };
+  }
+
+  /**
+   * Every chunk (empty ones too: a chunk's index is its hash range) with its
+   * JSON fragment, built on first need and kept: what a paged aggregate's member pages hold
+   * (pages/stub.ts). The chunk objects are the identities a later version
+   * shares when unchanged.
+   */
+  pieces(item: (f: string, v: V) => string): { chunk: object; json: () => Buffer }[] {
+    return this.chunks.map((c) => ({ chunk: c, json: () => (c.json ??= Buffer.from(Array.from(c.m, ([f, v]) => item(f, v)).join(','), 'utf8')) }));
+  }
+
+  /** The chunk count's log2: how members map to chunks (chunkOf). */
+  get chunkBits(): number {
+    return this.bits;
+  }
+
+  /**
+   * A map of exactly these chunks (2^bits of them, each holding only members
+   * whose hash falls in its range: the caller checks, see memberChunk), as a
+   * paged aggregate's member pages give them back.
+   */
+  static ofChunks<V>(maps: Map<string, V>[], bits: number): FieldMap<V> {
+    if (maps.length !== 2 ** bits) throw new RangeError(`${maps.length} chunks for ${bits} bits`);
+    let size = 0;
+    for (const m of maps) size += m.size;
+    return new FieldMap(maps.map((m) => ({ m })), size, bits);
   }
 
   draft(): FieldMapDraft<V> {

@@ -106,6 +106,7 @@ export abstract class PagedOps extends PagedJournal {
       [this.spans[a], this.spans[b]] = [this.spans[b], this.spans[a]];
       [this.picks[a], this.picks[b]] = [this.picks[b], this.picks[a]];
       [this.origin[a], this.origin[b]] = [this.origin[b], this.origin[a]];
+      this.aggs.swap(a, b);
     };
     // Trading is its own inverse: the undo trades back.
     this.swapRoot(next, trade, false);

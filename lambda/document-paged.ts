@@ -25,6 +25,8 @@ import { keyPos } from './pages/layout';
 import { Log, recordBytes } from './pages/log';
 import { dbSize, decodeRoot, emptyRoot, encodeRoot, expiresCount, pageBytes, type PagedRoot } from './pages/root';
 import { END, Spans } from './pages/spans';
+import { AggState } from './pages/agg-state';
+import type { Stub } from './pages/stub';
 
 export abstract class PagedJournal extends Journal {
   protected paged: PagedRoot = emptyRoot();
@@ -46,6 +48,8 @@ export abstract class PagedJournal extends Journal {
   private frame: number | undefined;
   /** The open transaction replaced the paged part (a fold): what keys resolved hold below them changed. */
   private refolded = false;
+  /** Big aggregates (pages/stub.ts): the stub threshold, resolved keys' origins, this transaction's stubs. */
+  readonly aggs = new AggState();
 
   isPaged(db: number): boolean {
     return this.paged.dbs[db] !== undefined;
@@ -85,12 +89,13 @@ export abstract class PagedJournal extends Journal {
    * resolve() found them). Not a change: nothing is logged, and what a key
    * resolved earlier holds (perhaps this snapshot's own write) stays.
    */
-  resolve(db: number, found: ReadonlyMap<string, Found>): void {
+  resolve(db: number, found: ReadonlyMap<string, Found & { origin?: Stub }>): void {
     if (!this.isPaged(db)) return;
     const ks = (this.dbs[db] ??= new Keyspace(undefined));
     const below = (this.below[db] ??= new Map());
     for (const [k, f] of found) {
       if (below.has(k)) continue;
+      this.aggs.resolved(db, k, f.e, f.origin);
       below.set(k, f.below);
       if (f.e) ks.load(k, newSlot(f.e));
     }
@@ -129,6 +134,7 @@ export abstract class PagedJournal extends Journal {
       this.below[db] = new Map();
       this.spans[db] = new Spans();
       this.picks[db] = [];
+      this.aggs.forget(db);
     });
     this.nodeLeaves.clear();
   }
@@ -167,7 +173,7 @@ export abstract class PagedJournal extends Journal {
     const ks = this.dbs[db];
     if (this.isPaged(db) || !ks || ks.count === 0) return;
     const log = new Log();
-    for (const p of ks.pages) for (const [k, s] of p.entries) log.set(k, { e: s.e, p: 0, seq: this.commitSeq });
+    for (const p of ks.pages) for (const [k, s] of p.entries) log.set(k, { e: this.aggs.stored(db, k, s.e, undefined, 0)!, p: 0, seq: this.commitSeq });
     // Its entries leave the inline part (what `bytes` counts) for the log.
     const gone = ks.measure() + openBytes(this.inline(), db);
     const next: PagedRoot = { dbs: this.paged.dbs.slice(), retired: this.paged.retired };
@@ -180,9 +186,22 @@ export abstract class PagedJournal extends Journal {
     this.bytes -= gone;
   }
 
+  override begin(): void {
+    super.begin();
+    this.aggs.begin();
+  }
+
   /** Restore (lambda/restore.ts), outside any transaction: adds retired-page records (the GC's), kept oldest first. */
   addRetired(groups: readonly [number, string[]][]): void {
     [this.paged, this.frame] = [{ ...this.paged, retired: [...this.paged.retired, ...groups].sort((a, b) => a[0] - b[0]) }, undefined];
+  }
+
+  /** Records, journaled, that the open transaction stopped referencing `names` (a commit's dropped stub pages), at `at`. */
+  retirePages(names: readonly string[], at: number): void {
+    if (names.length === 0) return;
+    const [prev, frame] = [this.paged.retired, this.frame];
+    this.log({ op: 'paged', bytes: this.bytes, undo: () => ((this.paged.retired = prev), (this.frame = frame)) });
+    [this.paged.retired, this.frame] = [[...prev, [at, [...names]]], undefined];
   }
 
   /** Replaces the paged part, journaled (`also` undoes the caller's own changes; `refold`: resolved keys' below-state changed). */
@@ -248,7 +267,9 @@ export abstract class PagedJournal extends Journal {
     // Of a database resolved whole, a key never resolved is one nothing below holds.
     const p = this.below[db]!.get(k) ?? 0;
     const prev = log.get(k);
-    const rec = slot ? { e: slot.e, p, seq: this.commitSeq } : p > 0 ? { e: null, p, seq: this.commitSeq } : undefined;
+    // A big aggregate is recorded as a stub (pages/agg-state.ts); the keyspace keeps the value.
+    const e = this.aggs.stored(db, k, slot ? slot.e : null, prev, p);
+    const rec = e ? { e, p, seq: this.commitSeq } : p > 0 ? { e: null, p, seq: this.commitSeq } : undefined;
     const grow = (rec ? recordBytes(k, rec) : 0) - (prev ? recordBytes(k, prev) : 0);
     // A delete's tombstone grows the log until the next fold, yet DEL must work at the limit (as in Redis).
     if (slot && grow > 0 && this.usedBytes + grow > this.maxBytes) throw new OutOfMemoryError();

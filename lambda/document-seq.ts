@@ -2,7 +2,7 @@
 import { fragments, type Fragmented, type ItemJson } from './document-fragments';
 
 /** Most items in one chunk; a chunk that would grow past it is split in halves. */
-const SEQ_MAX = 256;
+export const SEQ_MAX = 256;
 /** A chunk left smaller than this by a removal is merged with a neighbour. */
 const SEQ_MIN = SEQ_MAX / 4;
 
@@ -170,6 +170,19 @@ export class Seq<T> {
 
   unshift(items: readonly T[]): Seq<T> {
     return this.splice(0, 0, items);
+  }
+
+  /** Every chunk with its JSON fragment, built on first need and kept: what a paged aggregate's member pages hold (pages/stub.ts). */
+  pieces(item: ItemJson<T>): { chunk: object; json: () => Buffer }[] {
+    return this.chunks.map((c) => ({ chunk: c, json: () => (c.json ??= Buffer.from(c.items.map(item).join(','), 'utf8')) }));
+  }
+
+  /** A sequence of exactly these chunks (each non-empty, at most SEQ_MAX items), as member pages give them back. */
+  static ofChunks<T>(chunks: T[][]): Seq<T> {
+    if (chunks.some((c) => c.length === 0 || c.length > SEQ_MAX)) throw new RangeError('a chunk is empty or too big');
+    let size = 0;
+    for (const c of chunks) size += c.length;
+    return new Seq(chunks.map((items) => ({ items })), size);
   }
 
   /** The JSON array body, from the chunks' cached fragments. */

@@ -27,6 +27,7 @@ export type { PagingOptions };
 import { logBytes, type PagedRoot } from './pages/root';
 import { DB_COUNT } from './document-format';
 import { pagesOf, StoreError, type ObjectStore } from './store/types';
+import { uploadStubs } from './stub-commit';
 
 /** Counts of page requests, added to the batch's stats. */
 interface IoStats {
@@ -69,7 +70,7 @@ export class Folder {
     try {
       for (const db of dbs ?? [...Array(DB_COUNT).keys()]) {
         if (!root.dbs[db]?.log.size) continue;
-        const d = await fold(root as PagedRoot, db, this.loader.pageReader(), { limits: this.limits, now });
+        const d = await fold(root as PagedRoot, db, this.loader.pageReader(), { limits: this.limits, now, aggPages: this.loader.aggPages() });
         if (d) deltas.push(d);
       }
     } finally {
@@ -89,7 +90,10 @@ export class Folder {
    * stale: they were made from this very root, in this transaction.
    */
   async beforePut(doc: Document, stats: IoStats): Promise<void> {
+    doc.aggs.pageBytes = this.loader.aggPageBytes;
     for (let db = 0; db < DB_COUNT; db++) if (doc.inlineBytes(db) > this.threshold) doc.pageInline(db);
+    // Big aggregates' new pages before the root that names them (a second round of PUTs for such a commit).
+    await uploadStubs(doc, this.store, this.key, stats, () => this.loader.aggPages());
     const root = doc.pagedRoot;
     const hard = logBytes(root) > this.hard;
     const dbs = [...Array(DB_COUNT).keys()].filter((db) => (root.dbs[db]?.log.size ?? 0) > 0 && (hard || root.dbs[db]?.nodes.length === 0));

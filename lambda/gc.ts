@@ -23,7 +23,9 @@
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { parseBody } from './document-format';
 import { decodePage } from './pages/codec';
-import { DEFAULT_TIMING, graceMs, nodePages, planGc, snapshotsToRead, type Listed, type ListedSnapshot } from './pages/gc';
+import { DEFAULT_TIMING, graceMs, logStubPages, nodePages, planGc, snapshotsToRead, type AggRefs, type Listed, type ListedSnapshot } from './pages/gc';
+import { decodeAggPage } from './pages/agg-codec';
+import { stubOf } from './pages/stub';
 import { isPageName, pageKey, pagePrefix } from './pages/name';
 import { emptyRoot, decodeRoot, type PagedRoot } from './pages/root';
 import type { SdkError } from './store/sdk-error';
@@ -82,17 +84,38 @@ function rootOf(body: Buffer, what: string): PagedRoot {
   }
 }
 
-/** The leaves of every node page the roots name, each page read once. */
-async function readChildren(o: GcOptions, roots: readonly PagedRoot[]): Promise<Map<string, string[]>> {
+/**
+ * The leaves of every node page the roots name, each page read once; and
+ * big aggregates' refs (layout.ts §3): the stub index pages each node names
+ * (its buffer's stubs, its leaf refs' lifted ones), then every index page
+ * (those and the roots' log stubs') read for its member pages.
+ */
+async function readChildren(o: GcOptions, roots: readonly PagedRoot[]): Promise<{ children: Map<string, string[]>; stubs: AggRefs }> {
   const names = [...new Set(roots.flatMap(nodePages))];
   const children = new Map<string, string[]>();
+  const byNode = new Map<string, string[]>();
   await inParallel(names, 16, async (name) => {
     const bytes = await getObject(o, pageKey(o.key, name));
     if (!bytes) throw new Error(`page GC: node page ${name} is named by a root but missing; nothing was deleted`);
     const page = decodePage(name, bytes);
     children.set(name, (page.leaves ?? []).map((l) => l.page));
+    const idx = (page.leaves ?? []).flatMap((l) => l.a ?? []);
+    for (const r of page.recs.values()) {
+      const s = stubOf(r.e);
+      if (s) idx.push(s.index);
+    }
+    byNode.set(name, idx);
   });
-  return children;
+  const indexes = [...new Set([...roots.flatMap(logStubPages), ...[...byNode.values()].flat()])];
+  const members = new Map<string, string[]>();
+  await inParallel(indexes, 16, async (name) => {
+    const bytes = await getObject(o, pageKey(o.key, name));
+    if (!bytes) throw new Error(`page GC: aggregate index page ${name} is referenced but missing; nothing was deleted`);
+    const { head } = decodeAggPage(name, bytes);
+    if (head.kind !== 'index') throw new Error(`page GC: page ${name} is referenced as an aggregate index but is not one; nothing was deleted`);
+    members.set(name, head.runs.map(([p]) => p));
+  });
+  return { children, stubs: { byNode, members } };
 }
 
 async function inParallel<T>(items: readonly T[], width: number, f: (item: T) => Promise<void>): Promise<void> {
@@ -134,8 +157,8 @@ export async function collectPages(o: GcOptions): Promise<GcResult> {
   // No root: nothing can be judged referenced or not (a deleted db.json awaits a restore).
   if (!body) return { status: 'no-document', listed: listing.length };
   const current = rootOf(body, o.key);
-  const children = await readChildren(o, [current, ...snapshots.roots]);
-  const plan = planGc({ listing, current, snapshots: snapshots.roots, children, now, graceMs: grace });
+  const { children, stubs } = await readChildren(o, [current, ...snapshots.roots]);
+  const plan = planGc({ listing, current, snapshots: snapshots.roots, children, stubs, now, graceMs: grace });
   const failed: string[] = [];
   await inParallel(plan.delete, 16, async (name) => {
     try {

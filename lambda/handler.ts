@@ -125,7 +125,7 @@ class DocumentHandler {
 
   constructor(private readonly opts: HandlerOptions) {
     this.key = opts.key ?? 'db.json';
-    this.pages = new PageLoader(opts.store, this.key, opts.pageCacheBytes);
+    this.pages = new PageLoader(opts.store, this.key, opts.pageCacheBytes, opts.paging?.aggPageBytes);
     this.folder = new Folder(opts.store, this.key, this.pages, opts.paging, opts.afterPageUploads);
     this.window = localWindow(opts.store, this.key);
     this.useCache = opts.cache ?? true;

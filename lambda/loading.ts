@@ -19,6 +19,8 @@ import { DB_COUNT, NotResolvedError, type Document } from './document';
 import { PageError } from './pages/codec';
 import { PageReader, resolve, type Found } from './pages/keyspace';
 import { nodeAt, nodeSpans, readSpan, walk, type LeafSpan } from './pages/walk';
+import { AggPages, expandFound } from './pages/agg-io';
+import { AGG_PAGE_BYTES } from './pages/stub';
 import { pagesOf, StoreError, type ObjectStore } from './store/types';
 
 /** Rounds that load what a run reported, a key at a time; after them a database still missing a key is loaded whole. */
@@ -35,16 +37,32 @@ export const DEFAULT_PAGE_CACHE_BYTES = 256 << 20;
 /** The handler's side of loading: its page cache, and how it resolves keys and databases into a snapshot. */
 export class PageLoader {
   private reader: PageReader | undefined;
+  private aggs: AggPages | undefined;
 
   constructor(
     private readonly store: ObjectStore,
     private readonly key: string,
     private readonly cacheBytes = DEFAULT_PAGE_CACHE_BYTES,
+    /** JSON past which an aggregate is stored as a stub (pages/stub.ts; tests shrink it). */
+    readonly aggPageBytes = AGG_PAGE_BYTES,
   ) {}
 
   /** Pages fetched from the store so far (not from the cache). */
   get fetched(): number {
-    return this.reader?.fetched ?? 0;
+    return (this.reader?.fetched ?? 0) + (this.aggs?.fetched ?? 0);
+  }
+
+  /**
+   * Big aggregates' index and member pages, and the values built from them,
+   * cached by page name beside the page cache: an eighth of its bytes each
+   * (of JSON; decoded, a value takes a few times that).
+   */
+  aggPages(): AggPages {
+    if (!this.aggs) {
+      const { getPage } = pagesOf(this.store);
+      this.aggs = new AggPages((name) => getPage(this.key, name), Math.max(1, Math.floor(this.cacheBytes / 8)));
+    }
+    return this.aggs;
   }
 
   /** The page cache, made at the first paged root: a store that keeps no pages is refused then, not before. */
@@ -62,7 +80,7 @@ export class PageLoader {
       Array.from(want, async ([db, keys]) => {
         if (!doc.isPaged(db) || doc.resolvedWhole(db)) return;
         const missing = [...keys].filter((k) => !doc.resolvedKey(db, k));
-        if (missing.length > 0) doc.resolve(db, await resolve(doc.pagedRoot, db, missing, this.pageReader()));
+        if (missing.length > 0) doc.resolve(db, await expandFound(await resolve(doc.pagedRoot, db, missing, this.pageReader()), this.aggPages()));
       }),
     );
   }
@@ -75,7 +93,7 @@ export class PageLoader {
     if (!doc.pagedRoot.dbs[db] || doc.resolvedWhole(db)) return;
     const found = new Map<string, Found>();
     for await (const span of walk(doc.pagedRoot, db, this.pageReader())) for (const [k, f] of span.found) found.set(k, f);
-    doc.resolveAll(db, found);
+    doc.resolveAll(db, await expandFound(found, this.aggPages()));
   }
 
   /** Node `i` of paged `db` as leaf spans; its leaf refs become known to the snapshot (what a flush retires). */
@@ -88,7 +106,8 @@ export class PageLoader {
 
   private async resolveLeaves(doc: Document, db: number, spans: LeafSpan[]): Promise<void> {
     const d = doc.pagedRoot.dbs[db]!;
-    const read = await Promise.all(spans.map((s) => readSpan(d, s, this.pageReader())));
+    // Big aggregates' stubs are expanded before they reach the keyspace (layout.ts §3).
+    const read = await Promise.all(spans.map(async (s) => expandFound(await readSpan(d, s, this.pageReader()), this.aggPages())));
     spans.forEach((s, j) => doc.resolveSpan(db, s.lo, s.hi, read[j]));
   }
 
@@ -163,6 +182,7 @@ export class BatchLoading {
   async apply(snap: Snapshot, input: AttemptInput): Promise<Applied | undefined> {
     // Format 3 (nothing paged) runs exactly as before.
     if (!snap.doc.pagedFormat) return apply(snap, input);
+    snap.doc.aggs.pageBytes = this.loader.aggPageBytes;
     const before = this.loader.fetched;
     if (snap.doc.resolvedCount > MAX_RESOLVED_KEYS) snap.doc.forgetResolved();
     snap.doc.clearPicks();

@@ -9,6 +9,7 @@ import type { Entry } from '../document-format';
 import { encodePage, type PageRef, type Rec } from './codec';
 import { keyPos, type PageLimits } from './layout';
 import { pageName } from './name';
+import { stubOf } from './stub';
 
 /** Pages a fold creates, by name, and a source of upload tokens (tests fix them). */
 export interface Output {
@@ -66,8 +67,10 @@ export function buildLeaves(db: number, lo: number, hi: number, entries: [string
     const to = i + 1 < starts.length ? keyPos(entries[starts[i + 1]][0]) : hi;
     const recs = run.map(([k, e]): [string, Rec] => [k, { e, p: 0, seq: 0 }]);
     const x = run.filter(([, e]) => e.expiresAt !== undefined).length;
+    // The stubs' index pages ride in the node's ref: the GC learns what a leaf references without reading it.
+    const a = run.flatMap(([, e]) => stubOf(e)?.index ?? []);
     const page = emit(out, { kind: 'leaf', db, lo: from, hi: to }, recs);
-    return { lo: from, page, n: run.length, x, b: out.pages.get(page)!.length };
+    return { lo: from, page, n: run.length, x, b: out.pages.get(page)!.length, ...(a.length > 0 ? { a } : {}) };
   });
 }
 

@@ -14,10 +14,10 @@
  * and the page's name carries its first 8 bytes: a flipped bit, a truncated
  * upload or a page under the wrong name is refused, named, never read as data.
  */
-import { decodeEntry } from '../document-decode';
 import { wholeEntryJson } from '../document-entry-json';
 import { CorruptDocumentError, type Entry } from '../document-format';
 import { digestOf, DIGEST_BYTES, isPageName, nameHash } from './name';
+import { decodeRecEntry } from './stub';
 
 const MAGIC = Buffer.from('vpg1');
 
@@ -44,18 +44,30 @@ export interface PageRef {
    * measures it (fold.ts).
    */
   b?: number;
+  /** Of a node's leaf ref: the index pages of the stubs in that leaf (layout.ts §3), so the GC needs no leaf. */
+  a?: string[];
 }
 
-/** A ref as a node header or the root writes it: `b` only when known. */
-export const refJson = (r: PageRef): string => `[${r.lo},${JSON.stringify(r.page)},${r.n},${r.x}${r.b === undefined ? '' : `,${r.b}`}]`;
+/** A ref as a node header or the root writes it: `b` only when known, `a` only when the leaf has stubs. */
+export const refJson = (r: PageRef): string =>
+  `[${r.lo},${JSON.stringify(r.page)},${r.n},${r.x}${r.b === undefined ? '' : `,${r.b}`}${r.a?.length ? `,${JSON.stringify(r.a)}` : ''}]`;
 
-/** A ref from its JSON array (4 members, or 5 with `b`); undefined when malformed. */
+/** A ref from its JSON array: lo, page, n, x, then `b` (a number) and `a` (an array of page names), each optional; undefined when malformed. */
 export function refOf(r: unknown, pageName: (s: string) => boolean): PageRef | undefined {
   const int = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
-  if (!Array.isArray(r) || (r.length !== 4 && r.length !== 5) || !int(r[0]) || typeof r[1] !== 'string' || !pageName(r[1]) || !int(r[2]) || !int(r[3]) || (r.length === 5 && !int(r[4]))) return undefined;
+  const names = (a: unknown): a is string[] => Array.isArray(a) && a.every((p) => typeof p === 'string' && pageName(p));
+  if (!Array.isArray(r) || r.length < 4 || r.length > 6 || !int(r[0]) || typeof r[1] !== 'string' || !pageName(r[1]) || !int(r[2]) || !int(r[3])) return undefined;
   const ref: PageRef = { lo: r[0], page: r[1], n: r[2], x: r[3] };
-  if (r.length === 5) ref.b = r[4] as number;
-  return ref;
+  let i = 4;
+  if (i < r.length && typeof r[i] === 'number') {
+    if (!int(r[i])) return undefined;
+    ref.b = r[i++] as number;
+  }
+  if (i < r.length) {
+    if (!names(r[i])) return undefined;
+    ref.a = r[i++] as string[];
+  }
+  return i === r.length ? ref : undefined;
 }
 
 export interface PageHead {
@@ -181,7 +193,7 @@ function lazyRec(body: Buffer, start: number, len: number, tomb: boolean, p: Bel
     get e(): Entry | null {
       if (e === undefined) {
         try {
-          e = decodeEntry(JSON.parse(body.toString('utf8', start, start + len)), 3, 'data', at.k, at.db);
+          e = decodeRecEntry(JSON.parse(body.toString('utf8', start, start + len)), at.k, at.db);
         } catch (err) {
           const why = err instanceof CorruptDocumentError ? err.message.replace(/^db\.json: /, '') : `an entry is not JSON (${(err as Error).message})`;
           throw new PageCorruptError(at.name, why);

@@ -14,6 +14,8 @@ import { FOLD_MAX_AGE_MS, keyPos, rangeOf, type PageLimits } from './layout';
 import type { PageReader } from './keyspace';
 import { Log } from './log';
 import { belowOf, retire, type PagedRoot } from './root';
+import { pagesOfStub, type AggPages } from './agg-io';
+import { stubOf } from './stub';
 
 const END = 2 ** 52;
 
@@ -44,6 +46,30 @@ export interface FoldOptions {
   now: number;
   /** Upload tokens (tests make names deterministic). */
   token?: () => string;
+  /** Reads a replaced stub's index page, to retire its member pages too (without: only its index page is retired). */
+  aggPages?: AggPages;
+}
+
+/** Stub entries a fold replaced or deleted in a node buffer or a leaf: their pages are retired with the delta. */
+type Dropped = Entry[];
+
+/** Notes `old` as dropped when it is a stub that `next` (the record taking its place) does not carry on. */
+function drop(dropped: Dropped, old: Entry | null | undefined, next: Entry | null | undefined): void {
+  const s = stubOf(old);
+  if (s && s.index !== stubOf(next)?.index) dropped.push(old!);
+}
+
+/** The pages of dropped stubs: index and members (a member page another stub shares is kept by the GC, which sees that stub). */
+async function droppedPages(dropped: Dropped, pages: AggPages | undefined): Promise<string[]> {
+  const out = await Promise.all(
+    dropped.map(async (e) => {
+      const s = stubOf(e)!;
+      if (!pages) return [s.index];
+      // An unreadable index only costs its members the retirement record: the GC's orphan rule still frees them.
+      return pagesOfStub(s, e.type, pages).catch(() => [s.index]);
+    }),
+  );
+  return out.flat();
 }
 
 /** Folds database `db`'s whole log; undefined when there is nothing to fold. */
@@ -60,6 +86,7 @@ export async function fold(root: PagedRoot, db: number, reader: PageReader, o: F
     return delta;
   }
   const los = d.nodes.map((n) => n.lo);
+  const dropped: Dropped = [];
   const groups = new Map<number, [string, Rec][]>();
   for (const kr of d.log) {
     const i = rangeOf(los, keyPos(kr[0]));
@@ -72,11 +99,12 @@ export async function fold(root: PagedRoot, db: number, reader: PageReader, o: F
       const lo = i === 0 ? 0 : d.nodes[i].lo;
       const hi = d.nodes[i + 1]?.lo ?? END;
       const node = await reader.get(d.nodes[i].page);
-      const refs = await foldNode(node, db, lo, hi, recs, reader, o.limits, out, delta.retired);
+      const refs = await foldNode(node, db, lo, hi, recs, reader, o.limits, out, delta.retired, dropped);
       delta.replaced.push({ old: d.nodes[i].page, refs });
       delta.retired.push(d.nodes[i].page);
     }),
   );
+  delta.retired.push(...(await droppedPages(dropped, o.aggPages)));
   // Upgrade: a node ref written before `b` was kept is measured once, by
   // its database's next fold (off the commit path): its pages are read once
   // (the cache keeps them), and it is replaced by the same page with `b`.
@@ -99,10 +127,12 @@ async function measured(ref: PageRef, reader: PageReader): Promise<PageRef> {
 }
 
 /** Lays log records over a node's buffer: a record's p becomes relative to the leaf (the buffer's own, when it had one). */
-function overBuffer(node: Page, recs: [string, Rec][]): Map<string, Rec> {
+function overBuffer(node: Page, recs: [string, Rec][], dropped: Dropped): Map<string, Rec> {
   const buffer = new Map(node.recs);
   for (const [k, r] of recs) {
-    const p = buffer.get(k)?.p ?? r.p;
+    const old = buffer.get(k);
+    if (old) drop(dropped, old.e, r.e);
+    const p = old?.p ?? r.p;
     // A tombstone over a leaf that never had the key says nothing.
     if (!r.e && p === 0) buffer.delete(k);
     else buffer.set(k, { e: r.e, p, seq: r.seq });
@@ -111,8 +141,8 @@ function overBuffer(node: Page, recs: [string, Rec][]): Map<string, Rec> {
 }
 
 /** The node's new refs (none when its subtree is empty, several when it split); replaced leaves go to `retired`. */
-async function foldNode(node: Page, db: number, lo: number, hi: number, recs: [string, Rec][], reader: PageReader, limits: PageLimits, out: Output, retired: string[]): Promise<PageRef[]> {
-  const buffer = overBuffer(node, recs);
+async function foldNode(node: Page, db: number, lo: number, hi: number, recs: [string, Rec][], reader: PageReader, limits: PageLimits, out: Output, retired: string[], dropped: Dropped): Promise<PageRef[]> {
+  const buffer = overBuffer(node, recs, dropped);
   // A node without leaves flushes into a leaf that does not exist yet.
   const leaves = node.leaves?.length ? node.leaves.map((l, j) => (j === 0 ? { ...l, lo } : l)) : [{ lo, page: '', n: 0, x: 0 }];
   const los = leaves.map((l) => l.lo);
@@ -133,6 +163,7 @@ async function foldNode(node: Page, db: number, lo: number, hi: number, recs: [s
       const entries = new Map<string, Entry>();
       if (leaf.page !== '') for (const [k, r] of (await reader.get(leaf.page)).recs) if (r.e) entries.set(k, r.e);
       for (const [k, r] of mine) {
+        drop(dropped, entries.get(k), r.e);
         if (r.e) entries.set(k, r.e);
         else entries.delete(k);
         buffer.delete(k);

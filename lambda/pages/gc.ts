@@ -41,6 +41,7 @@
 import { DB_COUNT } from '../document-format';
 import { FOLD_MAX_AGE_MS, GRACE_MS } from './layout';
 import type { PagedRoot } from './root';
+import { stubOf } from './stub';
 
 /** What the derivation above assumes of the rest of the system. */
 export interface Timing {
@@ -78,6 +79,13 @@ export interface GcInput {
   snapshots: readonly PagedRoot[];
   /** The pages each node page names (its leaves), for every node page a root names. */
   children: ReadonlyMap<string, readonly string[]>;
+  /**
+   * Big aggregates (layout.ts §3): for every node page read, the index pages
+   * of the stubs in its buffer and in its leaves (lifted into its leaf refs);
+   * for every index page any root or node names, its member pages. The
+   * runner gives both; absent (a root with no stubs anywhere), none.
+   */
+  stubs?: AggRefs;
   /** The GC's clock (ms), taken before the listing. */
   now: number;
   /** Default GRACE_MS. */
@@ -93,6 +101,23 @@ export interface GcPlan {
   young: number;
 }
 
+export interface AggRefs {
+  /** Node page → the index pages it names (buffer stubs and its leaf refs' lifted ones); every node read has an entry. */
+  byNode: ReadonlyMap<string, readonly string[]>;
+  /** Index page → its member pages. */
+  members: ReadonlyMap<string, readonly string[]>;
+}
+
+/** The index pages of the stubs in a root's logs: read with the node pages. */
+export function logStubPages(root: PagedRoot): string[] {
+  const out: string[] = [];
+  for (const d of root.dbs) for (const r of d?.log.values() ?? []) {
+    const s = stubOf(r.e);
+    if (s) out.push(s.index);
+  }
+  return out;
+}
+
 /** The node pages a root names directly: what the runner reads to learn their leaves. */
 export function nodePages(root: PagedRoot): string[] {
   const out: string[] = [];
@@ -105,16 +130,31 @@ export function nodePages(root: PagedRoot): string[] {
  * root names but `children` lacks is an error, never "references nothing":
  * its leaves would be deleted.
  */
-export function referencedPages(roots: readonly PagedRoot[], children: ReadonlyMap<string, readonly string[]>): Set<string> {
+export function referencedPages(roots: readonly PagedRoot[], children: ReadonlyMap<string, readonly string[]>, stubs?: AggRefs): Set<string> {
   const seen = new Set<string>();
+  // An index page not read would leave its member pages unreferenced: never assumed empty.
+  const index = (name: string): void => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    const members = stubs?.members.get(name);
+    if (members === undefined) throw new Error(`page GC: aggregate index page ${name} is referenced but was not read`);
+    for (const m of members) seen.add(m);
+  };
   const visit = (name: string, mustKnow: boolean): void => {
     if (seen.has(name)) return;
     seen.add(name);
     const below = children.get(name);
     if (below === undefined && mustKnow) throw new Error(`page GC: node page ${name} is named by a root but was not read`);
     for (const c of below ?? []) visit(c, false);
+    if (!mustKnow || !stubs) return;
+    const idx = stubs.byNode.get(name);
+    if (idx === undefined) throw new Error(`page GC: the stubs of node page ${name} were not read`);
+    for (const i of idx) index(i);
   };
-  for (const root of roots) for (const n of nodePages(root)) visit(n, true);
+  for (const root of roots) {
+    for (const n of nodePages(root)) visit(n, true);
+    for (const i of logStubPages(root)) index(i);
+  }
   return seen;
 }
 
@@ -128,7 +168,7 @@ function retiredAt(root: PagedRoot): Map<string, number> {
 /** Which listed pages to delete (see the rule above). */
 export function planGc(input: GcInput): GcPlan {
   const grace = input.graceMs ?? GRACE_MS;
-  const refs = referencedPages([input.current, ...input.snapshots], input.children);
+  const refs = referencedPages([input.current, ...input.snapshots], input.children, input.stubs);
   const retired = retiredAt(input.current);
   const plan: GcPlan = { delete: [], referenced: 0, young: 0 };
   for (const { name, lastModified } of input.listing) {

@@ -46,16 +46,15 @@
  *    in its merged view (retrying an empty pick a few times); FLUSHALL and
  *    FLUSHDB drop the database's refs and log (its pages become retired).
  *
- * 3. BIG AGGREGATES (next slices). A hash, set or zset whose JSON passes
- *    AGG_PAGE_BYTES (256 KiB) becomes a stub in its leaf (type, size, meta,
- *    member-page refs) and member pages: FieldMap chunks already are hash52
- *    ranges of members (document-fieldmap.ts), so a member page is a run of
- *    chunks; a zset adds order pages of (score, member) runs with counts (rank
- *    = prefix sum); lists and streams are runs of Seq chunks with counts
- *    (streams also first/last id). The log then records a paged aggregate's
- *    changed chunks, not the aggregate: the copy-on-write chunks already tell
- *    which are new. A command on a paged aggregate loads all its member pages
- *    (commands do no I/O and HGET's field is not a key spec); cached warm.
+ * 3. BIG AGGREGATES (stub.ts). An aggregate whose JSON passes AGG_PAGE_BYTES
+ *    (256 KiB) is stored (log, buffer or leaf) as a ~100 B STUB (type, size,
+ *    stream counters, TTL, stamp, INDEX page) over MEMBER pages: runs of its
+ *    copy-on-write chunks. A write reuses each run unchanged by identity, from
+ *    the key's ORIGIN only (its stub in the current root: never a page no
+ *    root names); its commit creates the new pages, then PUTs the root (a
+ *    second round: stub-commit.ts), retiring what it dropped. A command loads
+ *    the whole aggregate (no I/O in commands), cached by page. The GC reads
+ *    index pages named by log stubs, node buffers and leaf refs (`a`).
  *
  * 4. PAGE OBJECTS: `<document key>.pages/<hash16>-<token>` (name.ts): the
  *    first 64 bits of the SHA-256 of the bytes, and 48 random bits chosen per
@@ -249,7 +248,10 @@
  *      keys go at the next batch past 100k. Tests: test/pages/flush,
  *      scan-keys, random-swap. Open: a stale old-null fold delta after a
  *      flush or swap applies as tombstones (correct, wasteful).
- *    NEXT: 7. Faults + workload (§13). 8. Aggregates (§3). 9. Bench (§14).
+ *    DONE 8. Big aggregates (§3): an HSET on one costs ~150 B of root, 2 page
+ *      PUTs (test/pages/aggregates*.ts). Open: chunks are never split; the
+ *      index grows ~40 B a page; COPY/RENAME upload anew; FLUSH* must retire.
+ *    NEXT: 7. Faults + workload (§13). 9. Bench (§14).
  *    Open from step 2: the page cache and a warm snapshot are bounded
  *      separately (bytes of pages, count of resolved keys), not together;
  *      KEYS holds its database in memory for its batch; rounds rerun

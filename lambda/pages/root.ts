@@ -10,12 +10,12 @@
  * database is before its first fold, and how the fold pages it.
  */
 import { decodeBytes } from '../document-json';
-import { decodeEntry } from '../document-decode';
 import { CorruptDocumentError, DB_COUNT, type Entry } from '../document-format';
 import { refJson, refOf, type Below, type PageRef } from './codec';
 import { LOG_HARD_BYTES, LOG_SOFT_BYTES, RETIRED_HORIZON_MS } from './layout';
 import { Log } from './log';
 import { isPageName } from './name';
+import { decodeRecEntry } from './stub';
 
 export interface PagedDb {
   /** Ranges tiling the hash space in order, the first at 0; empty: not paged yet. */
@@ -154,7 +154,7 @@ function decodeDb(raw: unknown, db: number, fail: (what: string) => never): Page
     const k = key.toString('latin1');
     if (log.has(k)) fail(`pages["${db}"] logs a key twice`);
     if (r[1] === null && r[2] === 0) fail(`pages["${db}"] has a tombstone with nothing below it`);
-    const e = r[1] === null ? null : decodeEntry(r[1], 3, 'data', k, db);
+    const e = r[1] === null ? null : decodeRecEntry(r[1], k, db);
     log.set(k, { e, p: r[2] as Below, seq: r[3] as number });
   }
   // With no nodes there is nothing below the log: a p > 0 would miscount DBSIZE.

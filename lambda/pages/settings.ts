@@ -2,11 +2,12 @@
  * The two paging knobs an operator sets (`--page-threshold`, `--page-bytes`;
  * VALTHREE_PAGE_THRESHOLD, VALTHREE_PAGE_BYTES in the Lambda) and the
  * PagingOptions derived from them. At their defaults (1 MiB each) this gives
- * exactly the constants of layout.ts; smaller values shrink every bound in
+ * exactly the constants of layout.ts (and AGG_PAGE_BYTES); smaller values shrink every bound in
  * proportion, which is how tests and the checked workload make a few keys
  * span many pages, nodes and folds (layout.ts §13).
  */
 import { DEFAULT_LIMITS, LOG_HARD_BYTES, LOG_SOFT_BYTES, PAGE_THRESHOLD, type PageLimits } from './layout';
+import { AGG_PAGE_BYTES } from './stub';
 
 /** When databases are paged and folded; tests shrink them so that a few keys make pages. */
 export interface PagingOptions {
@@ -17,6 +18,8 @@ export interface PagingOptions {
   /** Root log bytes past which a commit folds itself (default LOG_HARD_BYTES). */
   hardBytes?: number;
   limits?: PageLimits;
+  /** JSON past which an aggregate is stored as a stub in member pages (default AGG_PAGE_BYTES, layout.ts §3). */
+  aggPageBytes?: number;
 }
 
 export const DEFAULT_PAGE_BYTES = DEFAULT_LIMITS.leafMaxBytes;
@@ -45,5 +48,7 @@ export function pagingFor(threshold: number, pageBytes: number): Required<Paging
       leafMinRecords: clamp(perPage, 2, DEFAULT_LIMITS.leafMinRecords),
       nodeMaxLeaves: clamp(perPage, 3, DEFAULT_LIMITS.nodeMaxLeaves),
     },
+    // An aggregate past a quarter of a page becomes a stub over member pages (§3).
+    aggPageBytes: Math.max(128, Math.floor(pageBytes / (DEFAULT_LIMITS.leafMaxBytes / AGG_PAGE_BYTES))),
   };
 }
