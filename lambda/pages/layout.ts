@@ -169,94 +169,31 @@
  *    nodes ≈ 50 MB decoded, plus the page cache cap) sets the memory size.
  *    The prefill writes the paged layout directly (a fold of one big log).
  *
- * 15. STATUS, in order (done first).
- *    DONE 1. Format 4 in Document (document-paged.ts, pages/log.ts): decoded
- *      and encoded; format 3 byte for byte while nothing is paged and no
- *      retired record is left; the log keeps its bytes, key and TTL counts
- *      and each record's JSON running. A paged database's keyspace holds
- *      what Document.resolve() put in it; a write sets slot and log record
- *      (seq = one past the seq its transaction began at: the commit's),
- *      undone together. An unresolved key, or what a command needs loaded
- *      (step 5's wants), throws NotResolvedError: the attempt's signal
- *      for a second round, never taken for absent. Active expiry sees a
- *      paged database's resolved keys only; INFO's avg_ttl for it is its
- *      resolved keys' (a sample).
- *    DONE 3. Page I/O: ObjectStore.putPage/getPage (optional; pagesOf()
- *      refuses a store without them) in S3Store, FileStore (file-pages.ts)
- *      and the tests' MemoryStore; metrics' wrapper passes them through.
- *      Page names from db.json are checked before they become keys/paths.
- *    DONE 2. Loading (loading.ts, batch-keys.ts; wired in handler.ts): before
- *      apply() the handler resolves the keys a batch names (key specs as
- *      COMMAND GETKEYS reads them, subcommands', EVAL's KEYS, EXEC's queued
- *      commands and watched keys in their databases, MOVE's and COPY … DB's
- *      other database) per paged database, through a PageReader (LRU by
- *      page name, pageCacheBytes, 256 MiB) owned by the handler. A
- *      NotResolvedError rolls the attempt back, loads what it names and
- *      reruns on the same root: a key at a time for four rounds, then the
- *      whole database; at most 21 rounds, and only while the Lambda has
- *      time for one more, else not-applied. A page failing (missing or
- *      corrupt) re-reads the root once (a 304 keeps it) and retries;
- *      failing again: TRYAGAIN not-applied naming the page. Page
- *      GETs count in stats.s3Gets. A warm snapshot past 100k resolved keys
- *      forgets them before its next batch (forgetResolved). Tests:
- *      test/pages/loading.test.ts (fold-built paged db.json vs its flat
- *      twin through the handler, memory and file stores), batch-keys.test.ts.
- *    DONE 4. The fold end to end (lambda/folding.ts, contract-fold.ts,
- *      proxy/fold-keeper.ts): responses say stats.foldWanted past the soft
- *      bound; the committing proxy (not a forwarding follower) sends one
- *      `fold` request at a time (sessions empty), which the handler answers
- *      in its queue by folding the root's logs, uploading pages (putPage,
- *      parallel) and returning deltas, no root write; the deltas ride on the
- *      next write batch (`deltas`, validated), whose commit applies them
- *      last, after all its writes (Document.applyDelta, journaled; a batch
- *      carrying deltas always commits) or drops them as stale: stats and
- *      INFO valthree_folds_applied/dropped. Just before the PUT a commit
- *      pages an inline database past the threshold and folds it, and folds
- *      every log past the hard bound, itself. After a fold lands the
- *      snapshot forgets its resolved keys. HandlerOptions.paging (threshold,
- *      soft/hard bounds, limits) for tests; a `--page-threshold` flag later.
- *      The in-process executor (file store) goes the same way: its single
- *      environment runs the fold between batches. Tests: test/pages/
- *      fold-handler.test.ts, fold-proxy.test.ts (a real proxy, file store).
- *    Open from step 4: a paged database is never inlined again (below a
- *      quarter of the threshold); the hard-bound fold is not counted in
- *      stats; fold requests' page PUTs are not in INFO's s3_puts (the fold
- *      is not a batch there); a fold request on a Lambda lands on any
- *      environment (its cache may be cold: it reads the root); a dropped or
- *      lost delta leaves orphans for the GC; FOLD_MAX_AGE is checked
- *      against the batch clock, not the store's.
- *    DONE 6. GC + CDK: pages/gc.ts plans (no I/O; GRACE and the horizon
- *      derived from the timeouts), lambda/gc.ts runs it (now, LIST, snapshot
- *      roots, db.json, their node pages; deletes nothing on anything
- *      unreadable), its own function every 15 min (lib/page-gc.ts); §10's IAM
- *      plus the handler's ListBucket on the page prefix (a missing page must
- *      read 404: §7). Open: the commit's check of a delta's page ages on the
- *      store's clock; a read window for the in-process runtime; leaves naming
- *      member pages (step 8; a leaf's b must count them). DONE 10: --maxmemory
- *      1 GiB over root + pages (b; older refs measured by their db's next
- *      fold); restore (§9, bin/restore.ts); the file store's GC (§11).
- *    DONE 5. Whole-database commands over pages (document-paged-ops.ts,
- *      pages/spans.ts, pages/walk.ts; NotResolvedError.want says what to
- *      load): FLUSHDB/FLUSHALL read the node pages only, drop refs and log
- *      (the database is inline again: small writes then cost format 3's)
- *      and retire nodes and leaves; commits now trim `retired` past the
- *      horizon. SWAPDB trades root parts, no read (a run maps a moved db
- *      to its committed number for loads). SCAN loads leaf ranges from its
- *      cursor until COUNT + 1 keys (doubling, then the rest), replies as
- *      inline. RANDOMKEY: a node and a leaf by n, three empty picks, then
- *      whole. KEYS: a node at a time (its leaves parallel); the resolved
- *      keys go at the next batch past 100k. Tests: test/pages/flush,
- *      scan-keys, random-swap. Open: a stale old-null fold delta after a
- *      flush or swap applies as tombstones (correct, wasteful).
- *    DONE 8. Big aggregates (§3): an HSET on one costs ~150 B of root, 2 page
- *      PUTs (test/pages/aggregates*.ts). Open: chunks are never split; the
- *      index grows ~40 B a page; COPY/RENAME upload anew; FLUSH* must retire.
- *    NEXT: 7. Faults + workload (§13). 9. Bench (§14).
- *    Open from step 2: the page cache and a warm snapshot are bounded
- *      separately (bytes of pages, count of resolved keys), not together;
- *      KEYS holds its database in memory for its batch; rounds rerun
- *      scripts (each under its own script time limit, checked against the
- *      Lambda's remaining time).
+ * 15. WHERE EACH PART LIVES (all built; tests under test/pages/).
+ *    Format 4 in Document: document-paged.ts, document-paged-ops.ts (SCAN,
+ *      RANDOMKEY, FLUSH*, SWAPDB over pages), pages/log.ts; format 3 byte for
+ *      byte while nothing is paged. An unresolved key is NotResolvedError
+ *      (document-unresolved.ts: what to load), never taken for absent.
+ *    Loading: loading.ts, batch-keys.ts, pages/keyspace.ts, walk.ts, spans.ts
+ *      (rounds bounded by count and by the Lambda's remaining time; a
+ *      failing page re-reads the root once, then TRYAGAIN naming it).
+ *    The fold: pages/fold.ts, build.ts, folding.ts (page PUTs tried three
+ *      times; a commit whose own fold fails still lands below twice the
+ *      hard bound), proxy/fold-keeper.ts. Knobs: pages/settings.ts.
+ *    Aggregates (§3): pages/stub.ts, agg-*.ts, stub-commit.ts.
+ *    GC: pages/gc.ts (plan), lambda/gc.ts (S3, lib/page-gc.ts), store/
+ *      file-gc.ts (npm start). Restore: lambda/restore.ts, bin/restore.ts.
+ *    --maxmemory: refs' `b` (document-paged.ts usedBytes).
+ *    Faults: test/support/faults.ts page_put_fail, crash_after_pages; the
+ *      workload runs paged (--page-threshold/--page-bytes 256 by default).
+ *    Bench: test/bench (--prefill writes the paged layout directly).
+ *    OPEN: a paged database is never inlined again (FLUSH* excepted); the
+ *      fold's page PUTs are not in INFO's s3_puts; FOLD_MAX_AGE is checked
+ *      on the batch clock, not the store's; the page cache and a warm
+ *      snapshot are bounded apart; KEYS holds its database for its batch;
+ *      a stub's member pages are not in its leaf's `b` (--maxmemory counts
+ *      a big aggregate by its stub) and FLUSH* does not retire them (the
+ *      GC's orphan rule frees them); an aggregate chunk is never split.
  */
 import { hash52Latin1 } from '../hash52';
 
