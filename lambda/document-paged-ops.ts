@@ -92,6 +92,19 @@ export abstract class PagedOps extends PagedJournal {
     this.picks[db] = [];
   }
 
+  /** Restore (lambda/restore.ts), outside any transaction: adds retired-page records (the GC's), kept oldest first. */
+  addRetired(groups: readonly [number, string[]][]): void {
+    [this.paged, this.frame] = [{ ...this.paged, retired: [...this.paged.retired, ...groups].sort((a, b) => a[0] - b[0]) }, undefined];
+  }
+
+  /** Records, journaled, that the open transaction stopped referencing `names` (a commit's dropped stub pages), at `at`. */
+  retirePages(names: readonly string[], at: number): void {
+    if (names.length === 0) return;
+    const [prev, frame] = [this.paged.retired, this.frame];
+    this.log({ op: 'paged', bytes: this.bytes, undo: () => ((this.paged.retired = prev), (this.frame = frame)) });
+    [this.paged.retired, this.frame] = [[...prev, [at, [...names]]], undefined];
+  }
+
   /** SWAPDB with a paged side: root parts, keyspaces and resolved state trade places. */
   protected swapPaged(a: number, b: number): void {
     const before = frameBytes(this.inline());

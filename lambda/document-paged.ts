@@ -8,10 +8,8 @@
  * gets). A write to a resolved key sets the key's log record beside the
  * keyspace's entry, both undone together; touching a key nobody resolved is
  * a NotResolvedError (the attempt loads what is missing and runs again),
- * never a guess: an unresolved key is not absent, only not read.
- *
- * While no database is paged and no retired pages are recorded this adds
- * nothing: encode() writes format 3 byte for byte.
+ * never a guess: an unresolved key is not absent, only not read. With
+ * nothing paged and no retired record, encode() writes format 3 exactly.
  */
 import { DB_COUNT, OutOfMemoryError, type Entry } from './document-format';
 import { Journal } from './document-journal';
@@ -45,7 +43,7 @@ export abstract class PagedJournal extends Journal {
    */
   protected origin: number[] = Array.from({ length: DB_COUNT }, (_, i) => i);
   /** Bytes of the paged section with every log empty (undefined: not measured since the root's shape changed). */
-  private frame: number | undefined;
+  protected frame: number | undefined;
   /** The open transaction replaced the paged part (a fold): what keys resolved hold below them changed. */
   private refolded = false;
   /** Big aggregates (pages/stub.ts): the stub threshold, resolved keys' origins, this transaction's stubs. */
@@ -189,19 +187,6 @@ export abstract class PagedJournal extends Journal {
   override begin(): void {
     super.begin();
     this.aggs.begin();
-  }
-
-  /** Restore (lambda/restore.ts), outside any transaction: adds retired-page records (the GC's), kept oldest first. */
-  addRetired(groups: readonly [number, string[]][]): void {
-    [this.paged, this.frame] = [{ ...this.paged, retired: [...this.paged.retired, ...groups].sort((a, b) => a[0] - b[0]) }, undefined];
-  }
-
-  /** Records, journaled, that the open transaction stopped referencing `names` (a commit's dropped stub pages), at `at`. */
-  retirePages(names: readonly string[], at: number): void {
-    if (names.length === 0) return;
-    const [prev, frame] = [this.paged.retired, this.frame];
-    this.log({ op: 'paged', bytes: this.bytes, undo: () => ((this.paged.retired = prev), (this.frame = frame)) });
-    [this.paged.retired, this.frame] = [[...prev, [at, [...names]]], undefined];
   }
 
   /** Replaces the paged part, journaled (`also` undoes the caller's own changes; `refold`: resolved keys' below-state changed). */

@@ -16,7 +16,7 @@
  */
 import type { AggregateType } from '../document-format';
 import { digestOf, DIGEST_BYTES, isPageName, nameHash } from './name';
-import { PageCorruptError } from './codec';
+import { PageCorruptError } from './errors';
 
 const MAGIC = Buffer.from('vpa1');
 

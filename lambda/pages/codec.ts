@@ -16,6 +16,7 @@
  */
 import { wholeEntryJson } from '../document-entry-json';
 import { CorruptDocumentError, type Entry } from '../document-format';
+import { PageCorruptError } from './errors';
 import { digestOf, DIGEST_BYTES, isPageName, nameHash } from './name';
 import { decodeRecEntry } from './stub';
 
@@ -86,21 +87,7 @@ export interface Page extends PageHead {
   size?: number;
 }
 
-export class PageError extends Error {
-  constructor(readonly page: string, what: string) {
-    super(`db.json page ${page} ${what}; nothing was written`);
-  }
-}
-export class PageMissingError extends PageError {
-  constructor(page: string) {
-    super(page, 'is missing, though the current db.json references it');
-  }
-}
-export class PageCorruptError extends PageError {
-  constructor(page: string, why: string) {
-    super(page, `is corrupt: ${why}`);
-  }
-}
+export { PageCorruptError, PageError, PageMissingError } from './errors';
 
 /** The page's bytes; records in the order given (callers give position order). */
 export function encodePage(head: PageHead, recs: Iterable<[string, Rec]>): Buffer {
