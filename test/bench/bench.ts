@@ -133,7 +133,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       o.workload === 'script' ? limiterCall((args) => call(c, args), limiterKey(Math.floor(rand() * keySpace)), script) : call(c, pick());
 
     // Warm up (connections, Lambda environments, caches), then measure.
-    const warmUntil = performance.now() + Math.min(2000, o.seconds * 200);
+    const warmUntil = performance.now() + (o.warmup ?? Math.min(2, o.seconds / 5)) * 1000;
     await Promise.all(clients.map(async (c) => {
       while (performance.now() < warmUntil) await op(c);
     }));

@@ -28,6 +28,8 @@ export interface BenchOptions {
   runs: number;
   /** After the measurement: this many GETs each from a fresh Lambda environment, and as many from a warm one (0: none). */
   cold: number;
+  /** Seconds of load before the measurement (undefined: 2, or a fifth of --seconds if shorter). */
+  warmup?: number;
   /** lambda-memory workload: batches of `clients` SETs one handler process runs. */
   batches: number;
   help: boolean;
@@ -75,6 +77,8 @@ export const BENCH_HELP = `usage: npm run bench -- [flags]
   --clients C                     concurrent closed-loop clients (default 64)
   --proxies K                     proxy processes (default 1)
   --seconds T                     measured seconds, after a short warm-up (default 10)
+  --warmup S                      seconds of the same load before measuring (default 2, or T/5 if less); a
+                                  paged database needs longer for its environments' page caches to fill
   --keys N                        key space the workload draws from (default 1000)
   --prefill N                     write N keys first, to show how cost grows with the document (default 0);
                                   past the page threshold they are written paged, as a commit would
@@ -131,6 +135,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       case 'ping-requests': o.pingRequests = num(flag, argv[++i]); break;
       case 'requests': o.requests = Math.max(1, num(flag, argv[++i])); break;
       case 'runs': o.runs = Math.max(1, num(flag, argv[++i])); break;
+      case 'warmup': o.warmup = num(flag, argv[++i]); break;
       case 'cold': o.cold = Math.floor(num(flag, argv[++i])); break;
       case 'batches': o.batches = Math.max(1, Math.floor(num(flag, argv[++i]))); break;
       case 'naive': o.naive = true; break;
