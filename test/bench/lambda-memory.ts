@@ -42,8 +42,11 @@ export async function lambdaMemory(o: BenchOptions): Promise<LambdaMemoryResult>
     } finally {
       store.close();
     }
+    // The child's own Node flags only (the bench's may raise the heap for its in-process environments):
+    // BENCH_LAMBDA_NODE_OPTIONS, e.g. --max-old-space-size=768, to run it as a 1 GiB Lambda would be bounded.
     const env = {
       ...process.env,
+      NODE_OPTIONS: process.env.BENCH_LAMBDA_NODE_OPTIONS ?? '',
       BENCH_S3_ENDPOINT: emu.endpoint,
       BENCH_S3_BUCKET: emu.bucket,
       BENCH_BATCHES: String(o.batches),
