@@ -118,6 +118,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
           : await spawnProxy(['--bucket', target.bucket, '--key', key, ...mode], { ...storeEnv, VALTHREE_CACHE: o.naive ? '0' : '1' }),
       );
     }
+    // Cold against warm first, on a quiet process: the main run's environments would share its CPU.
+    const cold = o.cold > 0 ? await coldVsWarm(emu, fnOptions, proxies[0].port, keySpace, o.cold) : undefined;
     const clients = await Promise.all(Array.from({ length: o.clients }, (_, i) => RawClient.connect(proxies[i % proxies.length].port)));
     const value = Buffer.alloc(o.valueSize, 0x62);
     let rng = 12345;
@@ -180,7 +182,6 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const invocations = perCmd(o.executor === 'lambda' ? d('invocations') : batches);
     const usd = 1e6 * (puts * PRICE.s3Put + gets * PRICE.s3Get + invocations * (PRICE.lambdaRequest + (invokeAvgMs / 1000) * LAMBDA_GB * PRICE.lambdaGbSecond));
     const docBytes = await documentBytes(target, key);
-    const cold = o.cold > 0 ? await coldVsWarm(emu, fnOptions, proxies[0].port, keySpace, o.cold) : undefined;
     return {
       mode: o.naive ? 'naive' : 'group-commit',
       s3: o.s3,

@@ -9,6 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { CONTRACT_VERSION, type BatchRequest, type WireFoldDelta } from '../../lambda/contract';
 import { encodeArg } from '../../lambda/contract-wire';
 import { createHandler } from '../../lambda/handler';
+import { DEFAULT_PAGE_CACHE_BYTES } from '../../lambda/loading';
 import { S3Store } from '../../lambda/store/s3';
 import { benchKey } from './prefill';
 
@@ -19,7 +20,9 @@ const hwmMiB = (): number => Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc
 async function main(): Promise<void> {
   const [batches, size, keys, valueSize] = ['BENCH_BATCHES', 'BENCH_BATCH_SIZE', 'BENCH_KEYS', 'BENCH_VALUE_SIZE'].map((k) => Number(env(k)));
   const store = new S3Store({ bucket: env('BENCH_S3_BUCKET'), endpoint: env('BENCH_S3_ENDPOINT'), region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, forcePathStyle: true });
-  const handler = createHandler({ store, key: 'db.json', cache: true, remainingMs: () => 10_000 });
+  // BENCH_PAGE_CACHE_MIB: the page cache's cap (default the handler's, DEFAULT_PAGE_CACHE_BYTES), to see what it costs.
+  const cacheMiB = process.env.BENCH_PAGE_CACHE_MIB;
+  const handler = createHandler({ store, key: 'db.json', cache: true, remainingMs: () => 10_000, ...(cacheMiB ? { pageCacheBytes: Number(cacheMiB) * MiB } : {}) });
   const value = encodeArg(Buffer.alloc(valueSize, 0x62));
   let rng = 4242;
   const rand = () => (rng = (rng * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
@@ -60,7 +63,7 @@ async function main(): Promise<void> {
   store.close();
   times.sort((a, b) => a - b);
   const r = (n: number) => Number(n.toFixed(1));
-  console.log(JSON.stringify({ batch_size: size, batches, failed_batches: failed, folds_applied: applied, baseline_rss_mib: r(baseline), peak_rss_mib: r(hwmMiB()), peak_heap_used_mib: r(peakHeap / MiB), peak_external_mib: r(peakExternal / MiB), batch_p50_ms: r(times[Math.floor(times.length / 2)]) }));
+  console.log(JSON.stringify({ page_cache_mib: cacheMiB ? Number(cacheMiB) : DEFAULT_PAGE_CACHE_BYTES / MiB, batch_size: size, batches, failed_batches: failed, folds_applied: applied, baseline_rss_mib: r(baseline), peak_rss_mib: r(hwmMiB()), peak_heap_used_mib: r(peakHeap / MiB), peak_external_mib: r(peakExternal / MiB), batch_p50_ms: r(times[Math.floor(times.length / 2)]) }));
 }
 
 main().then(

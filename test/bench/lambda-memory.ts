@@ -20,6 +20,7 @@ export interface LambdaMemoryResult {
   workload: 'lambda-memory';
   prefill: number;
   prefill_pages: number;
+  page_cache_mib: number;
   batch_size: number;
   batches: number;
   failed_batches: number;
