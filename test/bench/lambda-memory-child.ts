@@ -39,6 +39,7 @@ async function main(): Promise<void> {
   let applied = 0;
   let deltas: WireFoldDelta[] | undefined;
   const times: number[] = [];
+  const folds: number[] = [];
   for (let b = 0; b < batches; b++) {
     const sessions = Array.from({ length: size }, (_, i) => ({ id: `c${i}`, db: 0, commands: [[encodeArg(Buffer.from('SET')), encodeArg(Buffer.from(benchKey(Math.floor(rand() * keys)))), value]] }));
     const req: BatchRequest = { v: CONTRACT_VERSION, batchId: `m${b}`, sessions, ...(deltas ? { deltas } : {}) };
@@ -54,7 +55,9 @@ async function main(): Promise<void> {
     applied += res.stats.foldsApplied ?? 0;
     if (res.stats.foldWanted) {
       // As the writer proxy does: one fold request, its deltas on the next batch.
+      const t1 = performance.now();
       const f = await handler({ v: CONTRACT_VERSION, batchId: `f${b}`, sessions: [], fold: {} });
+      folds.push(performance.now() - t1);
       sample();
       if (f.ok && f.folds?.length) deltas = f.folds;
     }
@@ -63,7 +66,7 @@ async function main(): Promise<void> {
   store.close();
   times.sort((a, b) => a - b);
   const r = (n: number) => Number(n.toFixed(1));
-  console.log(JSON.stringify({ page_cache_mib: cacheMiB ? Number(cacheMiB) : DEFAULT_PAGE_CACHE_BYTES / MiB, batch_size: size, batches, failed_batches: failed, folds_applied: applied, baseline_rss_mib: r(baseline), peak_rss_mib: r(hwmMiB()), peak_heap_used_mib: r(peakHeap / MiB), peak_external_mib: r(peakExternal / MiB), batch_p50_ms: r(times[Math.floor(times.length / 2)]) }));
+  console.log(JSON.stringify({ page_cache_mib: cacheMiB ? Number(cacheMiB) : DEFAULT_PAGE_CACHE_BYTES / MiB, batch_size: size, batches, failed_batches: failed, folds_applied: applied, baseline_rss_mib: r(baseline), peak_rss_mib: r(hwmMiB()), peak_heap_used_mib: r(peakHeap / MiB), peak_external_mib: r(peakExternal / MiB), batch_p50_ms: r(times[Math.floor(times.length / 2)]), batch_max_ms: r(times[times.length - 1]), fold_requests: folds.length, fold_max_ms: r(Math.max(0, ...folds)) }));
 }
 
 main().then(

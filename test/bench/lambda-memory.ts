@@ -31,6 +31,10 @@ export interface LambdaMemoryResult {
   peak_heap_used_mib: number;
   peak_external_mib: number;
   batch_p50_ms: number;
+  batch_max_ms: number;
+  /** Fold requests this environment answered, and the longest (page reads, fold, uploads). */
+  fold_requests: number;
+  fold_max_ms: number;
 }
 
 export async function lambdaMemory(o: BenchOptions): Promise<LambdaMemoryResult> {
