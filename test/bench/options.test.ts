@@ -22,6 +22,7 @@ describe('bench options', () => {
     expect(() => parseBenchArgs(['--batches'])).toThrow('--batches needs a non-negative number');
     expect(() => parseBenchArgs(['--workload', 'memory'])).toThrow(/lambda-memory/);
     expect(parseBenchArgs(['--batches', '0']).batches).toBe(1);
+    expect(() => parseBenchArgs(['--cold', '5', '--executor', 'in-process'])).toThrow('--cold needs --executor lambda');
   });
 
   it('documents every new flag in --help', () => {

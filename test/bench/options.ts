@@ -158,5 +158,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       default: throw new Error(`unknown flag ${argv[i]} (see --help)`);
     }
   }
+  // A fresh environment is the emulated Lambda's: the in-process executor has one, kept by the proxy.
+  if (o.cold > 0 && o.executor !== 'lambda') throw new Error('--cold needs --executor lambda');
   return o;
 }
