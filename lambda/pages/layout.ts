@@ -245,8 +245,9 @@
  *      until COUNT (a round per page run), KEYS a node at a time, RANDOMKEY
  *      weighted by n, FLUSHDB/FLUSHALL retiring refs and log, SWAPDB of
  *      refs and logs; then KEYS-like rounds no longer load a database whole.
- *    7. Faults + workload (§13). 8. Aggregates split (§3). 9. Benchmark
- *      (§14).
+ *    7. Faults + workload (§13). 8. Aggregates split (§3).
+ *    DONE 9. Benchmark (§14): test/bench/prefill.ts (Folder.beforePut),
+ *      cold.ts, lambda-memory.ts; the figures are in the README.
  *    Open from step 2: the page cache and a warm snapshot are bounded
  *      separately (bytes of pages, count of resolved keys), not together;
  *      a whole-database load holds that database in memory (step 5); page
