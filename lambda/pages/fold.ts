@@ -100,6 +100,8 @@ export async function fold(root: PagedRoot, db: number, reader: PageReader, o: F
       const hi = d.nodes[i + 1]?.lo ?? END;
       const node = await reader.get(d.nodes[i].page);
       const refs = await foldNode(node, db, lo, hi, recs, reader, o.limits, out, delta.retired, dropped);
+      // Read whole and retired: not worth its memory in the cache (PageReader.forget).
+      reader.forget(d.nodes[i].page);
       delta.replaced.push({ old: d.nodes[i].page, refs });
       delta.retired.push(d.nodes[i].page);
     }),
@@ -168,7 +170,10 @@ async function foldNode(node: Page, db: number, lo: number, hi: number, recs: [s
         else entries.delete(k);
         buffer.delete(k);
       }
-      if (leaf.page !== '') retired.push(leaf.page);
+      if (leaf.page !== '') {
+        retired.push(leaf.page);
+        reader.forget(leaf.page);
+      }
       return buildLeaves(db, leaf.lo, leaves[j + 1]?.lo ?? hi, sortByPos(entries), limits, out);
     }),
   );

@@ -13,23 +13,23 @@
  * reproduces the original valthree: one command per invocation, GET + PUT per
  * write, no cache, no group commit. Costs use us-east-1 list prices.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { S3Client, PutObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
-import { Document } from '../../lambda/document';
+import { S3Client, GetObjectCommand } from '@aws-sdk/client-s3';
+import { S3Store } from '../../lambda/store/s3';
 import { startEmulator, type FunctionS3 } from '../support/emulator';
 import { startRgw } from '../support/rgw';
-import { builtProxy, spawnProxy, type ChildProxy } from '../support/proxy-harness';
+import { spawnProxy, type ChildProxy } from '../support/proxy-harness';
 import { RawClient, encodeCommand, type Resp } from '../support/resp-client';
 import { lambdaEnv } from '../e2e/backends';
 import { stablePort } from '../workload/child-proxy';
 import { parseBenchArgs, BENCH_HELP, type BenchOptions } from './options';
 import { measureAggregateCodec, measureCodec } from './codec';
 import { redisBenchmark } from './redis-benchmark';
+import { pingBench } from './ping';
+import { printTable, type BenchResult } from './result';
+import { prefillStore, type PrefillResult } from './prefill';
+import { coldVsWarm } from './cold';
+import { lambdaMemory } from './lambda-memory';
 import { failoverBench } from './failover';
 import { isLimiterReply, limiterCall, limiterKey, type ScriptStats } from './script-workload';
 
@@ -37,39 +37,6 @@ import { isLimiterReply, limiterCall, limiterKey, type ScriptStats } from './scr
 const PRICE = { s3Put: 0.005 / 1000, s3Get: 0.0004 / 1000, lambdaRequest: 0.2 / 1e6, lambdaGbSecond: 0.0000133334 };
 /** The deployed function's memory (lib/ default), for the GB-second cost. */
 const LAMBDA_GB = 1;
-
-export interface BenchResult {
-  mode: 'group-commit' | 'naive';
-  s3: 'emulator' | 'rgw';
-  executor: 'lambda' | 'in-process';
-  workload: string;
-  clients: number;
-  proxies: number;
-  keys: number;
-  prefill: number;
-  value_size: number;
-  seconds: number;
-  /** Commands answered without an error (what ops_per_s counts: goodput). */
-  ops: number;
-  errors: number;
-  ops_per_s: number;
-  /** Replies per second, errors included. */
-  replies_per_s: number;
-  p50_ms: number;
-  p95_ms: number;
-  p99_ms: number;
-  s3_get_per_cmd: number;
-  s3_put_per_cmd: number;
-  invocations_per_cmd: number;
-  conflicts_per_commit: number;
-  mean_batch_size: number;
-  /** mean batch ÷ (invoke + PUT latency), per proxy; null on RGW, whose latency is its own. */
-  physical_limit_ops_per_s: number | null;
-  document_bytes: number;
-  usd_per_million_cmds: number;
-  /** script workload: EVALSHAs answered NOSCRIPT and re-sent as EVAL (warm-up included). */
-  script_fallbacks?: number;
-}
 
 /** One command, waiting as long as it takes (the naive design can take seconds under contention). */
 async function call(c: RawClient, args: (string | Buffer)[]): Promise<Resp> {
@@ -88,14 +55,15 @@ const round = (n: number, d = 3) => Number(n.toFixed(d));
 
 const s3Client = (t: FunctionS3) => new S3Client({ endpoint: t.endpoint, region: t.region, credentials: t.credentials, forcePathStyle: true, maxAttempts: 1 });
 
-async function prefill(target: FunctionS3, key: string, n: number, valueSize: number): Promise<void> {
-  if (n <= 0) return;
-  const doc = Document.empty();
-  const value = Buffer.alloc(valueSize, 0x61);
-  for (let i = 0; i < n; i++) doc.set(Buffer.from(`key:${i}`), value);
-  const s3 = s3Client(target);
-  await s3.send(new PutObjectCommand({ Bucket: target.bucket, Key: key, Body: doc.encode(), IfNoneMatch: '*' }));
-  s3.destroy();
+/** The prefill as a commit would write it (paged past the threshold), through the handler's own S3 store. */
+async function prefill(target: FunctionS3, key: string, n: number, valueSize: number): Promise<PrefillResult | undefined> {
+  if (n <= 0) return undefined;
+  const store = new S3Store({ bucket: target.bucket, endpoint: target.endpoint, region: target.region, credentials: target.credentials, forcePathStyle: true, requestTimeoutMs: 60_000 });
+  try {
+    return await prefillStore(store, key, n, valueSize);
+  } finally {
+    store.close();
+  }
 }
 
 async function documentBytes(target: FunctionS3, key: string): Promise<number> {
@@ -126,10 +94,11 @@ async function infoStats(port: number): Promise<Record<string, number>> {
 export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const rgw = o.s3 === 'rgw' ? await startRgw() : undefined;
   const rgwS3: FunctionS3 | undefined = rgw && { endpoint: rgw.endpoint, bucket: rgw.bucket, region: rgw.region, credentials: { accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey } };
+  const fnOptions = { cache: !o.naive, maxEnvironments: 256 };
   const emu = await startEmulator({
     // On RGW the S3 latency is RGW's own; the invoke latency still applies.
     latency: { s3GetMs: o.s3GetMs, s3PutMs: o.s3PutMs, invokeMs: o.invokeMs, perMbMs: o.perMbMs, jitterMs: 0 },
-    function: { cache: !o.naive, maxEnvironments: 256 },
+    function: fnOptions,
     functionS3: rgwS3,
   });
   const target: FunctionS3 = rgwS3 ?? { endpoint: emu.endpoint, bucket: emu.bucket, region: emu.region, credentials: emu.credentials };
@@ -137,7 +106,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   const proxies: ChildProxy[] = [];
   try {
     const keySpace = Math.max(o.keys, 1);
-    await prefill(target, key, Math.max(o.prefill, o.workload === 'set' || o.workload === 'script' ? 0 : keySpace), o.valueSize);
+    const filled = await prefill(target, key, Math.max(o.prefill, o.workload === 'set' || o.workload === 'script' ? 0 : keySpace), o.valueSize);
     const storeEnv = { AWS_ENDPOINT_URL: target.endpoint, AWS_REGION: target.region, AWS_ACCESS_KEY_ID: target.credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: target.credentials.secretAccessKey };
     for (let i = 0; i < o.proxies; i++) {
       // Several proxies: one holds the writer lease, the others forward their writes to it.
@@ -149,6 +118,8 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
           : await spawnProxy(['--bucket', target.bucket, '--key', key, ...mode], { ...storeEnv, VALTHREE_CACHE: o.naive ? '0' : '1' }),
       );
     }
+    // Cold against warm first, on a quiet process: the main run's environments would share its CPU.
+    const cold = o.cold > 0 ? await coldVsWarm(emu, fnOptions, proxies[0].port, keySpace, o.cold) : undefined;
     const clients = await Promise.all(Array.from({ length: o.clients }, (_, i) => RawClient.connect(proxies[i % proxies.length].port)));
     const value = Buffer.alloc(o.valueSize, 0x62);
     let rng = 12345;
@@ -164,7 +135,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       o.workload === 'script' ? limiterCall((args) => call(c, args), limiterKey(Math.floor(rand() * keySpace)), script) : call(c, pick());
 
     // Warm up (connections, Lambda environments, caches), then measure.
-    const warmUntil = performance.now() + Math.min(2000, o.seconds * 200);
+    const warmUntil = performance.now() + (o.warmup ?? Math.min(2, o.seconds / 5)) * 1000;
     await Promise.all(clients.map(async (c) => {
       while (performance.now() < warmUntil) await op(c);
     }));
@@ -205,7 +176,9 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     const gets = perCmd(viaEmulator ? d('s3Gets') : sum('valthree_s3_gets'));
     const puts = perCmd(viaEmulator ? d('s3Puts') : sum('valthree_s3_puts'));
     const conflicts = viaEmulator ? d('s3Conflicts') : sum('valthree_s3_conflicts');
-    const commits = viaEmulator ? d('s3PutsApplied') : Math.max(0, sum('valthree_s3_puts') - sum('valthree_s3_conflicts'));
+    // A page PUT is no commit: only db.json's are.
+    const commits = viaEmulator ? d('s3PutsApplied') - d('s3PagePutsApplied') : Math.max(0, sum('valthree_s3_puts') - sum('valthree_s3_conflicts'));
+    const pageBytes = d('s3PageBytesIn');
     const invocations = perCmd(o.executor === 'lambda' ? d('invocations') : batches);
     const usd = 1e6 * (puts * PRICE.s3Put + gets * PRICE.s3Get + invocations * (PRICE.lambdaRequest + (invokeAvgMs / 1000) * LAMBDA_GB * PRICE.lambdaGbSecond));
     const docBytes = await documentBytes(target, key);
@@ -236,74 +209,23 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
       document_bytes: docBytes,
       usd_per_million_cmds: round(usd, 4),
       ...(o.workload === 'script' ? { script_fallbacks: script.fallbacks } : {}),
+      prefill_pages: filled?.pages ?? 0,
+      prefill_page_bytes: filled?.pageBytes ?? 0,
+      prefill_ms: filled?.ms ?? 0,
+      commits,
+      // Bytes as the emulator received them (the RGW run has no such count: 0).
+      root_bytes_per_commit: round(commits ? (d('s3BytesIn') - pageBytes) / commits : 0, 0),
+      page_bytes_per_commit: round(commits ? pageBytes / commits : 0, 0),
+      page_put_per_cmd: round(perCmd(d('s3PagePuts')), 4),
+      folds_applied: sum('valthree_folds_applied'),
+      folds_dropped: sum('valthree_folds_dropped'),
+      ...(cold ? { cold } : {}),
     };
   } finally {
     for (const p of proxies) p.child.kill('SIGKILL');
     await emu.close();
     await rgw?.stop();
   }
-}
-
-/** A free TCP port on loopback (for processes that must be told theirs). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/**
- * redis-benchmark PING -P 16 against a proxy and against redis-server on this
- * machine. The proxy runs as it ships: proxy/build.mjs's bundle on plain node,
- * as `npm start` and the image run it (tsx's loader costs throughput).
- */
-async function pingBench(o: BenchOptions): Promise<void> {
-  const n = String(o.pingRequests);
-  const rps = (port: number) => {
-    const out = execFileSync('redis-benchmark', ['-p', String(port), '-t', 'ping', '-P', '16', '-n', n, '-c', '50', '-q'], { encoding: 'utf8' });
-    return [...out.matchAll(/(PING_\w+): ([\d.]+) requests per second/g)].map((m) => [m[1], Number(m[2])] as const);
-  };
-  const dir = mkdtempSync(join(tmpdir(), 'valthree-ping-'));
-  const proxyPort = await freePort();
-  const proxy = spawn(process.execPath, ['--enable-source-maps', builtProxy(), '--port', String(proxyPort), '--data-dir', join(dir, 'data'), '--log-level', 'warn'], { stdio: 'ignore' });
-  const redisPort = await freePort();
-  const redis = spawn('redis-server', ['--port', String(redisPort), '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  try {
-    await new Promise((r) => setTimeout(r, 1000));
-    const ours = rps(proxyPort);
-    const theirs = rps(redisPort);
-    console.log('workload   valthree-proxy rps   redis-server rps   ratio');
-    for (const [name, v] of ours) {
-      const r = theirs.find(([t]) => t === name)?.[1] ?? 0;
-      console.log(`${name.padEnd(11)}${v.toFixed(0).padStart(18)}${r.toFixed(0).padStart(19)}${(v / r).toFixed(2).padStart(8)}`);
-    }
-    if (o.json) console.log(JSON.stringify({ workload: 'ping', pipeline: 16, results: ours.map(([name, v]) => ({ name, proxy_rps: v, redis_rps: theirs.find(([t]) => t === name)?.[1] ?? 0 })) }));
-  } finally {
-    proxy.kill('SIGKILL');
-    redis.kill('SIGKILL');
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-export function printTable(r: BenchResult): void {
-  const rows: [string, string][] = [
-    ['mode', `${r.mode}, ${r.executor} executor, db.json on ${r.s3 === 'rgw' ? 'Ceph RGW' : 'the emulator'}`],
-    ['workload', `${r.workload}, ${r.clients} clients, ${r.proxies} proxies, ${r.keys} keys, prefill ${r.prefill}, ${r.value_size} B values`],
-    ['throughput', `${r.ops_per_s} ops/s answered OK (${r.ops} in ${r.seconds} s; ${r.errors} errors, ${r.replies_per_s} replies/s in all)`],
-    ['latency', `p50 ${r.p50_ms} ms, p95 ${r.p95_ms} ms, p99 ${r.p99_ms} ms`],
-    ['S3 per command', `${r.s3_get_per_cmd} GET, ${r.s3_put_per_cmd} PUT`],
-    ['invocations/cmd', String(r.invocations_per_cmd)],
-    ['conflicts/commit', String(r.conflicts_per_commit)],
-    ['mean batch', `${r.mean_batch_size} commands${r.physical_limit_ops_per_s === null ? '' : ` (physical limit ${r.physical_limit_ops_per_s} ops/s)`}`],
-    ['db.json', `${r.document_bytes} bytes`],
-    ['cost', `$${r.usd_per_million_cmds} per million commands (S3 + Lambda list prices)`],
-    ...(r.script_fallbacks === undefined ? [] : [['NOSCRIPT → EVAL', `${r.script_fallbacks} (warm-up included)`] as [string, string]]),
-  ];
-  for (const [k, v] of rows) console.log(`${k.padEnd(18)}${v}`);
 }
 
 async function main(): Promise<void> {
@@ -314,6 +236,10 @@ async function main(): Promise<void> {
   }
   if (o.workload === 'ping') return pingBench(o);
   if (o.workload === 'redis-benchmark') return redisBenchmark(o);
+  if (o.workload === 'lambda-memory') {
+    console.log(JSON.stringify(await lambdaMemory(o)));
+    return;
+  }
   if (o.killWriterAt !== undefined) {
     console.log(JSON.stringify(await failoverBench(o, o.killWriterAt)));
     return;

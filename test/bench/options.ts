@@ -1,7 +1,7 @@
 /** Flags of `npm run bench` (kept apart so a test can check them without running anything). */
 
 export interface BenchOptions {
-  workload: 'set' | 'get' | 'mixed' | 'script' | 'ping' | 'codec' | 'redis-benchmark';
+  workload: 'set' | 'get' | 'mixed' | 'script' | 'ping' | 'codec' | 'redis-benchmark' | 'lambda-memory';
   clients: number;
   proxies: number;
   seconds: number;
@@ -26,6 +26,12 @@ export interface BenchOptions {
   /** redis-benchmark workload: requests per test (-n), and rounds (each valthree then redis-server). */
   requests: number;
   runs: number;
+  /** After the measurement: this many GETs each from a fresh Lambda environment, and as many from a warm one (0: none). */
+  cold: number;
+  /** Seconds of load before the measurement (undefined: 2, or a fifth of --seconds if shorter). */
+  warmup?: number;
+  /** lambda-memory workload: batches of `clients` SETs one handler process runs. */
+  batches: number;
   help: boolean;
 }
 
@@ -49,12 +55,14 @@ export const BENCH_DEFAULTS: BenchOptions = {
   pingRequests: 2_000_000,
   requests: 1_000_000,
   runs: 1,
+  cold: 0,
+  batches: 200,
   help: false,
 };
 
 export const BENCH_HELP = `usage: npm run bench -- [flags]
 
-  --workload set|get|mixed|script|ping|codec|redis-benchmark
+  --workload set|get|mixed|script|ping|codec|redis-benchmark|lambda-memory
                                   mixed = 80% GET / 20% SET; script = a fixed-window rate-limiter script per
                                   operation (EVALSHA, EVAL on NOSCRIPT: INCR, PEXPIRE on a window's first hit,
                                   PTTL; 1 s windows); ping = redis-benchmark -P 16 vs redis-server;
@@ -62,12 +70,21 @@ export const BENCH_HELP = `usage: npm run bench -- [flags]
                                   100k-member hash and sorted set against a full encode;
                                   redis-benchmark = npm start (default flags, temp data dir, free port) and
                                   redis-server under redis-benchmark -c 50 -P 16 -t ping_mbulk,set,get, ratios
-                                  printed (needs Debian's redis-server and redis-tools) (default set)
+                                  printed (needs Debian's redis-server and redis-tools);
+                                  lambda-memory = peak RSS and heap of one handler process (a Lambda
+                                  environment: page cache, folds) running --batches batches of --clients SETs
+                                  over the --prefill keys (default set)
   --clients C                     concurrent closed-loop clients (default 64)
   --proxies K                     proxy processes (default 1)
   --seconds T                     measured seconds, after a short warm-up (default 10)
+  --warmup S                      seconds of the same load before measuring (default 2, or T/5 if less); a
+                                  paged database needs longer for its environments' page caches to fill
   --keys N                        key space the workload draws from (default 1000)
-  --prefill N                     write N keys first, to show how cost grows with the document (default 0)
+  --prefill N                     write N keys first, to show how cost grows with the document (default 0);
+                                  past the page threshold they are written paged, as a commit would
+  --cold N                        after the run: N GETs sequentially from a fresh Lambda environment each (empty
+                                  caches) and N from one warm environment (all pages cached), p50/p99 of both
+  --batches N                     lambda-memory: batches to run (default 200)
   --value-size B                  bytes per SET value (default 64)
   --kill-writer-at S               failover: K proxies (at least 2), half the clients SET, half GET; SIGKILL the
                                   writer-lease holder after S s; report the longest gap without answered writes/reads
@@ -101,7 +118,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
     switch (flag) {
       case 'workload': {
         const w = argv[++i];
-        if (w !== 'set' && w !== 'get' && w !== 'mixed' && w !== 'script' && w !== 'ping' && w !== 'codec' && w !== 'redis-benchmark') throw new Error('--workload must be set, get, mixed, script, ping, codec or redis-benchmark');
+        if (w !== 'set' && w !== 'get' && w !== 'mixed' && w !== 'script' && w !== 'ping' && w !== 'codec' && w !== 'redis-benchmark' && w !== 'lambda-memory') throw new Error('--workload must be set, get, mixed, script, ping, codec, redis-benchmark or lambda-memory');
         o.workload = w;
         break;
       }
@@ -118,6 +135,9 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       case 'ping-requests': o.pingRequests = num(flag, argv[++i]); break;
       case 'requests': o.requests = Math.max(1, num(flag, argv[++i])); break;
       case 'runs': o.runs = Math.max(1, num(flag, argv[++i])); break;
+      case 'warmup': o.warmup = num(flag, argv[++i]); break;
+      case 'cold': o.cold = Math.floor(num(flag, argv[++i])); break;
+      case 'batches': o.batches = Math.max(1, Math.floor(num(flag, argv[++i]))); break;
       case 'naive': o.naive = true; break;
       case 'no-forward': o.forward = false; break;
       case 'kill-writer-at': o.killWriterAt = num(flag, argv[++i]); break;
@@ -138,5 +158,7 @@ export function parseBenchArgs(argv: string[]): BenchOptions {
       default: throw new Error(`unknown flag ${argv[i]} (see --help)`);
     }
   }
+  // A fresh environment is the emulated Lambda's: the in-process executor has one, kept by the proxy.
+  if (o.cold > 0 && o.executor !== 'lambda') throw new Error('--cold needs --executor lambda');
   return o;
 }

@@ -40,6 +40,8 @@ export interface S3Deps {
 
 /** How recent a competing write must be for rgw16 to answer a loser 500. */
 const RGW_RACE_WINDOW_MS = 5;
+/** A page object of any document (lambda/pages/name.ts's `<key>.pages/<name>`): counted apart for the benchmark. */
+const isPageKey = (key: string): boolean => key.includes('.pages/');
 
 export class S3Backend {
   readonly buckets = new Map<string, Map<string, S3Object>>();
@@ -126,6 +128,10 @@ export class S3Backend {
     // The body is read in full before any answer, so the connection stays usable.
     const body = await readObjectBody(req, this.d.maxObjectBytes);
     this.d.stats.s3BytesIn += body.length;
+    if (isPageKey(key)) {
+      this.d.stats.s3PagePuts++;
+      this.d.stats.s3PageBytesIn += body.length;
+    }
     if (!(await this.carryOut(res, action))) return;
     const fixed = this.d.latency.current.s3PutMs;
     await this.d.latency.before(fixed);
@@ -163,6 +169,7 @@ export class S3Backend {
     const etag = `"${md5Hex(body)}"`;
     objects.set(key, { body, etag, contentType, lastModified: new Date(), writtenAt: performance.now() });
     this.d.stats.s3PutsApplied++;
+    if (isPageKey(key)) this.d.stats.s3PagePutsApplied++;
     return etag;
   }
 

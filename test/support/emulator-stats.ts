@@ -20,6 +20,10 @@ export class EmulatorStats {
   /** Body bytes received (PUT) and sent (GET). */
   s3BytesIn = 0;
   s3BytesOut = 0;
+  /** Of the PUTs above, those on page objects (`<key>.pages/…`, lambda/pages/name.ts): the benchmark splits root from page uploads. */
+  s3PagePuts = 0;
+  s3PagePutsApplied = 0;
+  s3PageBytesIn = 0;
   invocations = 0;
   functionErrors = 0;
   throttles = 0;
