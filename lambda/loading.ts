@@ -31,8 +31,13 @@ export const MAX_ROUNDS = KEY_ROUNDS + DB_COUNT + 1;
 export const SPAN_ROUNDS = 4;
 /** Resolved keys a warm snapshot keeps between batches; past it they are forgotten (the page cache keeps their pages). */
 export const MAX_RESOLVED_KEYS = 100_000;
-/** The page cache's bound (layout.ts §6: a quarter of a 1 GiB Lambda). */
-export const DEFAULT_PAGE_CACHE_BYTES = 256 << 20;
+/**
+ * The page cache's bound, in page bytes. Decoded pages hold ~2.5× their
+ * bytes (4× once every entry is parsed), so 128 MiB keeps the cache under
+ * ~0.5 GiB of a 1 GiB Lambda; measured peak at 1M keys, 64-SET batches and
+ * their folds: 0.68 GiB (npm run bench -- --workload lambda-memory).
+ */
+export const DEFAULT_PAGE_CACHE_BYTES = 128 << 20;
 
 /** The handler's side of loading: its page cache, and how it resolves keys and databases into a snapshot. */
 export class PageLoader {

@@ -19,7 +19,7 @@ export class PageReader {
   /** Pages fetched from the store (not the cache): what a cold read costs. */
   fetched = 0;
 
-  constructor(private readonly load: Loader, private readonly maxBytes = 256 << 20) {}
+  constructor(private readonly load: Loader, private readonly maxBytes = 128 << 20) {}
 
   get(name: string): Promise<Page> {
     const hit = this.cache.get(name);

@@ -93,8 +93,8 @@
  *    script touching an undeclared key, or KEYS/SCAN/RANDOMKEY, make a second
  *    round: the attempt loads what was missed and reruns (KEYS loads every
  *    page; SCAN the pages from its cursor until COUNT). PAGE CACHE: by page
- *    name (pages never change, so it survives every root change), LRU, 256
- *    MiB of a 1 GiB Lambda; the root itself is cached and revalidated with
+ *    name (pages never change, so it survives every root change), LRU, 128
+ *    MiB of page bytes (~2.5× decoded) in a 1 GiB Lambda; the root itself is cached and revalidated with
  *    If-None-Match as db.json is today.
  *
  * 7. A READER MEETING A MISSING PAGE re-reads the root: if it changed, the

@@ -7,7 +7,7 @@
  * GETs. Warm: one environment that first served MGETs of random keys
  * that load (about) every leaf into its cache, as a long-running
  * environment's cache ends up (1M keys of 64 B are ~94 MB of pages, under
- * the 256 MiB cap), and then revalidates only its root per GET. What the emulator cannot show is the
+ * the 128 MiB cap), and then revalidates only its root per GET. What the emulator cannot show is the
  * runtime's own cold start (Node init, code load), which real Lambda adds.
  */
 import { performance } from 'node:perf_hooks';
