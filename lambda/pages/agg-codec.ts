@@ -15,7 +15,8 @@
  * naming the page.
  */
 import type { AggregateType } from '../document-format';
-import { digestOf, DIGEST_BYTES, isPageName, nameHash } from './name';
+import { checkedBody } from './envelope';
+import { digestOf, isPageName } from './name';
 import { PageCorruptError } from './errors';
 
 const MAGIC = Buffer.from('vpa1');
@@ -55,12 +56,7 @@ export function decodeAggPage(name: string, bytes: Buffer): { head: AggHead; fra
   const fail = (why: string): never => {
     throw new PageCorruptError(name, why);
   };
-  if (bytes.length < MAGIC.length + 4 + DIGEST_BYTES) fail(`${bytes.length} bytes is too short`);
-  const body = bytes.subarray(0, bytes.length - DIGEST_BYTES);
-  const digest = bytes.subarray(bytes.length - DIGEST_BYTES);
-  if (!digestOf(body).equals(digest)) fail('checksum mismatch');
-  if (nameHash(name) !== digest.subarray(0, 8).toString('hex')) fail('its checksum does not match its name');
-  if (!body.subarray(0, 4).equals(MAGIC)) fail('not a valthree aggregate page');
+  const body = checkedBody(name, bytes, MAGIC, 'a valthree aggregate page');
   const hlen = body.readUInt32BE(4);
   if (8 + hlen > body.length) fail('truncated header');
   let h: Record<string, unknown>;

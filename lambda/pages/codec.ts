@@ -17,7 +17,8 @@
 import { wholeEntryJson } from '../document-entry-json';
 import { CorruptDocumentError, type Entry } from '../document-format';
 import { PageCorruptError } from './errors';
-import { digestOf, DIGEST_BYTES, isPageName, nameHash } from './name';
+import { checkedBody } from './envelope';
+import { digestOf, isPageName } from './name';
 import { decodeRecEntry } from './stub';
 
 const MAGIC = Buffer.from('vpg1');
@@ -120,13 +121,7 @@ export function decodePage(name: string, bytes: Buffer): Page {
   const fail = (why: string): never => {
     throw new PageCorruptError(name, why);
   };
-  if (bytes.length < MAGIC.length + 4 + DIGEST_BYTES) fail(`${bytes.length} bytes is too short`);
-  const body = bytes.subarray(0, bytes.length - DIGEST_BYTES);
-  const digest = bytes.subarray(bytes.length - DIGEST_BYTES);
-  if (!digestOf(body).equals(digest)) fail('checksum mismatch');
-  // A valid page under another ref's name would be wrong data that reads fine.
-  if (nameHash(name) !== digest.subarray(0, 8).toString('hex')) fail('its checksum does not match its name');
-  if (!body.subarray(0, 4).equals(MAGIC)) fail('not a valthree page');
+  const body = checkedBody(name, bytes, MAGIC, 'a valthree page');
   const hlen = body.readUInt32BE(4);
   const head = parseHead(body.subarray(8, 8 + hlen), fail);
   const page: Page = { ...head, recs: new Map(), size: bytes.length };

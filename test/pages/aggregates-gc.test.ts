@@ -14,7 +14,8 @@ import { Log } from '../../lambda/pages/log';
 import { emptyRoot } from '../../lambda/pages/root';
 import { decodeRecEntry } from '../../lambda/pages/stub';
 import { S3Store } from '../../lambda/store/s3';
-import { startEmulator, type Emulator } from '../support/emulator';
+import type { Emulator } from '../support/emulator';
+import { closeWithClient, emulatorWithClient } from '../support/emulator-client';
 import { batch, bigAggregates, both, DOC, foldDeltas, handlerOn, ok, pagesIn, rootOf, twins, WHOLE } from './agg-twin';
 import { decodeAggPage } from '../../lambda/pages/agg-codec';
 import { decodePage } from '../../lambda/pages/codec';
@@ -80,14 +81,8 @@ describe('retiring the pages of replaced stubs', () => {
 describe('the GC runner over big aggregates (emulator)', () => {
   let emu: Emulator;
   let s3: S3Client;
-  beforeAll(async () => {
-    emu = await startEmulator();
-    s3 = new S3Client({ ...emu.clientConfig(), maxAttempts: 1 });
-  });
-  afterAll(async () => {
-    s3.destroy();
-    await emu.close();
-  });
+  beforeAll(async () => ({ emu, s3 } = await emulatorWithClient()));
+  afterAll(() => closeWithClient({ emu, s3 }));
 
   it('keeps the pages the current root and a snapshot name, reclaims what writes replaced', async () => {
     const { endpoint, region, credentials } = emu.clientConfig();

@@ -14,7 +14,8 @@ import { collectPages } from '../../lambda/gc';
 import { createHandler, type BatchHandler } from '../../lambda/handler';
 import { pagePrefix } from '../../lambda/pages/name';
 import { S3Store } from '../../lambda/store/s3';
-import { startEmulator, type Emulator } from '../support/emulator';
+import type { Emulator } from '../support/emulator';
+import { closeWithClient, emulatorWithClient } from '../support/emulator-client';
 import { TINY } from './paged-store';
 
 const PAGING = { threshold: 400, softBytes: 200, hardBytes: 1500, limits: TINY };
@@ -24,14 +25,8 @@ let s3: S3Client;
 let doc = 0;
 let n = 0;
 
-beforeAll(async () => {
-  emu = await startEmulator();
-  s3 = new S3Client({ ...emu.clientConfig(), maxAttempts: 1 });
-});
-afterAll(async () => {
-  s3.destroy();
-  await emu.close();
-});
+beforeAll(async () => ({ emu, s3 } = await emulatorWithClient()));
+afterAll(() => closeWithClient({ emu, s3 }));
 
 class Crash extends Error {}
 

@@ -16,7 +16,8 @@ import { pageKey, pageName, pagePrefix } from '../../lambda/pages/name';
 import { emptyRoot, encodeRoot, type PagedRoot } from '../../lambda/pages/root';
 import { S3Store } from '../../lambda/store/s3';
 import { pagesOf } from '../../lambda/store/types';
-import { startEmulator, type Emulator } from '../support/emulator';
+import type { Emulator } from '../support/emulator';
+import { closeWithClient, emulatorWithClient } from '../support/emulator-client';
 import { form } from './entries';
 
 let emu: Emulator;
@@ -27,14 +28,8 @@ const freshKey = (): string => `gc-${++n}/db.json`;
 /** Ages in the emulator are real: a GC "an hour later" sees every page old. */
 const LATER = (): number => Date.now() + 3_600_000;
 
-beforeAll(async () => {
-  emu = await startEmulator();
-  s3 = new S3Client({ ...emu.clientConfig(), maxAttempts: 1 });
-});
-afterAll(async () => {
-  s3.destroy();
-  await emu.close();
-});
+beforeAll(async () => ({ emu, s3 } = await emulatorWithClient()));
+afterAll(() => closeWithClient({ emu, s3 }));
 
 const opts = (key: string, o: Partial<GcOptions> = {}): GcOptions => ({ s3, bucket: emu.bucket, key, snapshotPrefix: `${key}.snapshots/`, ...o });
 const put = (key: string, body: Buffer | string): Promise<unknown> => s3.send(new PutObjectCommand({ Bucket: emu.bucket, Key: key, Body: body }));

@@ -4,19 +4,14 @@
  * to pages (test/bench/result.ts): received, applied, and their bytes.
  */
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { startEmulator, type Emulator } from '../support/emulator';
+import type { Emulator } from '../support/emulator';
+import { closeWithClient, emulatorWithClient } from '../support/emulator-client';
 
 let emu: Emulator;
 let s3: S3Client;
 
-beforeAll(async () => {
-  emu = await startEmulator();
-  s3 = new S3Client({ ...emu.clientConfig(), maxAttempts: 1 });
-});
-afterAll(async () => {
-  s3.destroy();
-  await emu.close();
-});
+beforeAll(async () => ({ emu, s3 } = await emulatorWithClient()));
+afterAll(() => closeWithClient({ emu, s3 }));
 
 const put = (Key: string, bytes: number, IfNoneMatch?: string) => s3.send(new PutObjectCommand({ Bucket: emu.bucket, Key, Body: Buffer.alloc(bytes, 0x61), IfNoneMatch }));
 
