@@ -15,7 +15,8 @@
 import type { Document } from './document';
 import { pendingPages, type AggPages } from './pages/agg-io';
 import { stubOf, type PagedValue, type Stub } from './pages/stub';
-import { pagesOf, StoreError, type ObjectStore } from './store/types';
+import { createPage } from './page-create';
+import type { ObjectStore } from './store/types';
 
 export async function uploadStubs(doc: Document, store: ObjectStore, key: string, stats: { s3Puts: number }, cache: () => AggPages): Promise<void> {
   const { written, dropped } = doc.aggs.transaction;
@@ -30,12 +31,9 @@ export async function uploadStubs(doc: Document, store: ObjectStore, key: string
   }
   const pending = pendingPages(stubs);
   if (pending.length > 0) {
-    const { putPage } = pagesOf(store);
-    stats.s3Puts += pending.length;
     await Promise.all(
       pending.map(async ([name, bytes, uploaded]) => {
-        const r = await putPage(key, name, bytes);
-        if (r.status !== 'ok') throw new StoreError(`page ${name} was not created (${r.detail}); nothing was committed`);
+        await createPage(store, key, name, bytes, stats);
         uploaded();
       }),
     );
