@@ -61,6 +61,8 @@ export interface AttemptInput {
    * in `sessions`) and records no origin for them.
    */
   skipped?: Map<number, Reply[]>;
+  /** BatchRequest.fence: the batch commits (its id recorded) even when it changes nothing. */
+  fence?: boolean;
   /** Fold deltas the commit applies (or drops when stale): a batch carrying any commits, so they are never left pending. */
   deltas?: AppliedDelta[];
   /** Runs just before the PUT, after every write of the commit (the inline fold, handler.ts); throws StoreError or PageError to refuse it. */
@@ -114,7 +116,8 @@ export function apply(snap: Snapshot, input: AttemptInput): Applied {
   doc.begin();
   const result = execute(doc, input.sessions, { now, dbs: input.dbs, replyBudget: REPLY_BUDGET, unsafeIgnoreWatch: input.unsafeIgnoreWatch, scriptTimeoutMs: input.scriptTimeoutMs });
   if (result.touched.clockAdvanced && !input.unsafeLocalExpiry) doc.clock = now;
-  const changed = doc.mark() > 0 || (input.deltas !== undefined && input.deltas.length > 0);
+  // A fenced batch commits even when it changed nothing: its id must be in the window (BatchRequest.fence).
+  const changed = doc.mark() > 0 || (input.deltas !== undefined && input.deltas.length > 0) || input.fence === true;
   if (!changed) doc.rollback();
   return { replies: result.replies, changed, now, changes: result.touched.changes, expired: result.touched.expired };
 }

@@ -135,6 +135,12 @@ export interface BatchRequestOf<A> {
    * as a write, so a proxy's commits never race each other. Absent: true.
    */
   write?: boolean;
+  /**
+   * Write batches only: another execution of this id may still be under way (a re-send after an ambiguous
+   * invoke, a forward the writer may still commit), so the id is recorded even if nothing changes. A no-op
+   * answer leaving no trace would let that execution apply it later (a DEL answered 0 deleting a later SET).
+   */
+  fence?: boolean;
   sessions: SessionCommandsOf<A>[];
   /** A lease operation instead of commands (sessions empty): answered with `lease`, never a commit of db.json. */
   lease?: LeaseClaim;

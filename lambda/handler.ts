@@ -249,6 +249,7 @@ class DocumentHandler {
       origins: req.sessions.some((s) => s.origin !== undefined) ? req.sessions.map((s) => s.origin) : undefined,
       scriptTimeoutMs: this.opts.scriptTimeoutMs ?? DEFAULT_SCRIPT_TIMEOUT_MS,
       deltas: req.deltas?.map(fromLocalDelta),
+      fence: req.fence === true,
     };
   }
 

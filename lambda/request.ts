@@ -16,6 +16,7 @@ export function validateRequest(req: unknown): string | null {
   if (typeof r.batchId !== 'string' || r.batchId.length === 0 || r.batchId.length > 128) return 'batchId must be a non-empty string';
   if (!Array.isArray(r.sessions)) return 'sessions must be an array';
   if (r.write !== undefined && typeof r.write !== 'boolean') return 'write must be a boolean';
+  if (r.fence !== undefined && (typeof r.fence !== 'boolean' || (r.fence && r.write === false))) return 'fence is a boolean, on write batches only';
   if (r.lease !== undefined) {
     const bad = validateClaim(r.lease);
     if (bad) return bad;

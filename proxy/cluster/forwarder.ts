@@ -181,7 +181,10 @@ export class ForwardingExecutor implements Executor {
     // handler then answers from the commit window — but a failure before it
     // read db.json afresh (a stale cache, a failed storage check) would say
     // "not applied" of a batch that did apply: only "unknown" is true.
-    const res = await this.inner.execute(req);
+    // The writer may also still be committing it (a forward in flight at the
+    // deadline): fenced, this execution records the id even as a no-op, so
+    // the writer's finds it landed rather than applying it after our answer.
+    const res = await this.inner.execute({ ...req, fence: true });
     return !res.ok && res.failure.kind === 'not-applied' ? { ...res, failure: { kind: 'unknown', message: res.failure.message } } : res;
   }
 

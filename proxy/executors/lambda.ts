@@ -61,7 +61,7 @@ export class LambdaExecutor implements Executor {
   async ready(): Promise<void> {}
 
   async execute(req: BatchRequest): Promise<BatchResponse> {
-    const payload = Buffer.from(JSON.stringify(req));
+    let payload = Buffer.from(JSON.stringify(req));
     let ambiguousLeft = this.opts.ambiguousRetries ?? 1;
     let throttledLeft = this.opts.throttleRetries ?? 5;
     // Once an attempt's outcome was unknown, that attempt may have committed
@@ -80,6 +80,10 @@ export class LambdaExecutor implements Executor {
         continue;
       }
       if (r.kind === 'ambiguous') {
+        // The first invocation may still be running: a write re-sent is fenced
+        // (BatchRequest.fence), so a no-op answer here cannot be followed by
+        // that invocation applying the batch on a newer state.
+        if (!wasAmbiguous && req.write !== false) payload = Buffer.from(JSON.stringify({ ...req, fence: true }));
         wasAmbiguous = true;
         if (ambiguousLeft-- > 0) continue;
       }

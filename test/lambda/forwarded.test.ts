@@ -57,6 +57,37 @@ describe('a forwarded batch (SessionCommands.origin)', () => {
     expect(counter(store, 'w')).toBe('2');
   });
 
+  test('the follower fell back while the writer was still committing it, and its fallback changed nothing: the writer does not apply it later', async () => {
+    const store = new MemoryStore();
+    ok(await createHandler({ store })(request('C-0', session('0', undefined, ['SET', 'other', 'x']))));
+    // The writer's first PUT outcome is unknown (it hung past the follower's
+    // deadline + skew); meanwhile the follower sends the batch itself, fenced
+    // as it does after an unanswered forward, and another client SETs k.
+    let hold: (() => Promise<void>) | undefined = async () => {
+      const fallback = ok(await createHandler({ store })({ ...request('F-1', session('0', undefined, ['DEL', 'k'])), fence: true }));
+      expect(repliesOf(fallback)).toEqual([[int(0)]]);
+      ok(await createHandler({ store })(request('C-1', session('0', undefined, ['SET', 'k', 'v']))));
+    };
+    const writerStore: MemoryStore = Object.create(store);
+    writerStore.put = async (key, body, cond) => {
+      if (!hold) return store.put(key, body, cond);
+      const h = hold;
+      hold = undefined;
+      await h();
+      return { status: 'unknown', detail: 'injected: timed out before S3 got it' };
+    };
+    const writer = ok(await createHandler({ store: writerStore })(request('W-1', session('w', undefined, ['INCR', 'w']), session('f0', 'F-1', ['DEL', 'k']))));
+    // The client was answered 0 by the fallback: the DEL must not delete the later SET.
+    expect(counter(store, 'k')).toBe('v');
+    expect(writer.sessions.map((s) => s.replies)).toEqual([[int(1)], [int(0)]]);
+    expect(counter(store, 'w')).toBe('1');
+  });
+
+  test('a fence on a read-path batch is refused', async () => {
+    const res = await createHandler({ store: new MemoryStore() })({ ...request('R-1', session('0', undefined, ['GET', 'k'])), write: false, fence: true });
+    expect(res.ok).toBe(false);
+  });
+
   test('an origin equal to the batch id is refused', async () => {
     const res = await createHandler({ store: new MemoryStore() })(request('F-1', session('0', 'F-1', ['INCR', 'c'])));
     expect(res.ok).toBe(false);

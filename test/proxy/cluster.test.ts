@@ -160,13 +160,16 @@ describe('exactly-once across a forward', () => {
     silent.listen(0, '127.0.0.1');
     await once(silent as EventEmitter, 'listening');
     // The follower's own path fails before it could read db.json afresh.
-    const refusing: Executor = { description: 'refusing', ready: async () => undefined, close: async () => undefined, execute: async (req) => failed(req, 'not-applied', 'the storage check failed') };
+    let fellBack: BatchRequest | undefined;
+    const refusing: Executor = { description: 'refusing', ready: async () => undefined, close: async () => undefined, execute: async (req) => ((fellBack = req), failed(req, 'not-applied', 'the storage check failed')) };
     const follower = new ForwardingExecutor(refusing, { secret: 'pw', deadlineMs: 300, skewMs: 100, log });
     follower.setWriter(`127.0.0.1:${(silent.address() as net.AddressInfo).port}`);
     try {
       const res = await follower.execute(incr('follower-L'));
       expect(counter(store, 'c')).toBe('1');
       expect(res.ok ? null : res.failure.kind).toBe('unknown');
+      // The writer may still be committing it: the fallback records its id even as a no-op (BatchRequest.fence).
+      expect(fellBack?.fence).toBe(true);
     } finally {
       silent.close();
       await follower.close();

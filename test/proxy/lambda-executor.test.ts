@@ -20,12 +20,20 @@ const payload = (r: BatchResponse) => ({ StatusCode: 200, Payload: blob(JSON.str
 const sdkError = (name: string, status?: number) => Object.assign(new Error(name), { name, $metadata: { httpStatusCode: status } });
 const okResponse: BatchResponse = { v: CONTRACT_VERSION, batchId: 'b-1', ok: true, sessions: [{ id: '0', replies: [{ t: 'simple', v: 'OK' }] }], stats: { s3Gets: 0, s3Puts: 1, conflicts: 0, keys: 1, replayed: true } };
 
-test('an ambiguous invoke is re-sent once with the same batch, and its answer used', async () => {
+test('an ambiguous invoke is re-sent once with the same batch, fenced (the first may still run), and its answer used', async () => {
   lambda.on(InvokeCommand).rejectsOnce(sdkError('ECONNRESET')).resolvesOnce(payload(okResponse));
   const res = await executor().execute(req);
   expect(res).toEqual(okResponse);
   const sent = lambda.commandCalls(InvokeCommand).map((c) => Buffer.from(c.args[0].input.Payload as Uint8Array).toString());
-  expect(sent).toEqual([JSON.stringify(req), JSON.stringify(req)]);
+  expect(sent).toEqual([JSON.stringify(req), JSON.stringify({ ...req, fence: true })]);
+});
+
+test('a read-path batch re-sent after an ambiguous invoke is not fenced: it never commits', async () => {
+  const read: BatchRequest = { ...req, write: false };
+  lambda.on(InvokeCommand).rejectsOnce(sdkError('ECONNRESET')).resolvesOnce(payload(okResponse));
+  await executor().execute(read);
+  const sent = lambda.commandCalls(InvokeCommand).map((c) => Buffer.from(c.args[0].input.Payload as Uint8Array).toString());
+  expect(sent).toEqual([JSON.stringify(read), JSON.stringify(read)]);
 });
 
 test('throttling alone is "not applied": the function never ran', async () => {
