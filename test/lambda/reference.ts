@@ -77,6 +77,8 @@ export function referenceRedis() {
     await redis?.stop();
   });
   return {
+    /** The connection to redis-server (RESP3), for tests that drive it themselves. */
+    client: (): RawClient => client,
     /** Runs `commands` on a fresh redis-server database and a fresh document; returns both reply lists. */
     async both(commands: string[][]): Promise<{ mine: unknown[]; reference: unknown[] }> {
       await client.call('FLUSHALL');

@@ -5,31 +5,19 @@
  * positions), DBSIZE, RANDOMKEY (a key redis-server has), SWAPDB, and
  * FLUSHALL inside MULTI followed by writes.
  */
-import { ours, theirs } from '../lambda/reference';
-import { startRedisServer, type ReferenceRedis } from '../support/redis-server';
-import { RawClient } from '../support/resp-client';
+import { ours, referenceRedis, theirs } from '../lambda/reference';
 import { ok, request, rootOf, text, twins, tx, words, type Twins } from './whole-commands.support';
 
-let redis: ReferenceRedis;
-let client: RawClient;
-beforeAll(async () => {
-  redis = await startRedisServer();
-  client = await RawClient.connect(redis.port);
-  await client.call('HELLO', '3');
-});
-afterAll(async () => {
-  client?.close();
-  await redis?.stop();
-});
+const server = referenceRedis();
 
 const byJson = (a: unknown, b: unknown): number => (JSON.stringify(a) < JSON.stringify(b) ? -1 : 1);
 /** KEYS' order is unspecified on both: compared sorted. */
 const unordered = (r: unknown): unknown => (Array.isArray(r) && r[0] === 'array' ? ['array', [...(r[1] as unknown[])].sort(byJson)] : r);
 
 async function onRedis(db: number, commands: string[][]): Promise<unknown[]> {
-  await client.call('SELECT', String(db));
+  await server.client().call('SELECT', String(db));
   const out: unknown[] = [];
-  for (const c of commands) out.push(theirs(await client.call(...c)));
+  for (const c of commands) out.push(theirs(await server.client().call(...c)));
   return out;
 }
 
@@ -59,7 +47,7 @@ async function scanned(t: Twins, db: number): Promise<string[]> {
 const READS = [['DBSIZE'], ['KEYS', '*'], ['KEYS', 'key:1?'], ['GET', 'key:7'], ['GET', 'two:7'], ['TYPE', 'hash'], ['EXISTS', 'one']];
 
 it('paged databases answer as redis-server: KEYS, SCAN, DBSIZE, RANDOMKEY, SWAPDB, FLUSHALL in MULTI', async () => {
-  await client.call('FLUSHALL');
+  await server.client().call('FLUSHALL');
   const many = Array.from({ length: 60 }, (_, i) => ['SET', `two:${i}`, `t${i}`]);
   const t = await twins(150, { 2: many, 1: [['SET', 'one', '1'], ['SET', 'key:7', 'inline']] }, async (db, cs) => void (await onRedis(db, cs)));
   expect([0, 1, 2].map((db) => rootOf(t.paged).isPaged(db))).toEqual([true, false, true]);
@@ -75,10 +63,10 @@ it('paged databases answer as redis-server: KEYS, SCAN, DBSIZE, RANDOMKEY, SWAPD
   for (const db of [0, 1, 2]) await same(t, db, READS);
   // MULTI … EXEC: the proxy sends it as one engine EXEC; redis-server gets the commands themselves.
   const [mine] = await onPaged(t, 2, [tx([], [2, ['FLUSHALL']], [2, ['SET', 'a', '1']], [0, ['SET', 'b', '2']], [2, ['DBSIZE']], [2, ['KEYS', '*']])]);
-  await client.call('SELECT', '2');
-  await client.call('MULTI');
-  for (const c of [['FLUSHALL'], ['SET', 'a', '1'], ['SELECT', '0'], ['SET', 'b', '2'], ['SELECT', '2'], ['DBSIZE'], ['KEYS', '*']]) await client.call(...c);
-  const reference = theirs(await client.call('EXEC')) as ['array', unknown[]];
+  await server.client().call('SELECT', '2');
+  await server.client().call('MULTI');
+  for (const c of [['FLUSHALL'], ['SET', 'a', '1'], ['SELECT', '0'], ['SET', 'b', '2'], ['SELECT', '2'], ['DBSIZE'], ['KEYS', '*']]) await server.client().call(...c);
+  const reference = theirs(await server.client().call('EXEC')) as ['array', unknown[]];
   // redis-server's EXEC also answers the two SELECTs.
   expect(mine).toEqual(['array', reference[1].filter((_, i) => i !== 2 && i !== 4)]);
   for (const db of [0, 1, 2]) await same(t, db, READS);
